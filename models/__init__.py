@@ -1,0 +1,43 @@
+"""Domain types (pydantic) at the planner's boundaries. No solver code here."""
+
+from models.common import ClockWindow, Location, Weekday, parse_clock_window
+from models.offender import (
+    DateRange,
+    Gender,
+    Offender,
+    OffenderStatus,
+    RiskTier,
+    Unavailability,
+    WeeklyWindow,
+)
+from models.officer import CASELOAD_ALARM, DEFAULT_CASELOAD_CAP, Officer, Shift
+from models.policy import Policy, SolverSettings, TimeSlot
+from models.register import Register
+from models.rota import AuditRecord, OfficerDay, Rota, Unscheduled, UnscheduledReason, Visit
+
+__all__ = [
+    "CASELOAD_ALARM",
+    "DEFAULT_CASELOAD_CAP",
+    "AuditRecord",
+    "ClockWindow",
+    "DateRange",
+    "Gender",
+    "Location",
+    "Offender",
+    "OffenderStatus",
+    "Officer",
+    "OfficerDay",
+    "Policy",
+    "Register",
+    "RiskTier",
+    "Rota",
+    "Shift",
+    "SolverSettings",
+    "TimeSlot",
+    "Unavailability",
+    "Unscheduled",
+    "UnscheduledReason",
+    "Visit",
+    "WeeklyWindow",
+    "parse_clock_window",
+]

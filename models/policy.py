@@ -1,0 +1,117 @@
+"""Unit policy: every figure from the domain brief lives here as a configurable default."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models.common import ClockWindow, Weekday
+from models.offender import RiskTier
+
+_T = RiskTier
+
+
+def _per_tier(low: float, medium: float, high: float, very_high: float) -> dict[RiskTier, float]:
+    return {_T.LOW: low, _T.MEDIUM: medium, _T.HIGH: high, _T.VERY_HIGH: very_high}
+
+
+class TimeSlot(BaseModel):
+    """A named part of the day in which visits may start (guidance: vary days and times,
+    including evenings and weekends)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, Field(pattern=r"^[a-z_]+$")]
+    window: ClockWindow
+    days: frozenset[Weekday] = frozenset(Weekday)
+
+
+def _default_slots() -> tuple[TimeSlot, ...]:
+    return (
+        TimeSlot(name="morning", window=ClockWindow.model_validate({"start": "08:00", "end": "12:00"})),
+        TimeSlot(name="afternoon", window=ClockWindow.model_validate({"start": "12:00", "end": "17:00"})),
+        TimeSlot(name="evening", window=ClockWindow.model_validate({"start": "17:00", "end": "21:00"})),
+    )
+
+
+class SolverSettings(BaseModel):
+    """How hard the optimiser tries. Every solve takes an explicit time limit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Wall-clock budget for the whole week's plan, split across teams by size.
+    time_limit_s: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    #: Floor per team so tiny teams still get a real search.
+    min_team_time_s: Annotated[float, Field(gt=0, le=600)] = 0.05
+    #: Local processes for independent teams (1 = in-process).
+    workers: Annotated[int, Field(ge=1, le=256)] = 1
+    #: Guided local search after the first solution (else stop at a local optimum).
+    guided_local_search: bool = True
+
+
+class Policy(BaseModel):
+    """Visit policy for a unit. Defaults follow the domain brief (pre-2017 national
+    minimum intervals, morning/afternoon/evening slots); every value can be overridden
+    from a TOML file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interval_days: dict[RiskTier, Annotated[int, Field(ge=1, le=3650)]] = Field(
+        default_factory=lambda: {_T.LOW: 365, _T.MEDIUM: 182, _T.HIGH: 91, _T.VERY_HIGH: 28}
+    )
+    #: Days past the interval before a visit counts as non-compliant.
+    grace_days: Annotated[int, Field(ge=0, le=90)] = 0
+    #: How many days before the due date a visit may be planned (the look-ahead).
+    due_window_days: Annotated[int, Field(ge=0, le=365)] = 7
+    visit_minutes: dict[RiskTier, Annotated[int, Field(ge=1, le=480)]] = Field(
+        default_factory=lambda: {_T.LOW: 45, _T.MEDIUM: 60, _T.HIGH: 75, _T.VERY_HIGH: 90}
+    )
+    #: Relative cost of leaving a due visit out, per tier: each tier outranks the one
+    #: below by far more than any overdue bonus, so higher tiers are always served first.
+    urgency_weight: dict[RiskTier, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: _per_tier(1.0, 10.0, 100.0, 1000.0)
+    )
+    slots: tuple[TimeSlot, ...] = Field(default_factory=_default_slots)
+    weekends: bool = True
+    speed_kmh: Annotated[float, Field(gt=1, le=120)] = 25.0
+    circuity: Annotated[float, Field(ge=1.0, le=3.0)] = 1.35
+    allow_cover: bool = True
+    #: Travel-seconds equivalent charged when a visit goes to someone other than the
+    #: offender's own manager, so cover is used only when it is needed or clearly better.
+    cover_penalty_s: Annotated[int, Field(ge=0)] = 3600
+    #: Width of the arrival window given to officers.
+    arrival_window_minutes: Annotated[int, Field(ge=0, le=240)] = 60
+    solver: SolverSettings = SolverSettings()
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        for name in ("interval_days", "visit_minutes", "urgency_weight"):
+            missing = set(RiskTier) - set(getattr(self, name))
+            if missing:
+                raise ValueError(f"{name} lacks tiers: {', '.join(sorted(missing))}")
+        w = self.urgency_weight
+        order = sorted(RiskTier, key=lambda t: t.rank)
+        if any(w[a] >= w[b] for a, b in zip(order, order[1:], strict=False)):
+            raise ValueError("urgency_weight must increase with risk tier")
+        if not self.slots:
+            raise ValueError("at least one time slot is needed")
+        return self
+
+    def interval_for(self, tier: RiskTier, override: int | None) -> int:
+        """The offender's maximum interval: their own override, else their tier's."""
+        return override if override is not None else self.interval_days[tier]
+
+    def slot_days(self, slot: TimeSlot) -> frozenset[Weekday]:
+        """Weekdays a slot is usable on, after the weekend switch."""
+        if self.weekends:
+            return slot.days
+        return frozenset(d for d in slot.days if d < Weekday.SAT)
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Policy:
+        """Load a policy; unknown keys are errors so a typo never silently keeps a default."""
+        with open(path, "rb") as fh:
+            return cls.model_validate(tomllib.load(fh))

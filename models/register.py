@@ -1,0 +1,44 @@
+"""The register a unit plans from: its offenders and its officers, checked together."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from models.offender import Offender
+from models.officer import Officer
+
+
+class Register(BaseModel):
+    """Offenders and officers whose cross-references are known to be sound."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    offenders: tuple[Offender, ...]
+    officers: tuple[Officer, ...]
+
+    @model_validator(mode="after")
+    def _references(self) -> Register:
+        officer_ids = [o.id for o in self.officers]
+        dup = _first_duplicate(officer_ids)
+        if dup is not None:
+            raise ValueError(f"officer id {dup!r} appears twice")
+        dup = _first_duplicate([o.id for o in self.offenders])
+        if dup is not None:
+            raise ValueError(f"offender id {dup!r} appears twice")
+        known = set(officer_ids)
+        for off in self.offenders:
+            if off.manager_id not in known:
+                raise ValueError(f"offender {off.id}: manager {off.manager_id!r} is not an officer")
+        return self
+
+    def officer(self, officer_id: str) -> Officer:
+        return next(o for o in self.officers if o.id == officer_id)
+
+
+def _first_duplicate(ids: list[str]) -> str | None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            return i
+        seen.add(i)
+    return None
