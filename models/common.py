@@ -93,7 +93,9 @@ def parse_clock_window(text: str) -> ClockWindow:
     """Parse ``HH:MM-HH:MM`` into a :class:`ClockWindow`."""
     try:
         start_txt, end_txt = text.strip().split("-")
-        return ClockWindow(start=time.fromisoformat(start_txt.strip()),
-                           end=time.fromisoformat(end_txt.strip()))
-    except ValueError as exc:
-        raise ValueError(f"bad time window {text!r} (expected HH:MM-HH:MM): {exc}") from None
+        start, end = time.fromisoformat(start_txt.strip()), time.fromisoformat(end_txt.strip())
+    except ValueError:
+        raise ValueError(f"bad time window {text!r} (expected HH:MM-HH:MM)") from None
+    if end <= start:
+        raise ValueError(f"time window {text!r} ends before it starts")
+    return ClockWindow(start=start, end=end)

@@ -1,0 +1,465 @@
+"""Read and write the register as CSV or JSON, turning every defect into a message that
+names the file, the row and the field.
+
+The loaders are the only place that knows the file formats; everything downstream gets
+validated :mod:`models` objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from models import (
+    ClockWindow,
+    DateRange,
+    Location,
+    Offender,
+    Officer,
+    Register,
+    Shift,
+    Unavailability,
+    Weekday,
+    WeeklyWindow,
+    parse_clock_window,
+)
+from models.offender import Gender, OffenderStatus, RiskTier
+from scheduler.exceptions import InputFileError, InputProblem
+
+MAX_PROBLEMS = 50
+
+OFFENDER_COLUMNS: dict[str, str] = {
+    "id": "pseudonymous id (letters, digits, - and _)",
+    "lat": "home latitude, decimal degrees (inside the UK)",
+    "lon": "home longitude, decimal degrees (inside the UK)",
+    "tier": "risk tier: low, medium, high or very_high",
+    "manager_id": "id of the offender manager (must be in the officers file)",
+    "interval_days": "optional per-person maximum visit interval in days (blank = tier default)",
+    "mappa_level": "MAPPA management level 1, 2 or 3 (blank = 1)",
+    "last_visit": "date of last successful visit YYYY-MM-DD (blank = never visited)",
+    "two_officers": "true if the visit needs two officers (blank = false)",
+    "officer_gender": "female or male if the lead officer must be of that gender (blank = any)",
+    "status": "active, in_custody, in_hospital, abroad, missing or reactive (blank = active)",
+    "unavailable": "';'-separated: YYYY-MM-DD, YYYY-MM-DD/YYYY-MM-DD, or 'mon-fri 09:00-17:00'",
+}
+OFFENDER_REQUIRED = ("id", "lat", "lon", "tier", "manager_id")
+
+OFFICER_COLUMNS: dict[str, str] = {
+    "id": "pseudonymous officer id",
+    "team": "team or unit (visits are only covered within a team; blank = 'team')",
+    "base_lat": "latitude of the base (station) each day starts and ends at",
+    "base_lon": "longitude of the base",
+    "shifts": "working pattern, ';'-separated, e.g. 'mon-fri 08:00-16:00; sat 10:00-18:00'",
+    "visit_hours": "hours per working day available for visits incl. travel (blank = 4)",
+    "caseload_cap": "maximum offenders managed (blank = 50)",
+    "gender": "female or male (blank = not recorded)",
+    "absent": "';'-separated dates or ranges of leave/sickness: YYYY-MM-DD[/YYYY-MM-DD]",
+}
+OFFICER_REQUIRED = ("id", "base_lat", "base_lon", "shifts")
+
+
+class FieldError(ValueError):
+    """A single field failed to parse; the loader adds file and row."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------- field parsers
+
+
+def _text(rec: dict[str, str], field: str) -> str:
+    return (rec.get(field) or "").strip()
+
+
+def _required(rec: dict[str, str], field: str) -> str:
+    value = _text(rec, field)
+    if not value:
+        raise FieldError(field, "is empty but required")
+    return value
+
+
+def _float(rec: dict[str, str], field: str) -> float:
+    raw = _required(rec, field)
+    try:
+        return float(raw)
+    except ValueError:
+        raise FieldError(field, f"{raw!r} is not a number") from None
+
+
+def _optional(rec: dict[str, str], field: str, parse: Callable[[str], Any]) -> Any:
+    raw = _text(rec, field)
+    if not raw:
+        return None
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise FieldError(field, f"{raw!r}: {_short(exc)}") from None
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+
+
+def _bool(text: str) -> bool:
+    low = text.lower()
+    if low in {"true", "yes", "y", "1"}:
+        return True
+    if low in {"false", "no", "n", "0"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _enum(kind: type[Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text.lower())
+        except ValueError:
+            allowed = ", ".join(m.value for m in kind)
+            raise ValueError(f"unknown value (expected one of {allowed})") from None
+
+    return parse
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not a date YYYY-MM-DD") from None
+
+
+def _weekdays(text: str) -> frozenset[Weekday]:
+    days: set[Weekday] = set()
+    for part in text.split(","):
+        if "-" in part:
+            first, last = (Weekday.parse(p) for p in part.split("-"))
+            if last < first:
+                raise ValueError(f"weekday range {part!r} runs backwards")
+            days.update(Weekday(d) for d in range(first, last + 1))
+        else:
+            days.add(Weekday.parse(part))
+    return frozenset(days)
+
+
+def _weekly(text: str) -> tuple[frozenset[Weekday], ClockWindow]:
+    try:
+        day_txt, window_txt = text.split()
+    except ValueError:
+        raise ValueError(f"expected 'DAYS HH:MM-HH:MM', got {text!r}") from None
+    return _weekdays(day_txt), parse_clock_window(window_txt)
+
+
+def _date_range(text: str) -> DateRange:
+    first, _, last = text.partition("/")
+    return DateRange(first=_date(first), last=_date(last or first))
+
+
+def parse_unavailability(text: str) -> Unavailability:
+    """``'2026-12-01; 2026-12-05/2026-12-09; mon-fri 09:00-17:00'``."""
+    dates: list[DateRange] = []
+    weekly: list[WeeklyWindow] = []
+    for item in filter(None, (p.strip() for p in text.split(";"))):
+        if item[:1].isdigit():
+            dates.append(_date_range(item))
+        else:
+            days, window = _weekly(item)
+            weekly.append(WeeklyWindow(days=days, window=window))
+    return Unavailability(dates=tuple(dates), weekly=tuple(weekly))
+
+
+def parse_shifts(text: str) -> tuple[Shift, ...]:
+    """``'mon-fri 08:00-16:00; sat 10:00-18:00'``; a later item for a day replaces an earlier."""
+    by_day: dict[Weekday, Shift] = {}
+    for item in filter(None, (p.strip() for p in text.split(";"))):
+        days, window = _weekly(item)
+        for d in days:
+            by_day[d] = Shift(day=d, window=window)
+    if not by_day:
+        raise ValueError("no shifts given")
+    return tuple(by_day[d] for d in sorted(by_day))
+
+
+def parse_absences(text: str) -> tuple[date, ...]:
+    out: list[date] = []
+    for item in filter(None, (p.strip() for p in text.split(";"))):
+        r = _date_range(item)
+        out.extend(date.fromordinal(o) for o in range(r.first.toordinal(), r.last.toordinal() + 1))
+    return tuple(sorted(set(out)))
+
+
+# ---------------------------------------------------------------- record -> model
+
+
+def offender_from_record(rec: dict[str, str], as_of: date | None) -> Offender:
+    """Build one offender; raises FieldErrors naming every field at fault."""
+
+    def last_visit() -> date | None:
+        value = _optional(rec, "last_visit", _date)
+        if value is not None and as_of is not None and value > as_of:
+            raise FieldError("last_visit", f"{value} is in the future (planning from {as_of})")
+        return value
+
+    values = _collect({
+        "id": lambda: _required(rec, "id"),
+        "home": lambda: _location(rec, "lat", "lon"),
+        "tier": lambda: _optional(rec, "tier", _enum(RiskTier)) or _required(rec, "tier"),
+        "manager_id": lambda: _required(rec, "manager_id"),
+        "interval_days": lambda: _optional(rec, "interval_days", _int),
+        "mappa_level": lambda: _optional(rec, "mappa_level", _int) or 1,
+        "last_visit": last_visit,
+        "two_officers": lambda: bool(_optional(rec, "two_officers", _bool)),
+        "officer_gender": lambda: _optional(rec, "officer_gender", _enum(Gender)),
+        "status": lambda: _optional(rec, "status", _enum(OffenderStatus)) or OffenderStatus.ACTIVE,
+        "unavailable": lambda: _optional(rec, "unavailable", parse_unavailability)
+        or Unavailability(),
+    })
+    return _validated(Offender, values)
+
+
+def officer_from_record(rec: dict[str, str]) -> Officer:
+    values = _collect({
+        "id": lambda: _required(rec, "id"),
+        "team": lambda: _text(rec, "team") or "team",
+        "base": lambda: _location(rec, "base_lat", "base_lon"),
+        "shifts": lambda: _optional(rec, "shifts", parse_shifts) or _required(rec, "shifts"),
+        "visit_hours": lambda: _optional(rec, "visit_hours", float),
+        "caseload_cap": lambda: _optional(rec, "caseload_cap", _int),
+        "gender": lambda: _optional(rec, "gender", _enum(Gender)),
+        "absent": lambda: _optional(rec, "absent", parse_absences) or (),
+    })
+    return _validated(Officer, {k: v for k, v in values.items() if v is not None})
+
+
+class RowErrors(Exception):
+    """Every field error found in one row."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+def _collect(parsers: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every field parser, so one pass reports all the row's bad fields."""
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for name, parse in parsers.items():
+        try:
+            values[name] = parse()
+        except FieldError as exc:
+            errors.append(exc)
+    if errors:
+        raise RowErrors(errors)
+    return values
+
+
+def _location(rec: dict[str, str], lat_field: str, lon_field: str) -> Location:
+    lat, lon = _float(rec, lat_field), _float(rec, lon_field)
+    try:
+        return Location(lat=lat, lon=lon)
+    except ValidationError as exc:
+        field = lat_field if exc.errors()[0]["loc"][0] == "lat" else lon_field
+        raise FieldError(field, _short(exc)) from None
+
+
+def _validated(model: type[Any], values: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = err["loc"]
+        field = {"home": "lat", "base": "base_lat"}.get(str(loc[0]), str(loc[0])) if loc else None
+        raise FieldError(field or "?", err["msg"]) from None
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+    return str(exc).removeprefix("Value error, ")
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(row, record)`` from CSV or JSON; ``row`` as a spreadsheet shows it."""
+    if path.suffix.lower() == ".json":
+        yield from _json_records(path)
+        return
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        for rec in reader:
+            if None in rec:
+                raise InputFileError([InputProblem(str(path), reader.line_num, None,
+                                                   "more values than header columns")])
+            yield reader.line_num, {k: v or "" for k, v in rec.items()}
+
+
+def _json_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputFileError([InputProblem(str(path), None, None, f"not valid JSON: {exc}")]) from None
+    if isinstance(data, dict) and len(data) == 1:
+        data = next(iter(data.values()))
+    if not isinstance(data, list):
+        raise InputFileError([InputProblem(str(path), None, None, "expected a list of records")])
+    for i, rec in enumerate(data, start=1):
+        if not isinstance(rec, dict):
+            raise InputFileError([InputProblem(str(path), i, None, "record is not an object")])
+        yield i, {str(k): _json_text(v) for k, v in rec.items()}
+
+
+def _json_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _header_problems(path: Path, fields: Iterable[str], known: dict[str, str],
+                     required: tuple[str, ...]) -> list[InputProblem]:
+    fields = list(fields)
+    problems = [InputProblem(str(path), 1, f, "required column is missing")
+                for f in required if f not in fields]
+    problems += [InputProblem(str(path), 1, f, f"unknown column (known: {', '.join(known)})")
+                 for f in fields if f not in known]
+    return problems
+
+
+def _load(path: Path, build: Callable[[dict[str, str]], Any], known: dict[str, str],
+          required: tuple[str, ...]) -> list[tuple[int, Any]]:
+    """Parse every row, collecting problems rather than stopping at the first."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError([InputProblem(str(path), None, None, "file not found")])
+    problems: list[InputProblem] = []
+    rows: list[tuple[int, Any]] = []
+    seen_ids: dict[str, int] = {}
+    header_checked = False
+    for row, rec in read_records(path):
+        if not header_checked:
+            problems += _header_problems(path, rec.keys(), known, required)
+            header_checked = True
+            if problems:
+                raise InputFileError(problems)
+        rid = _text(rec, "id") or None
+        try:
+            obj = build(rec)
+        except RowErrors as exc:
+            problems += [InputProblem(str(path), row, e.field, str(e), rid) for e in exc.errors]
+        except FieldError as exc:
+            problems.append(InputProblem(str(path), row, exc.field, str(exc), rid))
+        else:
+            if obj.id in seen_ids:
+                problems.append(InputProblem(str(path), row, "id",
+                                             f"duplicate id (first on row {seen_ids[obj.id]})", rid))
+            else:
+                seen_ids[obj.id] = row
+                rows.append((row, obj))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if not header_checked:
+        problems.append(InputProblem(str(path), None, None, "file has no records"))
+    if problems:
+        raise InputFileError(problems)
+    return rows
+
+
+def load_officers(path: Path) -> list[Officer]:
+    """Read officers from CSV or JSON."""
+    return [o for _, o in _load(path, officer_from_record, OFFICER_COLUMNS, OFFICER_REQUIRED)]
+
+
+def load_offenders(path: Path, officer_ids: Iterable[str], as_of: date | None) -> list[Offender]:
+    """Read offenders; ``manager_id`` must name one of ``officer_ids``; last visits after
+    ``as_of`` (the planning date) are rejected as future dates."""
+    path = Path(path)
+    rows = _load(path, lambda r: offender_from_record(r, as_of), OFFENDER_COLUMNS, OFFENDER_REQUIRED)
+    known = set(officer_ids)
+    problems = [InputProblem(str(path), row, "manager_id",
+                             f"officer {o.manager_id!r} is not in the officers file", o.id)
+                for row, o in rows if o.manager_id not in known]
+    if problems:
+        raise InputFileError(problems[:MAX_PROBLEMS])
+    return [o for _, o in rows]
+
+
+def load_register(offenders_path: Path, officers_path: Path, as_of: date | None) -> Register:
+    """Read both files and check them together."""
+    officers = load_officers(officers_path)
+    offenders = load_offenders(offenders_path, [o.id for o in officers], as_of)
+    return Register(offenders=tuple(offenders), officers=tuple(officers))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def offender_record(o: Offender) -> dict[str, str]:
+    """The CSV row for an offender; inverse of :func:`offender_from_record`."""
+    return {
+        "id": o.id,
+        "lat": f"{o.home.lat:.6f}",
+        "lon": f"{o.home.lon:.6f}",
+        "tier": o.tier.value,
+        "manager_id": o.manager_id,
+        "interval_days": "" if o.interval_days is None else str(o.interval_days),
+        "mappa_level": str(o.mappa_level),
+        "last_visit": o.last_visit.isoformat() if o.last_visit else "",
+        "two_officers": "true" if o.two_officers else "false",
+        "officer_gender": o.officer_gender.value if o.officer_gender else "",
+        "status": o.status.value,
+        "unavailable": format_unavailability(o.unavailable),
+    }
+
+
+def officer_record(o: Officer) -> dict[str, str]:
+    return {
+        "id": o.id,
+        "team": o.team,
+        "base_lat": f"{o.base.lat:.6f}",
+        "base_lon": f"{o.base.lon:.6f}",
+        "shifts": "; ".join(f"{s.day.name.lower()} {_window(s.window)}" for s in o.shifts),
+        "visit_hours": f"{o.visit_hours:g}",
+        "caseload_cap": str(o.caseload_cap),
+        "gender": o.gender.value if o.gender else "",
+        "absent": "; ".join(d.isoformat() for d in o.absent),
+    }
+
+
+def _window(w: ClockWindow) -> str:
+    return f"{w.start:%H:%M}-{w.end:%H:%M}"
+
+
+def format_unavailability(u: Unavailability) -> str:
+    items = [r.first.isoformat() if r.first == r.last else f"{r.first}/{r.last}" for r in u.dates]
+    items += [",".join(d.name.lower() for d in sorted(w.days)) + " " + _window(w.window)
+              for w in u.weekly]
+    return "; ".join(items)
+
+
+def write_csv(path: Path, rows: Iterable[dict[str, str]], columns: Iterable[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(columns))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_register(register: Register, directory: Path) -> tuple[Path, Path]:
+    """Write ``offenders.csv`` and ``officers.csv`` into ``directory``."""
+    off_path, ofc_path = directory / "offenders.csv", directory / "officers.csv"
+    write_csv(off_path, (offender_record(o) for o in register.offenders), OFFENDER_COLUMNS)
+    write_csv(ofc_path, (officer_record(o) for o in register.officers), OFFICER_COLUMNS)
+    return off_path, ofc_path
