@@ -43,7 +43,7 @@ class SolverSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     #: Wall-clock budget for the whole week's plan, split across teams by size.
-    time_limit_s: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    time_limit_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
     #: Floor per team so tiny teams still get a real search.
     min_team_time_s: Annotated[float, Field(gt=0, le=600)] = 0.05
     #: Local processes for independent teams (1 = in-process).

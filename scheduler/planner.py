@@ -1,0 +1,212 @@
+"""``plan_week``: the pipeline from a register to a weekly rota.
+
+register -> due selection -> per-team problem (arrays) -> routing with day copies ->
+rota with every offender either visited or listed with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from models import (
+    AuditRecord,
+    Officer,
+    OfficerDay,
+    Policy,
+    Register,
+    Rota,
+    Unscheduled,
+    UnscheduledReason,
+    Visit,
+)
+from scheduler.due import DueVisit, select_due
+from scheduler.problem import TeamProblem, build_team_problem
+from scheduler.randomness import new_secret_seed, team_generators
+from scheduler.routing import TeamSolution, solve_team
+from scheduler.travel import GreatCircleTravel, TravelModel
+from scheduler.windows import slot_name
+
+SOFTWARE_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class PlanStats:
+    """How the solve went, for benchmarks and the CLI summary."""
+
+    teams: int
+    due: int
+    time_limit_s: float
+
+
+def plan_week(register: Register, policy: Policy | None = None, week_start: date | None = None,
+              *, seed: int | None = None, travel: TravelModel | None = None,
+              created_by: str = "") -> Rota:
+    """Plan one week of unannounced visits.
+
+    Parameters
+    ----------
+    register
+        Offenders and officers (validated together).
+    policy
+        Visit policy; the domain defaults when omitted.
+    week_start
+        The Monday the week starts; required (the library never reads the clock).
+    seed
+        Replays an earlier plan exactly; a fresh secret seed when omitted.
+    travel
+        Travel-time model; offline great-circle travel from the policy when omitted.
+    """
+    if week_start is None:
+        raise ValueError("week_start is required")
+    policy = policy or Policy()
+    seed = new_secret_seed() if seed is None else seed
+    travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
+
+    due, rest = select_due(register.offenders, policy, week_start)
+    teams = _officers_by_team(register.officers)
+    due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
+    team_of_officer = {o.id: o.team for o in register.officers}
+    for dv in due:
+        due_by_team[team_of_officer[register.offenders[dv.index].manager_id]].append(dv)
+
+    rngs = team_generators(seed, list(teams))
+    problems: list[TeamProblem] = []
+    unplaced: list[Unscheduled] = []
+    for team in sorted(teams):
+        problem, bad = build_team_problem(team, teams[team], due_by_team.get(team, []),
+                                          register.offenders, policy, week_start, travel,
+                                          rngs[team])
+        problems.append(problem)
+        unplaced += bad
+
+    limits = team_time_limits(problems, policy)
+    solutions = _solve_all(problems, limits, policy)
+    visits: list[Visit] = []
+    dropped: list[Unscheduled] = []
+    days: list[OfficerDay] = []
+    for problem, solution in zip(problems, solutions, strict=True):
+        v, d, od = rota_parts(problem, solution, register, policy, week_start)
+        visits += v
+        dropped += d
+        days += od
+
+    audit = AuditRecord(inputs_sha256=inputs_sha256(register, policy, week_start), seed=seed,
+                        policy=policy.model_dump(mode="json"), week_start=week_start,
+                        created_by=created_by, software_version=SOFTWARE_VERSION)
+    visits.sort(key=lambda v: (v.arrival, v.officer_ids))
+    order = {o.id: i for i, o in enumerate(register.offenders)}
+    unscheduled = sorted(rest + unplaced + dropped, key=lambda u: order[u.offender_id])
+    return Rota(week_start=week_start, visits=tuple(visits), unscheduled=tuple(unscheduled),
+                officer_days=tuple(days), audit=audit)
+
+
+def team_time_limits(problems: list[TeamProblem], policy: Policy) -> list[float]:
+    """Split the solver budget across teams in proportion to their visits, with a floor."""
+    settings = policy.solver
+    total_nodes = sum(p.n_nodes - p.n_officers for p in problems) or 1
+    budget = settings.time_limit_s * settings.workers
+    return [max(settings.min_team_time_s, budget * (p.n_nodes - p.n_officers) / total_nodes)
+            for p in problems]
+
+
+def _solve_all(problems: list[TeamProblem], limits: list[float],
+               policy: Policy) -> list[TeamSolution]:
+    gls = policy.solver.guided_local_search
+    if policy.solver.workers > 1 and len(problems) > 1:
+        with ProcessPoolExecutor(max_workers=policy.solver.workers) as pool:
+            return list(pool.map(_solve_consistent, problems, limits, [gls] * len(problems)))
+    return [_solve_consistent(p, t, gls) for p, t in zip(problems, limits, strict=True)]
+
+
+def _solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolution:
+    """Solve, then drop any two-officer visit that only one officer made and solve again,
+    until both halves of every joint visit are either planned or dropped together."""
+    while True:
+        solution = solve_team(problem, limit, gls)
+        dropped = set(solution.dropped)
+        broken = {int(problem.pair_of_node[j]) for j in dropped if problem.pair_of_node[j] >= 0}
+        broken = {p for p in broken
+                  if any(problem.pair_of_node[j] == p and j not in dropped
+                         for j in range(len(problem.pair_of_node)))}
+        if not broken:
+            return solution
+        limit = max(limit / 2, 0.01)  # rare repair pass: the rest of the plan barely moves
+        for j, pair in enumerate(problem.pair_of_node):
+            if pair in broken:
+                problem.vehicles[j] = []
+
+
+def rota_parts(problem: TeamProblem, solution: TeamSolution, register: Register,
+               policy: Policy, week_start: date
+               ) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
+    """Turn one team's arrays back into domain objects."""
+    K = problem.n_officers
+    monday = datetime.combine(week_start, datetime.min.time())
+    window_s = policy.arrival_window_minutes * 60
+    visits: list[Visit] = []
+    days: list[OfficerDay] = []
+    partners: dict[int, str] = {}
+    for v, stops in enumerate(solution.routes):
+        for stop in stops:
+            if problem.pair_of_node[stop.node] >= 0 and not problem.charge_cover[stop.node]:
+                partners[int(problem.visit_of_node[stop.node])] = \
+                    problem.officer_ids[int(problem.veh_officer[v])]
+    for v, stops in enumerate(solution.routes):
+        officer = problem.officer_ids[int(problem.veh_officer[v])]
+        day = week_start + timedelta(days=int(problem.veh_day[v]))
+        travel = sum(s.travel_to_s for s in stops) + int(solution.return_travel_s[v])
+        service = 0
+        seq = 0
+        for stop in stops:
+            service += int(problem.service_s[K + stop.node])
+            seq += 1
+            if not problem.charge_cover[stop.node]:
+                continue  # the partner's half of a joint visit: reported with the lead
+            dv = problem.visits[int(problem.visit_of_node[stop.node])]
+            off = register.offenders[dv.index]
+            crew = (officer,)
+            if problem.pair_of_node[stop.node] >= 0:
+                crew = (officer, partners[int(problem.visit_of_node[stop.node])])
+            arrival = monday + timedelta(seconds=stop.arrival_s)
+            latest = monday + timedelta(seconds=min(stop.latest_s, stop.arrival_s + window_s))
+            visits.append(Visit(
+                offender_id=off.id, officer_ids=crew, tier=off.tier, date=day,
+                slot=slot_name(policy, day, stop.arrival_s - int(problem.veh_day[v]) * 86_400),
+                arrival=arrival, window_end=latest,
+                departure=arrival + timedelta(seconds=int(problem.service_s[K + stop.node])),
+                sequence=seq, travel_to_s=stop.travel_to_s, due_date=dv.due_date,
+                urgency=round(dv.urgency, 3), cover=officer != off.manager_id))
+        if stops:
+            days.append(OfficerDay(officer_id=officer, date=day, visits=len(stops),
+                                   travel_s=travel, busy_s=travel + service,
+                                   budget_s=int(problem.veh_budget_s[v])))
+    dropped_visits = sorted({int(problem.visit_of_node[j]) for j in solution.dropped})
+    unscheduled = []
+    for i in dropped_visits:
+        dv = problem.visits[i]
+        off = register.offenders[dv.index]
+        unscheduled.append(Unscheduled(
+            offender_id=off.id, tier=off.tier, reason=UnscheduledReason.CAPACITY,
+            due_date=dv.due_date,
+            detail="visit hours used by more urgent visits" if problem.vehicles else ""))
+    return visits, unscheduled, days
+
+
+def _officers_by_team(officers: tuple[Officer, ...]) -> dict[str, list[Officer]]:
+    teams: dict[str, list[Officer]] = defaultdict(list)
+    for o in officers:
+        teams[o.team].append(o)
+    return dict(teams)
+
+
+def inputs_sha256(register: Register, policy: Policy, week_start: date) -> str:
+    """Fingerprint of everything the plan depended on, for the audit trail."""
+    h = hashlib.sha256()
+    h.update(register.model_dump_json().encode())
+    h.update(policy.model_dump_json().encode())
+    h.update(week_start.isoformat().encode())
+    return h.hexdigest()

@@ -1,0 +1,308 @@
+"""The one conversion point from domain models to solver arrays.
+
+A :class:`TeamProblem` holds one team's week as numpy arrays and plain lists: nodes
+``0..K-1`` are the officers' bases, the rest are visit nodes; vehicles are officer-days
+("day copies"), so one routing model chooses the day, the officer, the time and the order.
+Two-officer visits are booked first (officers, day and time fixed) and enter the routing
+model as one node per officer, each pinned to the booked time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from models import Offender, Officer, Policy, Unscheduled, UnscheduledReason
+from scheduler.due import DueVisit
+from scheduler.travel import TravelModel
+from scheduler.windows import (
+    DAY_S,
+    Intervals,
+    intersect,
+    merge,
+    offender_windows,
+    officer_window,
+    shift_to_week,
+    week_dates,
+)
+
+#: Cost (in travel-seconds) of leaving out a visit of urgency 1, i.e. 10 days of
+#: lateness. Large against any travel, so every visit that fits is made.
+DROP_PENALTY_S = 864_000
+#: Lateness past the due day costs the drop penalty / 10 per day.
+LATE_COST_PER_S = DROP_PENALTY_S // 10 // DAY_S  # = 1 per second for urgency 1
+PAIR_STEP_S = 900  # two-officer bookings start on the quarter hour
+
+
+@dataclass
+class TeamProblem:
+    """One team's week, in solver units (seconds, integer costs)."""
+
+    team: str
+    officer_ids: list[str]
+    travel_s: np.ndarray  # (K+N, K+N) int64
+    service_s: np.ndarray  # (K+N,) int64, zero at bases
+    visit_of_node: np.ndarray  # (N,) index into ``visits``
+    penalty: np.ndarray  # (N,) int64 drop cost
+    deadline_s: np.ndarray  # (N,) soft latest arrival (week seconds)
+    late_cost: np.ndarray  # (N,) cost per second past the deadline
+    manager: np.ndarray  # (N,) local officer index of the offender's manager
+    charge_cover: np.ndarray  # (N,) bool: cover penalty applies to this node
+    pair_of_node: np.ndarray  # (N,) pair id, -1 for single visits
+    windows: list[Intervals]  # (N,) allowed arrival intervals (week seconds)
+    vehicles: list[list[int]]  # (N,) allowed vehicle indices
+    veh_officer: np.ndarray  # (V,)
+    veh_day: np.ndarray  # (V,)
+    veh_start_s: np.ndarray  # (V,)
+    veh_end_s: np.ndarray  # (V,)
+    veh_budget_s: np.ndarray  # (V,)
+    cover_penalty_s: int
+    visits: list[DueVisit] = field(default_factory=list)
+
+    @property
+    def n_officers(self) -> int:
+        return len(self.officer_ids)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.service_s)
+
+
+@dataclass
+class _Candidate:
+    """Where one due visit could go: per (local officer, day) the arrival intervals."""
+
+    due: DueVisit
+    offender: Offender
+    service_s: int
+    by_officer_day: dict[tuple[int, int], Intervals]
+    any_window: bool  # the offender is available in some slot this week
+
+
+def build_team_problem(team: str, officers: list[Officer], due: list[DueVisit],
+                       offenders: tuple[Offender, ...] | list[Offender], policy: Policy,
+                       week_start: date, travel: TravelModel, rng: np.random.Generator,
+                       ) -> tuple[TeamProblem, list[Unscheduled]]:
+    """Arrays for one team, and the visits that cannot be placed at all (with reasons)."""
+    days = week_dates(week_start)
+    officer_index = {o.id: k for k, o in enumerate(officers)}
+    # Vehicles: one per officer-day on shift with visit hours.
+    veh: list[tuple[int, int, int, int, int]] = []
+    for k, o in enumerate(officers):
+        for d, day in enumerate(days):
+            shift = o.shift_on(day)
+            if shift is None or o.visit_hours <= 0:
+                continue
+            veh.append((k, d, d * DAY_S + shift.window.start_s, d * DAY_S + shift.window.end_s,
+                        int(round(o.visit_hours * 3600))))
+    veh_of = {(k, d): v for v, (k, d, *_rest) in enumerate(veh)}
+
+    candidates: list[_Candidate] = []
+    unplaceable: list[Unscheduled] = []
+    for dv in due:
+        off = offenders[dv.index]
+        cand = _candidates(dv, off, officers, officer_index, policy, days)
+        reason = _unplaceable_reason(cand, officers)
+        if reason is None:
+            candidates.append(cand)
+        else:
+            unplaceable.append(Unscheduled(offender_id=off.id, tier=off.tier, reason=reason[0],
+                                           detail=reason[1], due_date=dv.due_date))
+
+    K = len(officers)
+    lat = [o.base.lat for o in officers] + [c.offender.home.lat for c in candidates]
+    lon = [o.base.lon for o in officers] + [c.offender.home.lon for c in candidates]
+    travel_visits = travel.matrix_s(np.asarray(lat), np.asarray(lon))
+
+    pairs = _book_pairs(candidates, officers, travel_visits, veh, veh_of, policy, rng)
+
+    nodes_visit: list[int] = []
+    nodes_src: list[int] = []  # row in travel_visits
+    node_windows: list[Intervals] = []
+    node_vehicles: list[list[int]] = []
+    node_pair: list[int] = []
+    node_charge: list[bool] = []
+    for ci, cand in enumerate(candidates):
+        if cand.offender.two_officers:
+            booking = pairs.get(ci)
+            if booking is None:
+                unplaceable.append(Unscheduled(
+                    offender_id=cand.offender.id, tier=cand.offender.tier,
+                    reason=UnscheduledReason.CAPACITY, due_date=cand.due.due_date,
+                    detail="no two officers free at the same time with visit hours left"))
+                continue
+            (k1, k2, d, t) = booking
+            for k, lead in ((k1, True), (k2, False)):
+                nodes_visit.append(ci)
+                nodes_src.append(K + ci)
+                node_windows.append([(t, t + 1)])
+                node_vehicles.append([veh_of[(k, d)]])
+                node_pair.append(ci)
+                node_charge.append(lead)
+            continue
+        wins: Intervals = []
+        vehs: list[int] = []
+        for (k, d), iv in cand.by_officer_day.items():
+            if (k, d) in veh_of:
+                vehs.append(veh_of[(k, d)])
+                wins += shift_to_week(iv, d)
+        nodes_visit.append(ci)
+        nodes_src.append(K + ci)
+        node_windows.append(merge(wins))
+        node_vehicles.append(sorted(vehs))
+        node_pair.append(-1)
+        node_charge.append(True)
+
+    src = np.array(list(range(K)) + nodes_src, dtype=np.int64)
+    travel_s = travel_visits[np.ix_(src, src)].astype(np.int64)
+    service = np.array([0] * K + [candidates[c].service_s for c in nodes_visit], dtype=np.int64)
+    urg = np.array([candidates[c].due.urgency for c in nodes_visit], dtype=float)
+    deadline = np.array([_deadline_s(candidates[c].due.due_date, week_start)
+                         for c in nodes_visit], dtype=np.int64)
+    manager = np.array([officer_index[candidates[c].offender.manager_id] for c in nodes_visit],
+                       dtype=np.int64)
+    problem = TeamProblem(
+        team=team,
+        officer_ids=[o.id for o in officers],
+        travel_s=travel_s,
+        service_s=service,
+        visit_of_node=np.array(nodes_visit, dtype=np.int64),
+        penalty=np.rint(urg * DROP_PENALTY_S).astype(np.int64),
+        deadline_s=deadline,
+        late_cost=np.maximum(1, np.rint(urg * LATE_COST_PER_S)).astype(np.int64),
+        manager=manager,
+        charge_cover=np.array(node_charge, dtype=bool),
+        pair_of_node=np.array(node_pair, dtype=np.int64),
+        windows=node_windows,
+        vehicles=node_vehicles,
+        veh_officer=np.array([v[0] for v in veh], dtype=np.int64),
+        veh_day=np.array([v[1] for v in veh], dtype=np.int64),
+        veh_start_s=np.array([v[2] for v in veh], dtype=np.int64),
+        veh_end_s=np.array([v[3] for v in veh], dtype=np.int64),
+        veh_budget_s=np.array([v[4] for v in veh], dtype=np.int64),
+        cover_penalty_s=policy.cover_penalty_s,
+        visits=[c.due for c in candidates],
+    )
+    return problem, unplaceable
+
+
+def _deadline_s(due: date, week_start: date) -> int:
+    """Latest on-time arrival: the end of the due day, but not before the end of Monday
+    (an overdue visit is wanted early in the week, not at 00:00)."""
+    return max((due - week_start).days, 0) * DAY_S + DAY_S - 1
+
+
+def _candidates(dv: DueVisit, off: Offender, officers: list[Officer],
+                officer_index: dict[str, int], policy: Policy, days: list[date]) -> _Candidate:
+    service_s = policy.visit_minutes[off.tier] * 60
+    own = officer_index[off.manager_id]
+    allowed = range(len(officers)) if policy.allow_cover else [own]
+    by: dict[tuple[int, int], Intervals] = {}
+    any_window = False
+    for d, day in enumerate(days):
+        avail = offender_windows(off, policy, day, service_s)
+        if not avail:
+            continue
+        any_window = True
+        for k in allowed:
+            if off.officer_gender is not None and not off.two_officers \
+                    and officers[k].gender != off.officer_gender:
+                continue
+            iv = intersect(avail, officer_window(officers[k], day, service_s))
+            if iv:
+                by[(k, d)] = iv
+    return _Candidate(dv, off, service_s, by, any_window)
+
+
+def _unplaceable_reason(cand: _Candidate, officers: list[Officer]
+                        ) -> tuple[UnscheduledReason, str] | None:
+    if not cand.any_window:
+        return (UnscheduledReason.UNAVAILABLE_ALL_WEEK,
+                "offender unavailable in every visit slot this week")
+    if not cand.by_officer_day:
+        need = f" ({cand.offender.officer_gender.value} officer required)" \
+            if cand.offender.officer_gender else ""
+        return UnscheduledReason.NO_OFFICER, "no eligible officer on duty when available" + need
+    if cand.offender.two_officers and _pair_options(cand, officers) == []:
+        return (UnscheduledReason.NEEDS_TWO_OFFICERS,
+                "no two eligible officers on duty together when available")
+    return None
+
+
+def _pair_options(cand: _Candidate, officers: list[Officer]) -> list[tuple[int, int, int, Intervals]]:
+    """(lead, partner, day, common arrival intervals); the lead meets any gender rule."""
+    out = []
+    need = cand.offender.officer_gender
+    for (k1, d), iv1 in cand.by_officer_day.items():
+        if need is not None and officers[k1].gender != need:
+            continue
+        for (k2, d2), iv2 in cand.by_officer_day.items():
+            if d2 != d or k2 == k1:
+                continue
+            common = intersect(iv1, iv2)
+            if common:
+                out.append((k1, k2, d, common))
+    return out
+
+
+def _book_pairs(candidates: list[_Candidate], officers: list[Officer], travel: np.ndarray,
+                veh: list[tuple[int, int, int, int, int]], veh_of: dict[tuple[int, int], int],
+                policy: Policy, rng: np.random.Generator) -> dict[int, tuple[int, int, int, int]]:
+    """Fix officers, day and time for each two-officer visit, most urgent first.
+
+    Officers are chosen for short travel (the manager leads when possible); the day and
+    the quarter-hour are drawn at random among those that fit both officers' shifts, visit
+    hours and earlier bookings, so joint visits are not predictable either.
+    """
+    booked: dict[int, list[tuple[int, int]]] = {}  # vehicle -> busy intervals (week s)
+    used_s: dict[int, int] = {}
+    out: dict[int, tuple[int, int, int, int]] = {}
+    order = sorted((i for i, c in enumerate(candidates) if c.offender.two_officers),
+                   key=lambda i: -candidates[i].due.urgency)
+    for ci in order:
+        cand = candidates[ci]
+        node = len(officers) + ci
+        service = cand.service_s
+        options = []
+        for k1, k2, d, common in _pair_options(cand, officers):
+            if (k1, d) not in veh_of or (k2, d) not in veh_of:
+                continue
+            cost = int(travel[k1, node] + travel[node, k1] + travel[k2, node] + travel[node, k2])
+            if officers[k1].id != cand.offender.manager_id:
+                cost += policy.cover_penalty_s
+            times = []
+            for s, e in shift_to_week(common, d):
+                for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S):
+                    if all(_fits(veh[veh_of[(k, d)]], booked.get(veh_of[(k, d)], []),
+                                 used_s.get(veh_of[(k, d)], 0), t, service,
+                                 int(travel[k, node]), int(travel[node, k]))
+                           for k in (k1, k2)):
+                        times.append(t)
+            if times:
+                options.append((cost, k1, k2, d, times))
+        if not options:
+            continue
+        best = min(o[0] for o in options)
+        near = [o for o in options if o[0] <= best + 600]  # within 10 min of the best crew
+        cost, k1, k2, d, times = near[int(rng.integers(len(near)))]
+        t = times[int(rng.integers(len(times)))]
+        for k in (k1, k2):
+            v = veh_of[(k, d)]
+            booked.setdefault(v, []).append((t - int(travel[k, node]),
+                                             t + service + int(travel[node, k])))
+            used_s[v] = used_s.get(v, 0) + service + int(travel[k, node] + travel[node, k])
+        out[ci] = (k1, k2, d, t)
+    return out
+
+
+def _fits(vehicle: tuple[int, int, int, int, int], busy: list[tuple[int, int]], used: int,
+          t: int, service: int, go: int, back: int) -> bool:
+    """Whether a visit at ``t`` fits this officer-day alone with its round trip from base:
+    inside the shift, inside the visit-hour budget, clear of earlier bookings."""
+    _, _, start, end, budget = vehicle
+    lo, hi = t - go, t + service + back
+    if lo < start or hi > end or used + service + go + back > budget:
+        return False
+    return all(hi <= bs or lo >= be for bs, be in busy)
