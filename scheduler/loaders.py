@@ -8,6 +8,7 @@ validated :mod:`models` objects.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -450,16 +451,20 @@ def format_unavailability(u: Unavailability) -> str:
     return "; ".join(items)
 
 
-def write_csv(path: Path, rows: Iterable[dict[str, str]], columns: Iterable[str]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(columns))
-        writer.writeheader()
-        writer.writerows(rows)
+def csv_text(rows: Iterable[dict[str, Any]], columns: Iterable[str]) -> str:
+    """Rows as CSV text (written out atomically by :mod:`scheduler.export`)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
-def write_register(register: Register, directory: Path) -> tuple[Path, Path]:
-    """Write ``offenders.csv`` and ``officers.csv`` into ``directory``."""
-    off_path, ofc_path = directory / "offenders.csv", directory / "officers.csv"
-    write_csv(off_path, (offender_record(o) for o in register.offenders), OFFENDER_COLUMNS)
-    write_csv(ofc_path, (officer_record(o) for o in register.officers), OFFICER_COLUMNS)
-    return off_path, ofc_path
+def register_files(register: Register) -> dict[str, str]:
+    """``offenders.csv`` and ``officers.csv`` texts for a register: the input format."""
+    return {
+        "offenders.csv": csv_text((offender_record(o) for o in register.offenders),
+                                  OFFENDER_COLUMNS),
+        "officers.csv": csv_text((officer_record(o) for o in register.officers),
+                                 OFFICER_COLUMNS),
+    }

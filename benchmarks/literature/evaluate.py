@@ -93,7 +93,7 @@ def evaluate_pvrp(instance: PvrpInstance, routes: Iterable[PvrpRoute]) -> Evalua
         vehicles_by_day[route.day].append(route.vehicle)
 
         nodes: list[int] = []
-        for c in route.customers:
+        for c in map(int, route.customers):
             if 1 <= c <= n:
                 nodes.append(c)
                 visits[c].append(route.day)
@@ -107,30 +107,28 @@ def evaluate_pvrp(instance: PvrpInstance, routes: Iterable[PvrpRoute]) -> Evalua
         load = 0
         duration = 0.0
         prev = 0
-        load_named = duration_named = False
+        over_at: int | None = None  # first customer at which the load exceeds capacity
+        late_at: str | None = None  # where the duration limit is first exceeded
         for c in nodes:
             leg = float(dist[prev, c])
             cost += leg
             duration += leg + float(inst.service[c])
             load += int(inst.demand[c])
-            if load > capacity and not load_named:
-                load_named = True
+            if load > capacity and over_at is None:
                 over_at = c
-            if limit is not None and duration > limit + EPS and not duration_named:
-                duration_named = True
+            if limit is not None and duration > limit + EPS and late_at is None:
                 late_at = f"at customer {c}"
             prev = c
         back = float(dist[prev, 0])
         cost += back
         duration += back
-        if limit is not None and duration > limit + EPS and not duration_named:
-            duration_named = True
+        if limit is not None and duration > limit + EPS and late_at is None:
             late_at = f"on the return to the depot from customer {prev}"
-        if load_named:
+        if over_at is not None:
             violations.append(
                 f"{where}: load {load} exceeds capacity {capacity} (first at customer {over_at})"
             )
-        if duration_named:
+        if late_at is not None:
             violations.append(
                 f"{where}: duration {duration:.2f} exceeds the limit {limit:g} (first {late_at})"
             )

@@ -1,0 +1,159 @@
+"""``rota``: a thin command line over the library. It loads and validates input, calls
+the library, and formats; it is the only place that prints or reads the clock."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from models import Policy, Register
+from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
+from scheduler.export import write_private_tree, write_rota
+from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
+from scheduler.planner import plan_week
+from scheduler.report import format_summary, rota_summary
+
+
+def _errors_to_exit(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Library errors become a clear message and exit status 1, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputFileError as exc:
+            for line in exc.report().splitlines():
+                click.echo(f"Error: {line}", err=True)
+            raise SystemExit(1) from None
+        except RotaError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _parse_week(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+    if day.weekday() != 0:
+        raise click.BadParameter(f"{value} is a {day:%A}; the planning week starts on a Monday")
+    return day
+
+
+def _next_monday(today: date) -> date:
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def load_policy(path: Path | None) -> Policy:
+    if path is None:
+        return Policy()
+    try:
+        return Policy.from_toml(path)
+    except (OSError, ValueError) as exc:
+        detail = exc
+        if isinstance(exc, ValidationError):
+            e = exc.errors()[0]
+            detail = f"field '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}"
+        raise PolicyError(f"{path}: {detail}") from None
+
+
+def _scenario(name: str, seed: int):
+    from data.scenarios import generate
+
+    try:
+        return generate(name, seed)
+    except ValueError as exc:
+        raise UnknownScenarioError(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rota-planner")
+def main() -> None:
+    """Plan unannounced home visits to registered sex offenders."""
+
+
+@main.command("plan")
+@click.option("--scenario", default="borough", show_default=True,
+              help="Bundled scenario to plan when no CSVs are given (borough, met, national).")
+@click.option("--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON.")
+@click.option("--officers", type=click.Path(path_type=Path), help="Officers CSV or JSON.")
+@click.option("--week", help="Monday the week starts (YYYY-MM-DD). Default: the scenario's "
+              "week, or next Monday for your own files.")
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path),
+              help="Policy TOML overriding the defaults.")
+@click.option("--seed", type=int, help="Replay a plan from its audit seed (default: a fresh "
+              "secret seed).")
+@click.option("--time-limit", type=float, help="Solver seconds for the whole week.")
+@click.option("--workers", type=int, help="Local processes for independent teams.")
+@click.option("--out", type=click.Path(path_type=Path), help="Directory to write the rota to.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@_errors_to_exit
+def plan_cmd(scenario: str, offenders: Path | None, officers: Path | None, week: str | None,
+             policy_path: Path | None, seed: int | None, time_limit: float | None,
+             workers: int | None, out: Path | None, overwrite: bool, as_json: bool) -> None:
+    """Plan next week's visits and print a summary (writes files with --out)."""
+    if (offenders is None) != (officers is None):
+        raise click.UsageError("--offenders and --officers go together")
+    policy = load_policy(policy_path)
+    solver = policy.solver.model_copy(update={k: v for k, v in
+                                              {"time_limit_s": time_limit, "workers": workers}
+                                              .items() if v is not None})
+    policy = Policy.model_validate({**policy.model_dump(), "solver": solver.model_dump()})
+    week_start = _parse_week(week)
+    if offenders is not None and officers is not None:
+        week_start = week_start or _next_monday(date.today())
+        register: Register = load_register(offenders, officers, as_of=week_start)
+    else:
+        sc = _scenario(scenario, 20261130)
+        register, week_start = sc.register, week_start or sc.week_start
+    if out is not None and out.exists() and any(out.iterdir()) and not overwrite:
+        raise click.ClickException(f"{out} already exists; choose another --out or pass "
+                                   "--overwrite")
+    rota = plan_week(register, policy, week_start, seed=seed, created_by=getpass.getuser())
+    summary = rota_summary(rota, register)
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in summary.items() if k != "per_officer"}, indent=1))
+    else:
+        click.echo(format_summary(summary))
+    if out is not None:
+        write_rota(rota, register, out, overwrite=overwrite)
+        click.echo(f"\nWrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
+                   "summary.json, audit.json, officers/)")
+
+
+@main.command("scenario")
+@click.argument("name")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Directory for offenders.csv and officers.csv.")
+@click.option("--seed", type=int, default=20261130, show_default=True,
+              help="Generator seed (scenarios are synthetic and reproducible).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@_errors_to_exit
+def scenario_cmd(name: str, out: Path, seed: int, overwrite: bool) -> None:
+    """Write a bundled synthetic scenario (borough, met, national) as CSVs."""
+    sc = _scenario(name, seed)
+    write_private_tree(register_files(sc.register), out, overwrite=overwrite)
+    click.echo(f"Wrote {len(sc.register.offenders)} offenders and {len(sc.register.officers)} "
+               f"officers ({sc.name}, week of {sc.week_start}) to {out}/")
+
+
+@main.command("formats")
+def formats_cmd() -> None:
+    """Describe the input CSV columns."""
+    for title, cols in (("offenders", OFFENDER_COLUMNS), ("officers", OFFICER_COLUMNS)):
+        click.echo(f"{title}.csv")
+        for name, text in cols.items():
+            click.echo(f"  {name:<16}{text}")
+        click.echo("")

@@ -1,0 +1,85 @@
+"""Summaries of a rota for people: counts by reason, per-officer workload and caseload."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from models import CASELOAD_ALARM, Register, RiskTier, Rota, UnscheduledReason
+
+
+def rota_summary(rota: Rota, register: Register) -> dict[str, Any]:
+    """Plain numbers a manager reads first; also written to ``summary.json``."""
+    shortfall = [u for u in rota.unscheduled if u.reason.is_shortfall]
+    due = len(rota.visits) + len(shortfall)
+    caseload = Counter(o.manager_id for o in register.offenders)
+    per_officer: dict[str, dict[str, Any]] = {}
+    for o in register.officers:
+        per_officer[o.id] = {"team": o.team, "visits": 0, "joint_visits": 0, "travel_h": 0.0,
+                             "busy_h": 0.0, "budget_h": 0.0, "caseload": caseload[o.id],
+                             "caseload_cap": o.caseload_cap}
+    for v in rota.visits:
+        for oid in v.officer_ids:
+            per_officer[oid]["visits"] += 1
+            per_officer[oid]["joint_visits"] += len(v.officer_ids) > 1
+    for d in rota.officer_days:
+        row = per_officer[d.officer_id]
+        row["travel_h"] += d.travel_s / 3600
+        row["busy_h"] += d.busy_s / 3600
+        row["budget_h"] += d.budget_s / 3600
+    by_reason: dict[str, int] = Counter(u.reason.value for u in rota.unscheduled)
+    short_by_tier: dict[str, int] = defaultdict(int)
+    for u in shortfall:
+        short_by_tier[u.tier.value] += 1
+    return {
+        "week_start": rota.week_start.isoformat(),
+        "register": len(register.offenders),
+        "officers": len(register.officers),
+        "due": due,
+        "scheduled": len(rota.visits),
+        "joint_visits": sum(len(v.officer_ids) > 1 for v in rota.visits),
+        "cover_visits": sum(v.cover for v in rota.visits),
+        "late_visits": sum(v.days_overdue > 0 for v in rota.visits),
+        "travel_h": round(sum(d.travel_s for d in rota.officer_days) / 3600, 2),
+        "unscheduled_by_reason": dict(sorted(by_reason.items())),
+        "shortfall_by_tier": {t.value: short_by_tier.get(t.value, 0) for t in RiskTier},
+        "over_cap": sorted(o for o, r in per_officer.items() if r["caseload"] > r["caseload_cap"]),
+        "over_alarm": sorted(o for o, r in per_officer.items() if r["caseload"] >= CASELOAD_ALARM),
+        "per_officer": per_officer,
+        "feasible": rota.is_feasible(),
+    }
+
+
+def format_summary(summary: dict[str, Any], max_officers: int = 40) -> str:
+    """The text ``rota plan`` prints."""
+    lines = [
+        f"Week of {summary['week_start']}: {summary['register']} offenders, "
+        f"{summary['officers']} officers",
+        f"Visits due {summary['due']}, scheduled {summary['scheduled']} "
+        f"({summary['joint_visits']} two-officer, {summary['cover_visits']} by cover, "
+        f"{summary['late_visits']} after the due date); travel {summary['travel_h']:.1f} h",
+        "",
+        f"{'officer':<14}{'team':<22}{'visits':>7}{'travel h':>10}{'busy/budget h':>15}"
+        f"{'caseload':>10}",
+    ]
+    rows = sorted(summary["per_officer"].items(), key=lambda kv: (kv[1]["team"], kv[0]))
+    for oid, r in rows[:max_officers]:
+        flag = " OVER CAP" if r["caseload"] > r["caseload_cap"] else ""
+        lines.append(f"{oid:<14}{r['team'][:21]:<22}{r['visits']:>7}{r['travel_h']:>10.1f}"
+                     f"{r['busy_h']:>8.1f}/{r['budget_h']:<6.1f}"
+                     f"{r['caseload']:>5}/{r['caseload_cap']}{flag}")
+    if len(rows) > max_officers:
+        lines.append(f"... and {len(rows) - max_officers} more officers (see summary.json)")
+    lines += ["", "Not scheduled this week:"]
+    for reason, n in summary["unscheduled_by_reason"].items():
+        action = " <- needs action" if UnscheduledReason(reason).is_shortfall else ""
+        lines.append(f"  {reason:<24}{n:>7}{action}")
+    short = summary["shortfall_by_tier"]
+    if any(short.values()):
+        lines.append("Due but not planned, by tier: " +
+                     ", ".join(f"{t} {n}" for t, n in short.items()))
+    if summary["over_cap"]:
+        lines.append(f"Officers over caseload cap: {', '.join(summary['over_cap'])}")
+    if not summary["feasible"]:
+        lines.append("WARNING: the rota breaks a hard rule; do not issue it")
+    return "\n".join(lines)
