@@ -79,9 +79,10 @@ class Policy(BaseModel):
     speed_kmh: Annotated[float, Field(gt=1, le=120)] = 25.0
     circuity: Annotated[float, Field(ge=1.0, le=3.0)] = 1.35
     allow_cover: bool = True
-    #: Travel-seconds equivalent charged when a visit goes to someone other than the
-    #: offender's own manager, so cover is used only when it is needed or clearly better.
-    cover_penalty_s: Annotated[int, Field(ge=0)] = 3600
+    #: Cost charged when a visit goes to someone other than the offender's manager, in
+    #: travel-seconds (two days of lateness of a low-risk visit): continuity matters,
+    #: so cover is used only when it is needed or clearly better.
+    cover_penalty_s: Annotated[int, Field(ge=0)] = 172_800
     #: Width of the arrival window given to officers.
     arrival_window_minutes: Annotated[int, Field(ge=0, le=240)] = 60
     solver: SolverSettings = SolverSettings()

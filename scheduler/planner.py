@@ -180,10 +180,9 @@ def rota_parts(problem: TeamProblem, solution: TeamSolution, register: Register,
                 departure=arrival + timedelta(seconds=int(problem.service_s[K + stop.node])),
                 sequence=seq, travel_to_s=stop.travel_to_s, due_date=dv.due_date,
                 urgency=round(dv.urgency, 3), cover=officer != off.manager_id))
-        if stops:
-            days.append(OfficerDay(officer_id=officer, date=day, visits=len(stops),
-                                   travel_s=travel, busy_s=travel + service,
-                                   budget_s=int(problem.veh_budget_s[v])))
+        days.append(OfficerDay(officer_id=officer, date=day, visits=len(stops),
+                               travel_s=travel, busy_s=travel + service,
+                               budget_s=int(problem.veh_budget_s[v])))
     dropped_visits = sorted({int(problem.visit_of_node[j]) for j in solution.dropped})
     unscheduled = []
     for i in dropped_visits:

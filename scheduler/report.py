@@ -39,7 +39,9 @@ def rota_summary(rota: Rota, register: Register) -> dict[str, Any]:
         "scheduled": len(rota.visits),
         "joint_visits": sum(len(v.officer_ids) > 1 for v in rota.visits),
         "cover_visits": sum(v.cover for v in rota.visits),
-        "late_visits": sum(v.days_overdue > 0 for v in rota.visits),
+        "overdue_at_start": sum(v.due_date < rota.week_start for v in rota.visits),
+        "late_visits": sum(v.days_overdue > 0 and v.due_date >= rota.week_start
+                           for v in rota.visits),
         "travel_h": round(sum(d.travel_s for d in rota.officer_days) / 3600, 2),
         "unscheduled_by_reason": dict(sorted(by_reason.items())),
         "shortfall_by_tier": {t.value: short_by_tier.get(t.value, 0) for t in RiskTier},
@@ -56,8 +58,10 @@ def format_summary(summary: dict[str, Any], max_officers: int = 40) -> str:
         f"Week of {summary['week_start']}: {summary['register']} offenders, "
         f"{summary['officers']} officers",
         f"Visits due {summary['due']}, scheduled {summary['scheduled']} "
-        f"({summary['joint_visits']} two-officer, {summary['cover_visits']} by cover, "
-        f"{summary['late_visits']} after the due date); travel {summary['travel_h']:.1f} h",
+        f"({summary['joint_visits']} two-officer, {summary['cover_visits']} by cover); "
+        f"travel {summary['travel_h']:.1f} h",
+        f"Already overdue at the start of the week: {summary['overdue_at_start']}; "
+        f"planned after their due day: {summary['late_visits']}",
         "",
         f"{'officer':<14}{'team':<22}{'visits':>7}{'travel h':>10}{'busy/budget h':>15}"
         f"{'caseload':>10}",
