@@ -347,7 +347,8 @@ def scenario_summary(s: Scenario, policy: Policy | None = None) -> dict[str, Any
                      "over_cap": sum(load[o.id] > cap[o.id] for o in officers)},
         "officer_gender": {g.value: sum(o.gender is g for o in officers) for g in Gender},
         "late_shift_officers": sum(
-            any(sh.window.end > time(16) for sh in o.shifts) for o in officers),
+            any(sh.day < Weekday.SAT and sh.window.end > time(16) for sh in o.shifts)
+            for o in officers),
         "saturday_officers": sum(
             any(sh.day == Weekday.SAT for sh in o.shifts) for o in officers),
         "by_unit": by_unit,

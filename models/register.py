@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from models.offender import Offender
@@ -31,8 +33,13 @@ class Register(BaseModel):
                 raise ValueError(f"offender {off.id}: manager {off.manager_id!r} is not an officer")
         return self
 
+    @cached_property
+    def _officers_by_id(self) -> dict[str, Officer]:
+        return {o.id: o for o in self.officers}
+
     def officer(self, officer_id: str) -> Officer:
-        return next(o for o in self.officers if o.id == officer_id)
+        """Officer by id (KeyError if unknown)."""
+        return self._officers_by_id[officer_id]
 
 
 def _first_duplicate(ids: list[str]) -> str | None:
