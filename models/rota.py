@@ -3,7 +3,7 @@ reason for not being visited."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
@@ -49,14 +49,14 @@ class Visit(BaseModel):
     offender_id: PseudoId
     officer_ids: tuple[PseudoId, ...] = Field(min_length=1, max_length=2)
     tier: RiskTier
-    date: date
+    date: dt.date
     slot: str
-    arrival: datetime
-    window_end: datetime
-    departure: datetime
+    arrival: dt.datetime
+    window_end: dt.datetime
+    departure: dt.datetime
     sequence: Annotated[int, Field(ge=1)]
     travel_to_s: Annotated[int, Field(ge=0)]
-    due_date: date
+    due_date: dt.date
     urgency: float
     cover: bool = False
 
@@ -85,7 +85,7 @@ class Unscheduled(BaseModel):
     tier: RiskTier
     reason: UnscheduledReason
     detail: str = ""
-    due_date: date | None = None
+    due_date: dt.date | None = None
 
 
 class OfficerDay(BaseModel):
@@ -94,7 +94,7 @@ class OfficerDay(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     officer_id: PseudoId
-    date: date
+    date: dt.date
     visits: int
     travel_s: int
     busy_s: int
@@ -110,7 +110,7 @@ class AuditRecord(BaseModel):
     inputs_sha256: str
     seed: int
     policy: dict[str, object]
-    week_start: date
+    week_start: dt.date
     created_by: str = ""
     software_version: str = ""
 
@@ -120,7 +120,7 @@ class Rota(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    week_start: date
+    week_start: dt.date
     visits: tuple[Visit, ...]
     unscheduled: tuple[Unscheduled, ...]
     officer_days: tuple[OfficerDay, ...] = ()

@@ -61,7 +61,7 @@ def load_policy(path: Path | None) -> Policy:
     try:
         return Policy.from_toml(path)
     except (OSError, ValueError) as exc:
-        detail = exc
+        detail = str(exc)
         if isinstance(exc, ValidationError):
             e = exc.errors()[0]
             detail = f"field '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}"

@@ -168,7 +168,7 @@ def rota_parts(problem: TeamProblem, solution: TeamSolution, register: Register,
                 continue  # the partner's half of a joint visit: reported with the lead
             dv = problem.visits[int(problem.visit_of_node[stop.node])]
             off = register.offenders[dv.index]
-            crew = (officer,)
+            crew: tuple[str, ...] = (officer,)
             if problem.pair_of_node[stop.node] >= 0:
                 crew = (officer, partners[int(problem.visit_of_node[stop.node])])
             arrival = monday + timedelta(seconds=stop.arrival_s)

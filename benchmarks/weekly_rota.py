@@ -1,0 +1,521 @@
+"""Weekly-rota benchmark: planner speed and travel quality on the bundled scenarios.
+
+Run::
+
+    python -m benchmarks.weekly_rota [--scenarios borough,met,national] [--seed N]
+        [--time-limit S] [--workers N] [--out benchmarks/results/weekly_rota.csv]
+        [--profile N]
+
+For each scenario, in one run:
+
+* wall-clock time (``time.perf_counter``) of scenario generation and of ``plan_week``,
+  each measured on its own, against the targets in :data:`TARGET_PLAN_S` (2-core machine);
+* visits due, scheduled, shortfall by tier, total travel hours, ``rota.is_feasible()``
+  and mean travel per scheduled visit;
+* **same-assignment baselines.** Every officer-day keeps exactly the visits the planner
+  gave it (the partner's half of a two-officer visit included). Its stops are re-ordered
+  (a) by nearest neighbour from the officer's base and back, and (b) optimally, by brute
+  force over all orders when the day has at most :data:`BRUTE_FORCE_MAX_STOPS` stops.
+  Both ignore time windows, joint-visit times and the offender's availability, which the
+  planner must respect, so ``planner / NN`` can exceed 1 and ``planner / optimal`` is at
+  least 1: the latter measures how much travel the planner's *ordering* costs on top of
+  the best possible order for its own assignment (a lower bound on routing travel for
+  that assignment);
+* **whole-planner greedy baseline** on the same register and the same due visits
+  (``scheduler.due.select_due``): visits in order of earliest due date (then urgency),
+  each given to its *own manager's* first day of the week on which (i) the manager is on
+  shift, (ii) the offender can be visited at some time within that shift (day-level
+  check only, using the same policy slots and unavailability as the planner) and (iii)
+  the day's visit hours still hold it, counting service plus the nearest-neighbour round
+  trip from base. A two-officer visit also needs a teammate (nearest base first) for whom
+  the same holds on that day; both officer-days carry it. There is no cover, no
+  time-of-day sequencing and no joint-time alignment. Its travel is the nearest-neighbour
+  round trip of every officer-day.
+
+Travel everywhere uses the planner's default model, ``GreatCircleTravel(policy.speed_kmh,
+policy.circuity)``. As an independent check, the planner's travel is also recomputed
+from its visit order (by arrival time) and compared with the rota's ``OfficerDay``
+totals; any mismatch is reported.
+
+Results are printed as a table and written to a CSV (``benchmarks/results/`` is
+git-ignored). ``--profile N`` additionally runs ``plan_week`` once more under cProfile
+per scenario and prints the top N entries (solver work in worker processes, when
+``--workers`` > 1, is not visible to the profiler).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import io
+import itertools
+import os
+import platform
+import pstats
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from data.scenarios import DEFAULT_SEED, SCENARIOS, generate
+from models import Offender, Officer, Policy, Register, RiskTier, Rota
+from scheduler.due import DueVisit, select_due
+from scheduler.planner import plan_week
+from scheduler.travel import GreatCircleTravel
+from scheduler.windows import intersect, offender_windows, officer_window
+
+#: Plan-time targets (seconds, wall clock, 2-core machine).
+TARGET_PLAN_S = {"borough": 1.0, "met": 10.0, "national": 60.0}
+#: Largest officer-day re-ordered optimally by brute force (8! = 40,320 orders).
+BRUTE_FORCE_MAX_STOPS = 8
+#: Tier order for shortfall columns, most urgent first.
+TIER_ORDER = (RiskTier.VERY_HIGH, RiskTier.HIGH, RiskTier.MEDIUM, RiskTier.LOW)
+DEFAULT_OUT = Path("benchmarks/results/weekly_rota.csv")
+
+
+# --------------------------------------------------------------------------------------
+# Tours on one officer-day. Node 0 is the officer's base, nodes 1..m the visits.
+# --------------------------------------------------------------------------------------
+
+
+def _day_matrix(travel: GreatCircleTravel, base: tuple[float, float],
+                homes: Sequence[tuple[float, float]]) -> np.ndarray:
+    pts = [base, *homes]
+    return travel.matrix_s(np.array([p[0] for p in pts]), np.array([p[1] for p in pts]))
+
+
+def tour_s(d: np.ndarray, order: Sequence[int]) -> int:
+    """Base -> stops in ``order`` -> base."""
+    if not order:
+        return 0
+    path = [0, *order, 0]
+    return int(sum(int(d[a, b]) for a, b in itertools.pairwise(path)))
+
+
+def nearest_neighbour_order(d: np.ndarray) -> list[int]:
+    """Greedy order from the base (node 0); ties go to the lower index."""
+    left = list(range(1, len(d)))
+    order: list[int] = []
+    here = 0
+    while left:
+        nxt = min(left, key=lambda j: (int(d[here, j]), j))
+        order.append(nxt)
+        left.remove(nxt)
+        here = nxt
+    return order
+
+
+_PERMS: dict[int, np.ndarray] = {}
+
+
+def optimal_tour_s(d: np.ndarray) -> int:
+    """Shortest base-to-base tour through every stop, by brute force (all m! orders)."""
+    m = len(d) - 1
+    if m == 0:
+        return 0
+    if m > BRUTE_FORCE_MAX_STOPS:
+        raise ValueError(f"{m} stops is too many for brute force")
+    if m not in _PERMS:
+        _PERMS[m] = np.array(list(itertools.permutations(range(1, m + 1))), dtype=np.int64)
+    p = _PERMS[m]
+    cost = d[0, p[:, 0]] + d[p[:, -1], 0]
+    for i in range(m - 1):
+        cost = cost + d[p[:, i], p[:, i + 1]]
+    return int(cost.min())
+
+
+# --------------------------------------------------------------------------------------
+# Same-assignment baselines
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SameAssignment:
+    days: int = 0  # officer-days with at least one visit
+    planner_s: int = 0  # planner travel recomputed from its own order (by arrival)
+    reported_s: int = 0  # sum of OfficerDay.travel_s
+    mismatched_days: int = 0  # officer-days where the two disagree
+    nn_s: int = 0
+    lb_days: int = 0  # days small enough for brute force
+    lb_s: int = 0
+    planner_on_lb_days_s: int = 0
+    max_stops: int = 0
+
+
+def same_assignment(rota: Rota, register: Register, travel: GreatCircleTravel) -> SameAssignment:
+    officers = {o.id: o for o in register.officers}
+    homes = {o.id: (o.home.lat, o.home.lon) for o in register.offenders}
+    stops: dict[tuple[str, date], list[Any]] = defaultdict(list)
+    for v in rota.visits:
+        for oid in v.officer_ids:
+            stops[(oid, v.date)].append(v)
+    reported = {(d.officer_id, d.date): d.travel_s for d in rota.officer_days}
+    out = SameAssignment(reported_s=sum(reported.values()))
+    for (oid, day), visits in sorted(stops.items()):
+        visits.sort(key=lambda v: v.arrival)
+        base = officers[oid].base
+        d = _day_matrix(travel, (base.lat, base.lon), [homes[v.offender_id] for v in visits])
+        planner = tour_s(d, list(range(1, len(visits) + 1)))
+        out.days += 1
+        out.planner_s += planner
+        out.mismatched_days += planner != reported.get((oid, day))
+        out.nn_s += tour_s(d, nearest_neighbour_order(d))
+        out.max_stops = max(out.max_stops, len(visits))
+        if len(visits) <= BRUTE_FORCE_MAX_STOPS:
+            out.lb_days += 1
+            out.lb_s += optimal_tour_s(d)
+            out.planner_on_lb_days_s += planner
+    # Officer-days with travel but no visit would be a planner bug; count them too.
+    out.mismatched_days += sum(1 for k, s in reported.items() if s and k not in stops)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Whole-planner greedy baseline
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Day:
+    officer: Officer
+    budget_s: int
+    stops: list[tuple[float, float]] = field(default_factory=list)
+    service_s: int = 0
+    travel_s: int = 0
+
+
+@dataclass
+class GreedyResult:
+    due: int
+    scheduled: int
+    travel_s: int
+    shortfall: Counter[RiskTier]
+    seconds: float
+
+
+def _can_visit(officer: Officer, off: Offender, policy: Policy, day: date, service: int) -> bool:
+    """Day-level check: on shift with visit hours, and some arrival fits both the
+    offender's available slot times and the shift."""
+    if officer.visit_hours <= 0 or officer.shift_on(day) is None:
+        return False
+    return bool(intersect(offender_windows(off, policy, day, service),
+                          officer_window(officer, day, service)))
+
+
+def _nn_tour_with(travel: GreatCircleTravel, day: _Day, home: tuple[float, float]) -> int:
+    base = day.officer.base
+    d = _day_matrix(travel, (base.lat, base.lon), [*day.stops, home])
+    return tour_s(d, nearest_neighbour_order(d))
+
+
+def greedy_baseline(register: Register, policy: Policy, week_start: date,
+                    travel: GreatCircleTravel, due: list[DueVisit]) -> GreedyResult:
+    t0 = time.perf_counter()
+    officers = {o.id: o for o in register.officers}
+    team: dict[str, list[Officer]] = defaultdict(list)
+    for o in register.officers:
+        team[o.team].append(o)
+    dates = [week_start + timedelta(days=i) for i in range(7)]
+    days: dict[tuple[str, int], _Day] = {}
+
+    def day_of(o: Officer, i: int) -> _Day:
+        key = (o.id, i)
+        if key not in days:
+            days[key] = _Day(o, int(round(o.visit_hours * 3600)))
+        return days[key]
+
+    def try_fit(o: Officer, off: Offender, i: int, service: int) -> int | None:
+        """New NN travel of that officer-day with the visit added, or None."""
+        if not _can_visit(o, off, policy, dates[i], service):
+            return None
+        day = day_of(o, i)
+        new_travel = _nn_tour_with(travel, day, (off.home.lat, off.home.lon))
+        if day.service_s + service + new_travel > day.budget_s:
+            return None
+        return new_travel
+
+    def add(o: Officer, off: Offender, i: int, service: int, new_travel: int) -> None:
+        day = day_of(o, i)
+        day.stops.append((off.home.lat, off.home.lon))
+        day.service_s += service
+        day.travel_s = new_travel
+
+    scheduled = 0
+    shortfall: Counter[RiskTier] = Counter()
+    for dv in sorted(due, key=lambda x: (x.due_date, -x.urgency, x.offender_id)):
+        off = register.offenders[dv.index]
+        mgr = officers[off.manager_id]
+        service = policy.visit_minutes[off.tier] * 60
+        placed = False
+        if off.officer_gender is None or mgr.gender == off.officer_gender:
+            for i in range(7):
+                lead = try_fit(mgr, off, i, service)
+                if lead is None:
+                    continue
+                if not off.two_officers:
+                    add(mgr, off, i, service, lead)
+                    placed = True
+                    break
+                mates = sorted((o for o in team[mgr.team] if o.id != mgr.id),
+                               key=lambda o: (_km2(o, off), o.id))
+                for mate in mates:
+                    second = try_fit(mate, off, i, service)
+                    if second is not None:
+                        add(mgr, off, i, service, lead)
+                        add(mate, off, i, service, second)
+                        placed = True
+                        break
+                if placed:
+                    break
+        if placed:
+            scheduled += 1
+        else:
+            shortfall[off.tier] += 1
+    return GreedyResult(due=len(due), scheduled=scheduled,
+                        travel_s=sum(d.travel_s for d in days.values()),
+                        shortfall=shortfall, seconds=time.perf_counter() - t0)
+
+
+def _km2(o: Officer, off: Offender) -> float:
+    """Squared flat-earth distance, only for ranking partners by base."""
+    return (o.base.lat - off.home.lat) ** 2 + \
+        ((o.base.lon - off.home.lon) * np.cos(np.radians(off.home.lat))) ** 2
+
+
+# --------------------------------------------------------------------------------------
+# One scenario
+# --------------------------------------------------------------------------------------
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def _policy(time_limit: float | None, workers: int | None) -> Policy:
+    base = Policy()
+    solver = base.solver.model_dump()
+    if time_limit is not None:
+        solver["time_limit_s"] = time_limit
+    if workers is not None:
+        solver["workers"] = workers
+    return Policy.model_validate({**base.model_dump(), "solver": solver})
+
+
+def run_scenario(name: str, seed: int, policy: Policy, profile_top: int = 0) -> dict[str, Any]:
+    print(f"[{name}] generating ...", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    sc = generate(name, seed=seed)
+    gen_s = time.perf_counter() - t0
+    reg = sc.register
+    print(f"[{name}] {len(reg.offenders):,} offenders, {len(reg.officers):,} officers, "
+          f"generated in {gen_s:.2f} s; planning ...", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    rota = plan_week(reg, policy, sc.week_start, seed=seed)
+    plan_s = time.perf_counter() - t0
+    print(f"[{name}] planned in {plan_s:.2f} s; baselines ...", file=sys.stderr, flush=True)
+
+    travel = GreatCircleTravel(policy.speed_kmh, policy.circuity)
+    due, _ = select_due(reg.offenders, policy, sc.week_start)
+    short = Counter(u.tier for u in rota.unscheduled if u.reason.is_shortfall)
+    scheduled = len(rota.visits)
+    planner_travel_s = sum(d.travel_s for d in rota.officer_days)
+    same = same_assignment(rota, reg, travel)
+    greedy = greedy_baseline(reg, policy, sc.week_start, travel, due)
+
+    if scheduled + sum(short.values()) != len(due):
+        print(f"[{name}] WARNING: due {len(due)} != scheduled {scheduled} + shortfall "
+              f"{sum(short.values())}", file=sys.stderr)
+    if same.mismatched_days:
+        print(f"[{name}] WARNING: recomputed travel differs from OfficerDay.travel_s on "
+              f"{same.mismatched_days} officer-day(s)", file=sys.stderr)
+
+    row: dict[str, Any] = {
+        "scenario": name,
+        "seed": seed,
+        "offenders": len(reg.offenders),
+        "officers": len(reg.officers),
+        "teams": len({o.team for o in reg.officers}),
+        "time_limit_s": policy.solver.time_limit_s,
+        "workers": policy.solver.workers,
+        "gen_s": round(gen_s, 3),
+        "plan_s": round(plan_s, 3),
+        "target_plan_s": TARGET_PLAN_S.get(name),
+        "within_target": plan_s <= TARGET_PLAN_S[name] if name in TARGET_PLAN_S else None,
+        "due": len(due),
+        "scheduled": scheduled,
+        "joint_visits": sum(len(v.officer_ids) > 1 for v in rota.visits),
+        "cover_visits": sum(v.cover for v in rota.visits),
+        **{f"shortfall_{t.value}": short.get(t, 0) for t in TIER_ORDER},
+        "feasible": rota.is_feasible(),
+        "travel_h": round(planner_travel_s / 3600, 3),
+        "travel_min_per_visit": round(planner_travel_s / 60 / scheduled, 2) if scheduled else None,
+        "travel_check_mismatch_days": same.mismatched_days,
+        "visit_days": same.days,
+        "max_stops_per_day": same.max_stops,
+        "nn_travel_h": round(same.nn_s / 3600, 3),
+        "planner_over_nn": _round(_ratio(same.planner_s, same.nn_s)),
+        "lb_days": same.lb_days,
+        "lb_travel_h": round(same.lb_s / 3600, 3),
+        "planner_over_lb": _round(_ratio(same.planner_on_lb_days_s, same.lb_s)),
+        "greedy_scheduled": greedy.scheduled,
+        **{f"greedy_shortfall_{t.value}": greedy.shortfall.get(t, 0) for t in TIER_ORDER},
+        "greedy_travel_h": round(greedy.travel_s / 3600, 3),
+        "greedy_travel_min_per_visit": (round(greedy.travel_s / 60 / greedy.scheduled, 2)
+                                        if greedy.scheduled else None),
+        "planner_over_greedy_travel": _round(_ratio(planner_travel_s, greedy.travel_s)),
+        "greedy_s": round(greedy.seconds, 3),
+    }
+
+    if profile_top:
+        print(f"[{name}] profiling plan_week ...", file=sys.stderr, flush=True)
+        prof = cProfile.Profile()
+        prof.enable()
+        plan_week(reg, policy, sc.week_start, seed=seed)
+        prof.disable()
+        for key in ("tottime", "cumulative"):
+            buf = io.StringIO()
+            pstats.Stats(prof, stream=buf).sort_stats(key).print_stats(profile_top)
+            print(f"\n=== cProfile plan_week [{name}] top {profile_top} by {key} ===")
+            print(_trim_profile(buf.getvalue()))
+    return row
+
+
+def _round(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def _trim_profile(text: str) -> str:
+    """Drop pstats' preamble up to the totals line; keep the table."""
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if "function calls" in ln), 0)
+    return "\n".join(ln for ln in lines[start:] if ln.strip())
+
+
+# --------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, bool):
+        return "yes" if x else "NO"
+    if isinstance(x, float):
+        return f"{x:,.3f}" if abs(x) < 100 else f"{x:,.1f}"
+    if isinstance(x, int):
+        return f"{x:,}"
+    return str(x)
+
+
+def _short(row: dict[str, Any], prefix: str) -> str:
+    return "/".join(str(row[f"{prefix}{t.value}"]) for t in TIER_ORDER)
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """Metrics down, scenarios across."""
+    spec: list[tuple[str, Any]] = [
+        ("offenders / officers / teams",
+         lambda r: f"{r['offenders']:,} / {r['officers']:,} / {r['teams']}"),
+        ("generate (s)", lambda r: f"{r['gen_s']:.2f}"),
+        ("plan_week (s)", lambda r: f"{r['plan_s']:.2f}"),
+        ("target (s) / met?", lambda r: f"<= {r['target_plan_s']:g} / "
+                                         f"{_fmt(r['within_target'])}"),
+        ("visits due", lambda r: _fmt(r["due"])),
+        ("scheduled (joint, cover)",
+         lambda r: f"{r['scheduled']:,} ({r['joint_visits']}, {r['cover_visits']})"),
+        ("shortfall vh/h/m/l", lambda r: _short(r, "shortfall_")),
+        ("feasible", lambda r: _fmt(r["feasible"])),
+        ("travel (h)", lambda r: f"{r['travel_h']:.2f}"),
+        ("travel per visit (min)", lambda r: _fmt(r["travel_min_per_visit"])),
+        ("-- same officer-days --", lambda r: ""),
+        ("visit days (max stops)", lambda r: f"{r['visit_days']:,} ({r['max_stops_per_day']})"),
+        ("NN order travel (h)", lambda r: f"{r['nn_travel_h']:.2f}"),
+        ("planner / NN", lambda r: _fmt(r["planner_over_nn"])),
+        (f"optimal order, <={BRUTE_FORCE_MAX_STOPS} stops (h)",
+         lambda r: f"{r['lb_travel_h']:.2f} ({r['lb_days']}/{r['visit_days']} d)"),
+        ("planner / optimal", lambda r: _fmt(r["planner_over_lb"])),
+        ("-- greedy planner --", lambda r: ""),
+        ("scheduled", lambda r: _fmt(r["greedy_scheduled"])),
+        ("shortfall vh/h/m/l", lambda r: _short(r, "greedy_shortfall_")),
+        ("travel (h)", lambda r: f"{r['greedy_travel_h']:.2f}"),
+        ("travel per visit (min)", lambda r: _fmt(r["greedy_travel_min_per_visit"])),
+        ("planner / greedy travel", lambda r: _fmt(r["planner_over_greedy_travel"])),
+    ]
+    label_w = max(len(s[0]) for s in spec) + 2
+    cells = [[f(r) for r in rows] for _, f in spec]
+    col_w = [max(len(r["scenario"]), *(len(c[j]) for c in cells)) + 2
+             for j, r in enumerate(rows)]
+    out = ["".ljust(label_w) + "".join(r["scenario"].rjust(w) for r, w in zip(rows, col_w,
+                                                                               strict=True))]
+    for (label, _), row_cells in zip(spec, cells, strict=True):
+        out.append(label.ljust(label_w) + "".join(c.rjust(w) for c, w in zip(row_cells, col_w,
+                                                                           strict=True)))
+    return "\n".join(out)
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path, meta: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fields = [*meta, *rows[0]]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        for r in rows:
+            w.writerow({**meta, **{k: "" if v is None else v for k, v in r.items()}})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.weekly_rota",
+                                 description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scenarios", default="borough,met,national",
+                    help="comma-separated subset of: " + ",".join(SCENARIOS))
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                    help="seed for both the scenario generator and plan_week")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="solver time limit (s) for the week; default: the policy's")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="solver worker processes; default: the policy's")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="CSV to write")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="also profile plan_week (extra run) and print the top N entries")
+    args = ap.parse_args(argv)
+    names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    bad = [n for n in names if n not in SCENARIOS]
+    if bad or not names:
+        ap.error(f"unknown scenario(s) {', '.join(bad)}; valid: {', '.join(SCENARIOS)}")
+    policy = _policy(args.time_limit, args.workers)
+
+    import ortools
+
+    meta = {"run_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "ortools": ortools.__version__,
+            "guided_local_search": policy.solver.guided_local_search,
+            "min_team_time_s": policy.solver.min_team_time_s}
+    print(f"weekly_rota benchmark: seed {args.seed}, time limit {policy.solver.time_limit_s:g} s"
+          f"{'' if args.time_limit is not None else ' (policy default)'}, "
+          f"workers {policy.solver.workers}, GLS {policy.solver.guided_local_search}, "
+          f"{os.cpu_count()} CPUs, Python {meta['python']}, OR-Tools {meta['ortools']}")
+    rows = [run_scenario(n, args.seed, policy, args.profile) for n in names]
+    print()
+    print(format_table(rows))
+    print()
+    print("Ratios: planner travel over the baseline's on the same officer-days. NN and optimal "
+          "ignore time windows and joint-visit times, so planner/NN may exceed 1; "
+          f"planner/optimal covers days with <= {BRUTE_FORCE_MAX_STOPS} stops. Greedy: own "
+          "manager, earliest due first, first day with visit hours left, NN order.")
+    write_csv(rows, args.out, meta)
+    print(f"CSV written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

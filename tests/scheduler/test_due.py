@@ -1,0 +1,44 @@
+"""Due selection: who is due, by when, and in what order of urgency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import Policy, UnscheduledReason
+from scheduler.due import due_date, select_due, urgency
+from tests.scheduler.conftest import WEEK, offender
+
+
+def test_due_date_is_last_visit_plus_interval_or_override():
+    p = Policy()
+    o = offender("R", "A", tier="high", days_since=50)
+    assert due_date(o, p, WEEK) == WEEK - timedelta(days=50) + timedelta(days=91)
+    o2 = o.model_copy(update={"interval_days": 30})
+    assert due_date(o2, p, WEEK) == WEEK - timedelta(days=20)
+    assert due_date(offender("N", "A", days_since=None), p, WEEK) == WEEK
+
+
+def test_due_within_the_week_is_selected_and_later_is_not():
+    p = Policy()
+    # high = 91 days: due on Sunday (day 6) -> due; due next Monday (day 7) -> not due.
+    on_sunday = offender("sun", "A", tier="high", days_since=91 - 6)
+    next_monday = offender("mon", "A", tier="high", days_since=91 - 7)
+    due, rest = select_due([on_sunday, next_monday], p, WEEK)
+    assert [d.offender_id for d in due] == ["sun"]
+    assert rest[0].reason is UnscheduledReason.NOT_DUE
+
+
+def test_every_higher_tier_outranks_any_lower_tier_however_overdue():
+    p = Policy()
+    worst_low = offender("low", "A", tier="low", days_since=5000, mappa_level=3)
+    fresh_medium = offender("med", "A", tier="medium", days_since=182)
+    u_low = urgency(worst_low, p, due_date(worst_low, p, WEEK), WEEK)
+    u_med = urgency(fresh_medium, p, due_date(fresh_medium, p, WEEK), WEEK)
+    assert u_med > u_low
+
+
+def test_more_overdue_is_more_urgent_within_a_tier():
+    p = Policy()
+    a, b = offender("a", "A", days_since=100), offender("b", "A", days_since=150)
+    due, _ = select_due([a, b], p, WEEK)
+    assert [d.offender_id for d in due] == ["b", "a"]
