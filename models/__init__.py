@@ -38,6 +38,7 @@ __all__ = [
     "Unscheduled",
     "UnscheduledReason",
     "Visit",
+    "Weekday",
     "WeeklyWindow",
     "parse_clock_window",
 ]

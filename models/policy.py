@@ -31,9 +31,15 @@ class TimeSlot(BaseModel):
 
 def _default_slots() -> tuple[TimeSlot, ...]:
     return (
-        TimeSlot(name="morning", window=ClockWindow.model_validate({"start": "08:00", "end": "12:00"})),
-        TimeSlot(name="afternoon", window=ClockWindow.model_validate({"start": "12:00", "end": "17:00"})),
-        TimeSlot(name="evening", window=ClockWindow.model_validate({"start": "17:00", "end": "21:00"})),
+        TimeSlot(
+            name="morning", window=ClockWindow.model_validate({"start": "08:00", "end": "12:00"})
+        ),
+        TimeSlot(
+            name="afternoon", window=ClockWindow.model_validate({"start": "12:00", "end": "17:00"})
+        ),
+        TimeSlot(
+            name="evening", window=ClockWindow.model_validate({"start": "17:00", "end": "21:00"})
+        ),
     )
 
 

@@ -84,32 +84,58 @@ def main() -> None:
 
 
 @main.command("plan")
-@click.option("--scenario", default="borough", show_default=True,
-              help="Bundled scenario to plan when no CSVs are given (borough, met, national).")
+@click.option(
+    "--scenario",
+    default="borough",
+    show_default=True,
+    help="Bundled scenario to plan when no CSVs are given (borough, met, national).",
+)
 @click.option("--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON.")
 @click.option("--officers", type=click.Path(path_type=Path), help="Officers CSV or JSON.")
-@click.option("--week", help="Monday the week starts (YYYY-MM-DD). Default: the scenario's "
-              "week, or next Monday for your own files.")
-@click.option("--policy", "policy_path", type=click.Path(path_type=Path),
-              help="Policy TOML overriding the defaults.")
-@click.option("--seed", type=int, help="Replay a plan from its audit seed (default: a fresh "
-              "secret seed).")
+@click.option(
+    "--week",
+    help="Monday the week starts (YYYY-MM-DD). Default: the scenario's "
+    "week, or next Monday for your own files.",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path),
+    help="Policy TOML overriding the defaults.",
+)
+@click.option(
+    "--seed", type=int, help="Replay a plan from its audit seed (default: a fresh secret seed)."
+)
 @click.option("--time-limit", type=float, help="Solver seconds for the whole week.")
 @click.option("--workers", type=int, help="Local processes for independent teams.")
 @click.option("--out", type=click.Path(path_type=Path), help="Directory to write the rota to.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_errors_to_exit
-def plan_cmd(scenario: str, offenders: Path | None, officers: Path | None, week: str | None,
-             policy_path: Path | None, seed: int | None, time_limit: float | None,
-             workers: int | None, out: Path | None, overwrite: bool, as_json: bool) -> None:
+def plan_cmd(
+    scenario: str,
+    offenders: Path | None,
+    officers: Path | None,
+    week: str | None,
+    policy_path: Path | None,
+    seed: int | None,
+    time_limit: float | None,
+    workers: int | None,
+    out: Path | None,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
     """Plan next week's visits and print a summary (writes files with --out)."""
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
     policy = load_policy(policy_path)
-    solver = policy.solver.model_copy(update={k: v for k, v in
-                                              {"time_limit_s": time_limit, "workers": workers}
-                                              .items() if v is not None})
+    solver = policy.solver.model_copy(
+        update={
+            k: v
+            for k, v in {"time_limit_s": time_limit, "workers": workers}.items()
+            if v is not None
+        }
+    )
     policy = Policy.model_validate({**policy.model_dump(), "solver": solver.model_dump()})
     week_start = _parse_week(week)
     if offenders is not None and officers is not None:
@@ -119,8 +145,9 @@ def plan_cmd(scenario: str, offenders: Path | None, officers: Path | None, week:
         sc = _scenario(scenario, 20261130)
         register, week_start = sc.register, week_start or sc.week_start
     if out is not None and out.exists() and any(out.iterdir()) and not overwrite:
-        raise click.ClickException(f"{out} already exists; choose another --out or pass "
-                                   "--overwrite")
+        raise click.ClickException(
+            f"{out} already exists; choose another --out or pass --overwrite"
+        )
     rota = plan_week(register, policy, week_start, seed=seed, created_by=getpass.getuser())
     summary = rota_summary(rota, register)
     if as_json:
@@ -129,24 +156,37 @@ def plan_cmd(scenario: str, offenders: Path | None, officers: Path | None, week:
         click.echo(format_summary(summary))
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite)
-        click.echo(f"\nWrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
-                   "summary.json, audit.json, officers/)")
+        click.echo(
+            f"\nWrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
+            "summary.json, audit.json, officers/)"
+        )
 
 
 @main.command("scenario")
 @click.argument("name")
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Directory for offenders.csv and officers.csv.")
-@click.option("--seed", type=int, default=20261130, show_default=True,
-              help="Generator seed (scenarios are synthetic and reproducible).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory for offenders.csv and officers.csv.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=20261130,
+    show_default=True,
+    help="Generator seed (scenarios are synthetic and reproducible).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @_errors_to_exit
 def scenario_cmd(name: str, out: Path, seed: int, overwrite: bool) -> None:
     """Write a bundled synthetic scenario (borough, met, national) as CSVs."""
     sc = _scenario(name, seed)
     write_private_tree(register_files(sc.register), out, overwrite=overwrite)
-    click.echo(f"Wrote {len(sc.register.offenders)} offenders and {len(sc.register.officers)} "
-               f"officers ({sc.name}, week of {sc.week_start}) to {out}/")
+    click.echo(
+        f"Wrote {len(sc.register.offenders)} offenders and {len(sc.register.officers)} "
+        f"officers ({sc.name}, week of {sc.week_start}) to {out}/"
+    )
 
 
 @main.command("formats")

@@ -38,8 +38,9 @@ def due_date(offender: Offender, policy: Policy, week_start: date) -> date:
     """Last successful visit plus the offender's interval; never visited means due now."""
     if offender.last_visit is None:
         return week_start
-    return offender.last_visit + timedelta(days=policy.interval_for(offender.tier,
-                                                                   offender.interval_days))
+    return offender.last_visit + timedelta(
+        days=policy.interval_for(offender.tier, offender.interval_days)
+    )
 
 
 def urgency(offender: Offender, policy: Policy, due: date, week_start: date) -> float:
@@ -57,8 +58,9 @@ def urgency(offender: Offender, policy: Policy, due: date, week_start: date) -> 
     return policy.urgency_weight[offender.tier] * (1.0 + overdue_share) * mappa_bonus
 
 
-def select_due(offenders: tuple[Offender, ...] | list[Offender], policy: Policy,
-               week_start: date) -> tuple[list[DueVisit], list[Unscheduled]]:
+def select_due(
+    offenders: tuple[Offender, ...] | list[Offender], policy: Policy, week_start: date
+) -> tuple[list[DueVisit], list[Unscheduled]]:
     """Split the register into visits due by the end of the look-ahead and everyone else,
     each of the latter with a reason."""
     horizon = week_start + timedelta(days=policy.due_window_days - 1)
@@ -67,13 +69,25 @@ def select_due(offenders: tuple[Offender, ...] | list[Offender], policy: Policy,
     for i, off in enumerate(offenders):
         when = due_date(off, policy, week_start)
         if off.status in STATUS_REASON:
-            rest.append(Unscheduled(offender_id=off.id, tier=off.tier,
-                                    reason=STATUS_REASON[off.status], due_date=when,
-                                    detail=_status_detail(off.status)))
+            rest.append(
+                Unscheduled(
+                    offender_id=off.id,
+                    tier=off.tier,
+                    reason=STATUS_REASON[off.status],
+                    due_date=when,
+                    detail=_status_detail(off.status),
+                )
+            )
         elif when > horizon:
-            rest.append(Unscheduled(offender_id=off.id, tier=off.tier,
-                                    reason=UnscheduledReason.NOT_DUE, due_date=when,
-                                    detail=f"next due {when.isoformat()}"))
+            rest.append(
+                Unscheduled(
+                    offender_id=off.id,
+                    tier=off.tier,
+                    reason=UnscheduledReason.NOT_DUE,
+                    due_date=when,
+                    detail=f"next due {when.isoformat()}",
+                )
+            )
         else:
             due.append(DueVisit(i, off.id, when, urgency(off, policy, when, week_start)))
     due.sort(key=lambda d: -d.urgency)

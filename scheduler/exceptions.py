@@ -34,7 +34,8 @@ class InputProblem:
 
 class InputFileError(RotaError):
     """An input file is malformed. Holds every problem found (up to a limit), each naming
-    the file, the row (as a spreadsheet shows it: the header is row 1) and the field, so a user can fix them in one go."""
+    the file, the row (as a spreadsheet shows it: the header is row 1) and the field,
+    so a user can fix them all in one go."""
 
     def __init__(self, problems: list[InputProblem]):
         self.problems = problems

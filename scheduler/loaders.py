@@ -210,34 +210,41 @@ def offender_from_record(rec: dict[str, str], as_of: date | None) -> Offender:
             raise FieldError("last_visit", f"{value} is in the future (planning from {as_of})")
         return value
 
-    values = _collect({
-        "id": lambda: _required(rec, "id"),
-        "home": lambda: _location(rec, "lat", "lon"),
-        "tier": lambda: _optional(rec, "tier", _enum(RiskTier)) or _required(rec, "tier"),
-        "manager_id": lambda: _required(rec, "manager_id"),
-        "interval_days": lambda: _optional(rec, "interval_days", _int),
-        "mappa_level": lambda: _optional(rec, "mappa_level", _int) or 1,
-        "last_visit": last_visit,
-        "two_officers": lambda: bool(_optional(rec, "two_officers", _bool)),
-        "officer_gender": lambda: _optional(rec, "officer_gender", _enum(Gender)),
-        "status": lambda: _optional(rec, "status", _enum(OffenderStatus)) or OffenderStatus.ACTIVE,
-        "unavailable": lambda: _optional(rec, "unavailable", parse_unavailability)
-        or Unavailability(),
-    })
+    values = _collect(
+        {
+            "id": lambda: _required(rec, "id"),
+            "home": lambda: _location(rec, "lat", "lon"),
+            "tier": lambda: _optional(rec, "tier", _enum(RiskTier)) or _required(rec, "tier"),
+            "manager_id": lambda: _required(rec, "manager_id"),
+            "interval_days": lambda: _optional(rec, "interval_days", _int),
+            "mappa_level": lambda: _optional(rec, "mappa_level", _int) or 1,
+            "last_visit": last_visit,
+            "two_officers": lambda: bool(_optional(rec, "two_officers", _bool)),
+            "officer_gender": lambda: _optional(rec, "officer_gender", _enum(Gender)),
+            "status": lambda: (
+                _optional(rec, "status", _enum(OffenderStatus)) or OffenderStatus.ACTIVE
+            ),
+            "unavailable": lambda: (
+                _optional(rec, "unavailable", parse_unavailability) or Unavailability()
+            ),
+        }
+    )
     return _validated(Offender, values)
 
 
 def officer_from_record(rec: dict[str, str]) -> Officer:
-    values = _collect({
-        "id": lambda: _required(rec, "id"),
-        "team": lambda: _text(rec, "team") or "team",
-        "base": lambda: _location(rec, "base_lat", "base_lon"),
-        "shifts": lambda: _optional(rec, "shifts", parse_shifts) or _required(rec, "shifts"),
-        "visit_hours": lambda: _optional(rec, "visit_hours", float),
-        "caseload_cap": lambda: _optional(rec, "caseload_cap", _int),
-        "gender": lambda: _optional(rec, "gender", _enum(Gender)),
-        "absent": lambda: _optional(rec, "absent", parse_absences) or (),
-    })
+    values = _collect(
+        {
+            "id": lambda: _required(rec, "id"),
+            "team": lambda: _text(rec, "team") or "team",
+            "base": lambda: _location(rec, "base_lat", "base_lon"),
+            "shifts": lambda: _optional(rec, "shifts", parse_shifts) or _required(rec, "shifts"),
+            "visit_hours": lambda: _optional(rec, "visit_hours", float),
+            "caseload_cap": lambda: _optional(rec, "caseload_cap", _int),
+            "gender": lambda: _optional(rec, "gender", _enum(Gender)),
+            "absent": lambda: _optional(rec, "absent", parse_absences) or (),
+        }
+    )
     return _validated(Officer, {k: v for k, v in values.items() if v is not None})
 
 
@@ -300,8 +307,13 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         reader = csv.DictReader(fh)
         for rec in reader:
             if None in rec:
-                raise InputFileError([InputProblem(str(path), reader.line_num, None,
-                                                   "more values than header columns")])
+                raise InputFileError(
+                    [
+                        InputProblem(
+                            str(path), reader.line_num, None, "more values than header columns"
+                        )
+                    ]
+                )
             yield reader.line_num, {k: v or "" for k, v in rec.items()}
 
 
@@ -309,7 +321,9 @@ def _json_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError([InputProblem(str(path), None, None, f"not valid JSON: {exc}")]) from None
+        raise InputFileError(
+            [InputProblem(str(path), None, None, f"not valid JSON: {exc}")]
+        ) from None
     if isinstance(data, dict) and len(data) == 1:
         data = next(iter(data.values()))
     if not isinstance(data, list):
@@ -330,18 +344,29 @@ def _json_text(value: Any) -> str:
     return str(value)
 
 
-def _header_problems(path: Path, fields: Iterable[str], known: dict[str, str],
-                     required: tuple[str, ...]) -> list[InputProblem]:
+def _header_problems(
+    path: Path, fields: Iterable[str], known: dict[str, str], required: tuple[str, ...]
+) -> list[InputProblem]:
     fields = list(fields)
-    problems = [InputProblem(str(path), 1, f, "required column is missing")
-                for f in required if f not in fields]
-    problems += [InputProblem(str(path), 1, f, f"unknown column (known: {', '.join(known)})")
-                 for f in fields if f not in known]
+    problems = [
+        InputProblem(str(path), 1, f, "required column is missing")
+        for f in required
+        if f not in fields
+    ]
+    problems += [
+        InputProblem(str(path), 1, f, f"unknown column (known: {', '.join(known)})")
+        for f in fields
+        if f not in known
+    ]
     return problems
 
 
-def _load(path: Path, build: Callable[[dict[str, str]], Any], known: dict[str, str],
-          required: tuple[str, ...]) -> list[tuple[int, Any]]:
+def _load(
+    path: Path,
+    build: Callable[[dict[str, str]], Any],
+    known: dict[str, str],
+    required: tuple[str, ...],
+) -> list[tuple[int, Any]]:
     """Parse every row, collecting problems rather than stopping at the first."""
     path = Path(path)
     if not path.is_file():
@@ -365,8 +390,11 @@ def _load(path: Path, build: Callable[[dict[str, str]], Any], known: dict[str, s
             problems.append(InputProblem(str(path), row, exc.field, str(exc), rid))
         else:
             if obj.id in seen_ids:
-                problems.append(InputProblem(str(path), row, "id",
-                                             f"duplicate id (first on row {seen_ids[obj.id]})", rid))
+                problems.append(
+                    InputProblem(
+                        str(path), row, "id", f"duplicate id (first on row {seen_ids[obj.id]})", rid
+                    )
+                )
             else:
                 seen_ids[obj.id] = row
                 rows.append((row, obj))
@@ -388,11 +416,21 @@ def load_offenders(path: Path, officer_ids: Iterable[str], as_of: date | None) -
     """Read offenders; ``manager_id`` must name one of ``officer_ids``; last visits after
     ``as_of`` (the planning date) are rejected as future dates."""
     path = Path(path)
-    rows = _load(path, lambda r: offender_from_record(r, as_of), OFFENDER_COLUMNS, OFFENDER_REQUIRED)
+    rows = _load(
+        path, lambda r: offender_from_record(r, as_of), OFFENDER_COLUMNS, OFFENDER_REQUIRED
+    )
     known = set(officer_ids)
-    problems = [InputProblem(str(path), row, "manager_id",
-                             f"officer {o.manager_id!r} is not in the officers file", o.id)
-                for row, o in rows if o.manager_id not in known]
+    problems = [
+        InputProblem(
+            str(path),
+            row,
+            "manager_id",
+            f"officer {o.manager_id!r} is not in the officers file",
+            o.id,
+        )
+        for row, o in rows
+        if o.manager_id not in known
+    ]
     if problems:
         raise InputFileError(problems[:MAX_PROBLEMS])
     return [o for _, o in rows]
@@ -446,8 +484,9 @@ def _window(w: ClockWindow) -> str:
 
 def format_unavailability(u: Unavailability) -> str:
     items = [r.first.isoformat() if r.first == r.last else f"{r.first}/{r.last}" for r in u.dates]
-    items += [",".join(d.name.lower() for d in sorted(w.days)) + " " + _window(w.window)
-              for w in u.weekly]
+    items += [
+        ",".join(d.name.lower() for d in sorted(w.days)) + " " + _window(w.window) for w in u.weekly
+    ]
     return "; ".join(items)
 
 
@@ -463,8 +502,8 @@ def csv_text(rows: Iterable[dict[str, Any]], columns: Iterable[str]) -> str:
 def register_files(register: Register) -> dict[str, str]:
     """``offenders.csv`` and ``officers.csv`` texts for a register: the input format."""
     return {
-        "offenders.csv": csv_text((offender_record(o) for o in register.offenders),
-                                  OFFENDER_COLUMNS),
-        "officers.csv": csv_text((officer_record(o) for o in register.officers),
-                                 OFFICER_COLUMNS),
+        "offenders.csv": csv_text(
+            (offender_record(o) for o in register.offenders), OFFENDER_COLUMNS
+        ),
+        "officers.csv": csv_text((officer_record(o) for o in register.officers), OFFICER_COLUMNS),
     }

@@ -42,9 +42,15 @@ class PlanStats:
     time_limit_s: float
 
 
-def plan_week(register: Register, policy: Policy | None = None, week_start: date | None = None,
-              *, seed: int | None = None, travel: TravelModel | None = None,
-              created_by: str = "") -> Rota:
+def plan_week(
+    register: Register,
+    policy: Policy | None = None,
+    week_start: date | None = None,
+    *,
+    seed: int | None = None,
+    travel: TravelModel | None = None,
+    created_by: str = "",
+) -> Rota:
     """Plan one week of unannounced visits.
 
     Parameters
@@ -77,9 +83,16 @@ def plan_week(register: Register, policy: Policy | None = None, week_start: date
     problems: list[TeamProblem] = []
     unplaced: list[Unscheduled] = []
     for team in sorted(teams):
-        problem, bad = build_team_problem(team, teams[team], due_by_team.get(team, []),
-                                          register.offenders, policy, week_start, travel,
-                                          rngs[team])
+        problem, bad = build_team_problem(
+            team,
+            teams[team],
+            due_by_team.get(team, []),
+            register.offenders,
+            policy,
+            week_start,
+            travel,
+            rngs[team],
+        )
         problems.append(problem)
         unplaced += bad
 
@@ -94,14 +107,24 @@ def plan_week(register: Register, policy: Policy | None = None, week_start: date
         dropped += d
         days += od
 
-    audit = AuditRecord(inputs_sha256=inputs_sha256(register, policy, week_start), seed=seed,
-                        policy=policy.model_dump(mode="json"), week_start=week_start,
-                        created_by=created_by, software_version=SOFTWARE_VERSION)
+    audit = AuditRecord(
+        inputs_sha256=inputs_sha256(register, policy, week_start),
+        seed=seed,
+        policy=policy.model_dump(mode="json"),
+        week_start=week_start,
+        created_by=created_by,
+        software_version=SOFTWARE_VERSION,
+    )
     visits.sort(key=lambda v: (v.arrival, v.officer_ids))
     order = {o.id: i for i, o in enumerate(register.offenders)}
     unscheduled = sorted(rest + unplaced + dropped, key=lambda u: order[u.offender_id])
-    return Rota(week_start=week_start, visits=tuple(visits), unscheduled=tuple(unscheduled),
-                officer_days=tuple(days), audit=audit)
+    return Rota(
+        week_start=week_start,
+        visits=tuple(visits),
+        unscheduled=tuple(unscheduled),
+        officer_days=tuple(days),
+        audit=audit,
+    )
 
 
 def team_time_limits(problems: list[TeamProblem], policy: Policy) -> list[float]:
@@ -109,12 +132,15 @@ def team_time_limits(problems: list[TeamProblem], policy: Policy) -> list[float]
     settings = policy.solver
     total_nodes = sum(p.n_nodes - p.n_officers for p in problems) or 1
     budget = settings.time_limit_s * settings.workers
-    return [max(settings.min_team_time_s, budget * (p.n_nodes - p.n_officers) / total_nodes)
-            for p in problems]
+    return [
+        max(settings.min_team_time_s, budget * (p.n_nodes - p.n_officers) / total_nodes)
+        for p in problems
+    ]
 
 
-def _solve_all(problems: list[TeamProblem], limits: list[float],
-               policy: Policy) -> list[TeamSolution]:
+def _solve_all(
+    problems: list[TeamProblem], limits: list[float], policy: Policy
+) -> list[TeamSolution]:
     gls = policy.solver.guided_local_search
     if policy.solver.workers > 1 and len(problems) > 1:
         with ProcessPoolExecutor(max_workers=policy.solver.workers) as pool:
@@ -129,9 +155,14 @@ def _solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolu
         solution = solve_team(problem, limit, gls)
         dropped = set(solution.dropped)
         broken = {int(problem.pair_of_node[j]) for j in dropped if problem.pair_of_node[j] >= 0}
-        broken = {p for p in broken
-                  if any(problem.pair_of_node[j] == p and j not in dropped
-                         for j in range(len(problem.pair_of_node)))}
+        broken = {
+            p
+            for p in broken
+            if any(
+                problem.pair_of_node[j] == p and j not in dropped
+                for j in range(len(problem.pair_of_node))
+            )
+        }
         if not broken:
             return solution
         limit = max(limit / 2, 0.01)  # rare repair pass: the rest of the plan barely moves
@@ -140,9 +171,13 @@ def _solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolu
                 problem.vehicles[j] = []
 
 
-def rota_parts(problem: TeamProblem, solution: TeamSolution, register: Register,
-               policy: Policy, week_start: date
-               ) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
+def rota_parts(
+    problem: TeamProblem,
+    solution: TeamSolution,
+    register: Register,
+    policy: Policy,
+    week_start: date,
+) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
     """Turn one team's arrays back into domain objects."""
     K = problem.n_officers
     monday = datetime.combine(week_start, datetime.min.time())
@@ -153,8 +188,9 @@ def rota_parts(problem: TeamProblem, solution: TeamSolution, register: Register,
     for v, stops in enumerate(solution.routes):
         for stop in stops:
             if problem.pair_of_node[stop.node] >= 0 and not problem.charge_cover[stop.node]:
-                partners[int(problem.visit_of_node[stop.node])] = \
-                    problem.officer_ids[int(problem.veh_officer[v])]
+                partners[int(problem.visit_of_node[stop.node])] = problem.officer_ids[
+                    int(problem.veh_officer[v])
+                ]
     for v, stops in enumerate(solution.routes):
         officer = problem.officer_ids[int(problem.veh_officer[v])]
         day = week_start + timedelta(days=int(problem.veh_day[v]))
@@ -173,25 +209,47 @@ def rota_parts(problem: TeamProblem, solution: TeamSolution, register: Register,
                 crew = (officer, partners[int(problem.visit_of_node[stop.node])])
             arrival = monday + timedelta(seconds=stop.arrival_s)
             latest = monday + timedelta(seconds=min(stop.latest_s, stop.arrival_s + window_s))
-            visits.append(Visit(
-                offender_id=off.id, officer_ids=crew, tier=off.tier, date=day,
-                slot=slot_name(policy, day, stop.arrival_s - int(problem.veh_day[v]) * 86_400),
-                arrival=arrival, window_end=latest,
-                departure=arrival + timedelta(seconds=int(problem.service_s[K + stop.node])),
-                sequence=seq, travel_to_s=stop.travel_to_s, due_date=dv.due_date,
-                urgency=round(dv.urgency, 3), cover=officer != off.manager_id))
-        days.append(OfficerDay(officer_id=officer, date=day, visits=len(stops),
-                               travel_s=travel, busy_s=travel + service,
-                               budget_s=int(problem.veh_budget_s[v])))
+            visits.append(
+                Visit(
+                    offender_id=off.id,
+                    officer_ids=crew,
+                    tier=off.tier,
+                    date=day,
+                    slot=slot_name(policy, day, stop.arrival_s - int(problem.veh_day[v]) * 86_400),
+                    arrival=arrival,
+                    window_end=latest,
+                    departure=arrival + timedelta(seconds=int(problem.service_s[K + stop.node])),
+                    sequence=seq,
+                    travel_to_s=stop.travel_to_s,
+                    due_date=dv.due_date,
+                    urgency=round(dv.urgency, 3),
+                    cover=officer != off.manager_id,
+                )
+            )
+        days.append(
+            OfficerDay(
+                officer_id=officer,
+                date=day,
+                visits=len(stops),
+                travel_s=travel,
+                busy_s=travel + service,
+                budget_s=int(problem.veh_budget_s[v]),
+            )
+        )
     dropped_visits = sorted({int(problem.visit_of_node[j]) for j in solution.dropped})
     unscheduled = []
     for i in dropped_visits:
         dv = problem.visits[i]
         off = register.offenders[dv.index]
-        unscheduled.append(Unscheduled(
-            offender_id=off.id, tier=off.tier, reason=UnscheduledReason.CAPACITY,
-            due_date=dv.due_date,
-            detail="visit hours used by more urgent visits" if problem.vehicles else ""))
+        unscheduled.append(
+            Unscheduled(
+                offender_id=off.id,
+                tier=off.tier,
+                reason=UnscheduledReason.CAPACITY,
+                due_date=dv.due_date,
+                detail="visit hours used by more urgent visits" if problem.vehicles else "",
+            )
+        )
     return visits, unscheduled, days
 
 

@@ -81,10 +81,16 @@ class _Candidate:
     any_window: bool  # the offender is available in some slot this week
 
 
-def build_team_problem(team: str, officers: list[Officer], due: list[DueVisit],
-                       offenders: tuple[Offender, ...] | list[Offender], policy: Policy,
-                       week_start: date, travel: TravelModel, rng: np.random.Generator,
-                       ) -> tuple[TeamProblem, list[Unscheduled]]:
+def build_team_problem(
+    team: str,
+    officers: list[Officer],
+    due: list[DueVisit],
+    offenders: tuple[Offender, ...] | list[Offender],
+    policy: Policy,
+    week_start: date,
+    travel: TravelModel,
+    rng: np.random.Generator,
+) -> tuple[TeamProblem, list[Unscheduled]]:
     """Arrays for one team, and the visits that cannot be placed at all (with reasons)."""
     days = week_dates(week_start)
     officer_index = {o.id: k for k, o in enumerate(officers)}
@@ -95,8 +101,15 @@ def build_team_problem(team: str, officers: list[Officer], due: list[DueVisit],
             shift = o.shift_on(day)
             if shift is None or o.visit_hours <= 0:
                 continue
-            veh.append((k, d, d * DAY_S + shift.window.start_s, d * DAY_S + shift.window.end_s,
-                        int(round(o.visit_hours * 3600))))
+            veh.append(
+                (
+                    k,
+                    d,
+                    d * DAY_S + shift.window.start_s,
+                    d * DAY_S + shift.window.end_s,
+                    int(round(o.visit_hours * 3600)),
+                )
+            )
     veh_of = {(k, d): v for v, (k, d, *_rest) in enumerate(veh)}
 
     candidates: list[_Candidate] = []
@@ -108,8 +121,15 @@ def build_team_problem(team: str, officers: list[Officer], due: list[DueVisit],
         if reason is None:
             candidates.append(cand)
         else:
-            unplaceable.append(Unscheduled(offender_id=off.id, tier=off.tier, reason=reason[0],
-                                           detail=reason[1], due_date=dv.due_date))
+            unplaceable.append(
+                Unscheduled(
+                    offender_id=off.id,
+                    tier=off.tier,
+                    reason=reason[0],
+                    detail=reason[1],
+                    due_date=dv.due_date,
+                )
+            )
 
     K = len(officers)
     lat = [o.base.lat for o in officers] + [c.offender.home.lat for c in candidates]
@@ -128,10 +148,15 @@ def build_team_problem(team: str, officers: list[Officer], due: list[DueVisit],
         if cand.offender.two_officers:
             booking = pairs.get(ci)
             if booking is None:
-                unplaceable.append(Unscheduled(
-                    offender_id=cand.offender.id, tier=cand.offender.tier,
-                    reason=UnscheduledReason.CAPACITY, due_date=cand.due.due_date,
-                    detail="no two officers free at the same time with visit hours left"))
+                unplaceable.append(
+                    Unscheduled(
+                        offender_id=cand.offender.id,
+                        tier=cand.offender.tier,
+                        reason=UnscheduledReason.CAPACITY,
+                        due_date=cand.due.due_date,
+                        detail="no two officers free at the same time with visit hours left",
+                    )
+                )
                 continue
             (k1, k2, d, t) = booking
             for k, lead in ((k1, True), (k2, False)):
@@ -159,10 +184,12 @@ def build_team_problem(team: str, officers: list[Officer], due: list[DueVisit],
     travel_s = travel_visits[np.ix_(src, src)].astype(np.int64)
     service = np.array([0] * K + [candidates[c].service_s for c in nodes_visit], dtype=np.int64)
     urg = np.array([candidates[c].due.urgency for c in nodes_visit], dtype=float)
-    deadline = np.array([_deadline_s(candidates[c].due.due_date, week_start)
-                         for c in nodes_visit], dtype=np.int64)
-    manager = np.array([officer_index[candidates[c].offender.manager_id] for c in nodes_visit],
-                       dtype=np.int64)
+    deadline = np.array(
+        [_deadline_s(candidates[c].due.due_date, week_start) for c in nodes_visit], dtype=np.int64
+    )
+    manager = np.array(
+        [officer_index[candidates[c].offender.manager_id] for c in nodes_visit], dtype=np.int64
+    )
     problem = TeamProblem(
         team=team,
         officer_ids=[o.id for o in officers],
@@ -194,8 +221,14 @@ def _deadline_s(due: date, week_start: date) -> int:
     return max((due - week_start).days, 0) * DAY_S + DAY_S - 1
 
 
-def _candidates(dv: DueVisit, off: Offender, officers: list[Officer],
-                officer_index: dict[str, int], policy: Policy, days: list[date]) -> _Candidate:
+def _candidates(
+    dv: DueVisit,
+    off: Offender,
+    officers: list[Officer],
+    officer_index: dict[str, int],
+    policy: Policy,
+    days: list[date],
+) -> _Candidate:
     service_s = policy.visit_minutes[off.tier] * 60
     own = officer_index[off.manager_id]
     allowed = range(len(officers)) if policy.allow_cover else [own]
@@ -207,8 +240,11 @@ def _candidates(dv: DueVisit, off: Offender, officers: list[Officer],
             continue
         any_window = True
         for k in allowed:
-            if off.officer_gender is not None and not off.two_officers \
-                    and officers[k].gender != off.officer_gender:
+            if (
+                off.officer_gender is not None
+                and not off.two_officers
+                and officers[k].gender != off.officer_gender
+            ):
                 continue
             iv = intersect(avail, officer_window(officers[k], day, service_s))
             if iv:
@@ -216,22 +252,32 @@ def _candidates(dv: DueVisit, off: Offender, officers: list[Officer],
     return _Candidate(dv, off, service_s, by, any_window)
 
 
-def _unplaceable_reason(cand: _Candidate, officers: list[Officer]
-                        ) -> tuple[UnscheduledReason, str] | None:
+def _unplaceable_reason(
+    cand: _Candidate, officers: list[Officer]
+) -> tuple[UnscheduledReason, str] | None:
     if not cand.any_window:
-        return (UnscheduledReason.UNAVAILABLE_ALL_WEEK,
-                "offender unavailable in every visit slot this week")
+        return (
+            UnscheduledReason.UNAVAILABLE_ALL_WEEK,
+            "offender unavailable in every visit slot this week",
+        )
     if not cand.by_officer_day:
-        need = f" ({cand.offender.officer_gender.value} officer required)" \
-            if cand.offender.officer_gender else ""
+        need = (
+            f" ({cand.offender.officer_gender.value} officer required)"
+            if cand.offender.officer_gender
+            else ""
+        )
         return UnscheduledReason.NO_OFFICER, "no eligible officer on duty when available" + need
     if cand.offender.two_officers and _pair_options(cand, officers) == []:
-        return (UnscheduledReason.NEEDS_TWO_OFFICERS,
-                "no two eligible officers on duty together when available")
+        return (
+            UnscheduledReason.NEEDS_TWO_OFFICERS,
+            "no two eligible officers on duty together when available",
+        )
     return None
 
 
-def _pair_options(cand: _Candidate, officers: list[Officer]) -> list[tuple[int, int, int, Intervals]]:
+def _pair_options(
+    cand: _Candidate, officers: list[Officer]
+) -> list[tuple[int, int, int, Intervals]]:
     """(lead, partner, day, common arrival intervals); the lead meets any gender rule."""
     out = []
     need = cand.offender.officer_gender
@@ -247,9 +293,15 @@ def _pair_options(cand: _Candidate, officers: list[Officer]) -> list[tuple[int, 
     return out
 
 
-def _book_pairs(candidates: list[_Candidate], officers: list[Officer], travel: np.ndarray,
-                veh: list[tuple[int, int, int, int, int]], veh_of: dict[tuple[int, int], int],
-                policy: Policy, rng: np.random.Generator) -> dict[int, tuple[int, int, int, int]]:
+def _book_pairs(
+    candidates: list[_Candidate],
+    officers: list[Officer],
+    travel: np.ndarray,
+    veh: list[tuple[int, int, int, int, int]],
+    veh_of: dict[tuple[int, int], int],
+    policy: Policy,
+    rng: np.random.Generator,
+) -> dict[int, tuple[int, int, int, int]]:
     """Fix officers, day and time for each two-officer visit, most urgent first.
 
     Officers are chosen for short travel (the manager leads when possible); the day and
@@ -259,8 +311,10 @@ def _book_pairs(candidates: list[_Candidate], officers: list[Officer], travel: n
     booked: dict[int, list[tuple[int, int]]] = {}  # vehicle -> busy intervals (week s)
     used_s: dict[int, int] = {}
     out: dict[int, tuple[int, int, int, int]] = {}
-    order = sorted((i for i, c in enumerate(candidates) if c.offender.two_officers),
-                   key=lambda i: -candidates[i].due.urgency)
+    order = sorted(
+        (i for i, c in enumerate(candidates) if c.offender.two_officers),
+        key=lambda i: -candidates[i].due.urgency,
+    )
     for ci in order:
         cand = candidates[ci]
         node = len(officers) + ci
@@ -275,10 +329,18 @@ def _book_pairs(candidates: list[_Candidate], officers: list[Officer], travel: n
             times = []
             for s, e in shift_to_week(common, d):
                 for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S):
-                    if all(_fits(veh[veh_of[(k, d)]], booked.get(veh_of[(k, d)], []),
-                                 used_s.get(veh_of[(k, d)], 0), t, service,
-                                 int(travel[k, node]), int(travel[node, k]))
-                           for k in (k1, k2)):
+                    if all(
+                        _fits(
+                            veh[veh_of[(k, d)]],
+                            booked.get(veh_of[(k, d)], []),
+                            used_s.get(veh_of[(k, d)], 0),
+                            t,
+                            service,
+                            int(travel[k, node]),
+                            int(travel[node, k]),
+                        )
+                        for k in (k1, k2)
+                    ):
                         times.append(t)
             if times:
                 options.append((cost, k1, k2, d, times))
@@ -290,15 +352,23 @@ def _book_pairs(candidates: list[_Candidate], officers: list[Officer], travel: n
         t = times[int(rng.integers(len(times)))]
         for k in (k1, k2):
             v = veh_of[(k, d)]
-            booked.setdefault(v, []).append((t - int(travel[k, node]),
-                                             t + service + int(travel[node, k])))
+            booked.setdefault(v, []).append(
+                (t - int(travel[k, node]), t + service + int(travel[node, k]))
+            )
             used_s[v] = used_s.get(v, 0) + service + int(travel[k, node] + travel[node, k])
         out[ci] = (k1, k2, d, t)
     return out
 
 
-def _fits(vehicle: tuple[int, int, int, int, int], busy: list[tuple[int, int]], used: int,
-          t: int, service: int, go: int, back: int) -> bool:
+def _fits(
+    vehicle: tuple[int, int, int, int, int],
+    busy: list[tuple[int, int]],
+    used: int,
+    t: int,
+    service: int,
+    go: int,
+    back: int,
+) -> bool:
     """Whether a visit at ``t`` fits this officer-day alone with its round trip from base:
     inside the shift, inside the visit-hour budget, clear of earlier bookings."""
     _, _, start, end, budget = vehicle

@@ -15,9 +15,16 @@ def rota_summary(rota: Rota, register: Register) -> dict[str, Any]:
     caseload = Counter(o.manager_id for o in register.offenders)
     per_officer: dict[str, dict[str, Any]] = {}
     for o in register.officers:
-        per_officer[o.id] = {"team": o.team, "visits": 0, "joint_visits": 0, "travel_h": 0.0,
-                             "busy_h": 0.0, "budget_h": 0.0, "caseload": caseload[o.id],
-                             "caseload_cap": o.caseload_cap}
+        per_officer[o.id] = {
+            "team": o.team,
+            "visits": 0,
+            "joint_visits": 0,
+            "travel_h": 0.0,
+            "busy_h": 0.0,
+            "budget_h": 0.0,
+            "caseload": caseload[o.id],
+            "caseload_cap": o.caseload_cap,
+        }
     for v in rota.visits:
         for oid in v.officer_ids:
             per_officer[oid]["visits"] += 1
@@ -40,8 +47,9 @@ def rota_summary(rota: Rota, register: Register) -> dict[str, Any]:
         "joint_visits": sum(len(v.officer_ids) > 1 for v in rota.visits),
         "cover_visits": sum(v.cover for v in rota.visits),
         "overdue_at_start": sum(v.due_date < rota.week_start for v in rota.visits),
-        "late_visits": sum(v.days_overdue > 0 and v.due_date >= rota.week_start
-                           for v in rota.visits),
+        "late_visits": sum(
+            v.days_overdue > 0 and v.due_date >= rota.week_start for v in rota.visits
+        ),
         "travel_h": round(sum(d.travel_s for d in rota.officer_days) / 3600, 2),
         "unscheduled_by_reason": dict(sorted(by_reason.items())),
         "shortfall_by_tier": {t.value: short_by_tier.get(t.value, 0) for t in RiskTier},
@@ -69,9 +77,11 @@ def format_summary(summary: dict[str, Any], max_officers: int = 40) -> str:
     rows = sorted(summary["per_officer"].items(), key=lambda kv: (kv[1]["team"], kv[0]))
     for oid, r in rows[:max_officers]:
         flag = " OVER CAP" if r["caseload"] > r["caseload_cap"] else ""
-        lines.append(f"{oid:<14}{r['team'][:21]:<22}{r['visits']:>7}{r['travel_h']:>10.1f}"
-                     f"{r['busy_h']:>8.1f}/{r['budget_h']:<6.1f}"
-                     f"{r['caseload']:>5}/{r['caseload_cap']}{flag}")
+        lines.append(
+            f"{oid:<14}{r['team'][:21]:<22}{r['visits']:>7}{r['travel_h']:>10.1f}"
+            f"{r['busy_h']:>8.1f}/{r['budget_h']:<6.1f}"
+            f"{r['caseload']:>5}/{r['caseload_cap']}{flag}"
+        )
     if len(rows) > max_officers:
         lines.append(f"... and {len(rows) - max_officers} more officers (see summary.json)")
     lines += ["", "Not scheduled this week:"]
@@ -80,8 +90,9 @@ def format_summary(summary: dict[str, Any], max_officers: int = 40) -> str:
         lines.append(f"  {reason:<24}{n:>7}{action}")
     short = summary["shortfall_by_tier"]
     if any(short.values()):
-        lines.append("Due but not planned, by tier: " +
-                     ", ".join(f"{t} {n}" for t, n in short.items()))
+        lines.append(
+            "Due but not planned, by tier: " + ", ".join(f"{t} {n}" for t, n in short.items())
+        )
     if summary["over_cap"]:
         lines.append(f"Officers over caseload cap: {', '.join(summary['over_cap'])}")
     if not summary["feasible"]:

@@ -40,8 +40,9 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
     N = n - K
     V = len(problem.veh_officer)
     if N == 0 or V == 0:
-        return TeamSolution([[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0,
-                            "empty")
+        return TeamSolution(
+            [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "empty"
+        )
     starts = [int(problem.veh_officer[v]) for v in range(V)]
     manager = pywrapcp.RoutingIndexManager(n, V, starts, starts)
     model = pywrapcp.RoutingModel(manager)
@@ -65,8 +66,9 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
 
     model.AddDimension(transit_idx, WEEK_S, WEEK_S, False, "time")
     time_dim = model.GetDimensionOrDie("time")
-    model.AddDimensionWithVehicleCapacity(transit_idx, 0,
-                                          [int(b) for b in problem.veh_budget_s], True, "work")
+    model.AddDimensionWithVehicleCapacity(
+        transit_idx, 0, [int(b) for b in problem.veh_budget_s], True, "work"
+    )
     for v in range(V):
         lo, hi = int(problem.veh_start_s[v]), int(problem.veh_end_s[v])
         time_dim.CumulVar(model.Start(v)).SetRange(lo, hi)
@@ -86,21 +88,25 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
         model.VehicleVar(index).SetValues([-1] + [int(v) for v in problem.vehicles[j]])
         model.AddDisjunction([index], int(problem.penalty[j]))
         if problem.deadline_s[j] < hi:
-            time_dim.SetCumulVarSoftUpperBound(index, int(problem.deadline_s[j]),
-                                               int(problem.late_cost[j]))
+            time_dim.SetCumulVarSoftUpperBound(
+                index, int(problem.deadline_s[j]), int(problem.late_cost[j])
+            )
         model.AddToAssignment(time_dim.SlackVar(index))
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
     if guided_local_search:
         params.local_search_metaheuristic = (
-            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     solution = model.SolveWithParameters(params)
     if solution is None:
-        return TeamSolution([[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0,
-                            "no solution")
+        return TeamSolution(
+            [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "no solution"
+        )
     return _extract(problem, model, manager, time_dim, solution)
 
 
@@ -119,8 +125,14 @@ def _extract(problem, model, manager, time_dim, solution) -> TeamSolution:
         while not model.IsEnd(index):
             node = manager.IndexToNode(index)
             cumul = time_dim.CumulVar(index)
-            stops.append(Stop(node - K, solution.Min(cumul), solution.Max(cumul),
-                              int(problem.travel_s[prev, node])))
+            stops.append(
+                Stop(
+                    node - K,
+                    solution.Min(cumul),
+                    solution.Max(cumul),
+                    int(problem.travel_s[prev, node]),
+                )
+            )
             seen.add(node - K)
             prev = node
             index = solution.Value(model.NextVar(index))

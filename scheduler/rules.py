@@ -33,16 +33,20 @@ def within_shift(rota: Rota, register: Register) -> list[str]:
             shift = register.officer(oid).shift_on(v.date)
             if shift is None:
                 out.append(f"{v.offender_id}: officer {oid} is not working on {v.date}")
-            elif not (shift.window.start_s <= _s(v.arrival)
-                      and _s(v.departure) <= shift.window.end_s):
+            elif not (
+                shift.window.start_s <= _s(v.arrival) and _s(v.departure) <= shift.window.end_s
+            ):
                 out.append(f"{v.offender_id}: visit outside {oid}'s shift on {v.date}")
     return out
 
 
 def within_visit_hours(rota: Rota) -> list[str]:
     """Travel plus visit time per officer-day within the officer's hours for visits."""
-    return [f"officer {d.officer_id} busy {d.busy_s} s > {d.budget_s} s on {d.date}"
-            for d in rota.officer_days if d.busy_s > d.budget_s]
+    return [
+        f"officer {d.officer_id} busy {d.busy_s} s > {d.budget_s} s on {d.date}"
+        for d in rota.officer_days
+        if d.busy_s > d.budget_s
+    ]
 
 
 def no_double_booking(rota: Rota) -> list[str]:
@@ -54,16 +58,22 @@ def no_double_booking(rota: Rota) -> list[str]:
     out = []
     for oid, visits in by_officer.items():
         visits.sort(key=lambda v: v.arrival)
-        out += [f"officer {oid} double-booked: {a.offender_id} and {b.offender_id}"
-                for a, b in zip(visits, visits[1:], strict=False) if b.arrival < a.departure]
+        out += [
+            f"officer {oid} double-booked: {a.offender_id} and {b.offender_id}"
+            for a, b in zip(visits, visits[1:], strict=False)
+            if b.arrival < a.departure
+        ]
     return out
 
 
 def two_officers_together(rota: Rota, register: Register) -> list[str]:
     """Offenders flagged two-officer-only get exactly two different officers."""
     flagged = {o.id for o in register.offenders if o.two_officers}
-    return [f"{v.offender_id}: needs two officers, has {len(set(v.officer_ids))}"
-            for v in rota.visits if v.offender_id in flagged and len(set(v.officer_ids)) != 2]
+    return [
+        f"{v.offender_id}: needs two officers, has {len(set(v.officer_ids))}"
+        for v in rota.visits
+        if v.offender_id in flagged and len(set(v.officer_ids)) != 2
+    ]
 
 
 def offender_available(rota: Rota, register: Register, policy: Policy) -> list[str]:
@@ -92,16 +102,25 @@ def gender_requirement_met(rota: Rota, register: Register) -> list[str]:
 
 def in_planning_week(rota: Rota) -> list[str]:
     end = rota.week_start + timedelta(days=7)
-    return [f"{v.offender_id}: {v.date} outside the week" for v in rota.visits
-            if not rota.week_start <= v.date < end]
+    return [
+        f"{v.offender_id}: {v.date} outside the week"
+        for v in rota.visits
+        if not rota.week_start <= v.date < end
+    ]
 
 
 def all_violations(rota: Rota, register: Register, policy: Policy) -> list[str]:
     """Every hard rule at once."""
-    return (everyone_accounted_for(rota, register) + within_shift(rota, register)
-            + within_visit_hours(rota) + no_double_booking(rota)
-            + two_officers_together(rota, register) + offender_available(rota, register, policy)
-            + gender_requirement_met(rota, register) + in_planning_week(rota))
+    return (
+        everyone_accounted_for(rota, register)
+        + within_shift(rota, register)
+        + within_visit_hours(rota)
+        + no_double_booking(rota)
+        + two_officers_together(rota, register)
+        + offender_available(rota, register, policy)
+        + gender_requirement_met(rota, register)
+        + in_planning_week(rota)
+    )
 
 
 __all__ = [

@@ -23,8 +23,9 @@ class TravelModel(Protocol):
         ...
 
 
-def great_circle_m(lat1: np.ndarray, lon1: np.ndarray,
-                   lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+def great_circle_m(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
     """Haversine distance in metres; broadcasts like numpy."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi = p2 - p1

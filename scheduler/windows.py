@@ -62,8 +62,9 @@ def merge(a: Intervals) -> Intervals:
 def slot_windows(policy: Policy, day: date) -> Intervals:
     """Seconds of day in which policy lets a visit start on ``day``."""
     wd = Weekday(day.weekday())
-    return merge([(s.window.start_s, s.window.end_s) for s in policy.slots
-                  if wd in policy.slot_days(s)])
+    return merge(
+        [(s.window.start_s, s.window.end_s) for s in policy.slots if wd in policy.slot_days(s)]
+    )
 
 
 def slot_name(policy: Policy, day: date, second_of_day: int) -> str:
@@ -78,7 +79,9 @@ def slot_name(policy: Policy, day: date, second_of_day: int) -> str:
 def offender_windows(offender: Offender, policy: Policy, day: date, service_s: int) -> Intervals:
     """Arrival times on ``day`` within policy slots at which the whole visit avoids the
     offender's known unavailability (an arrival just before a block is no use)."""
-    blocked = [(max(0, bs - service_s + 1), be) for bs, be in offender.unavailable.blocked_windows(day)]
+    blocked = [
+        (max(0, bs - service_s + 1), be) for bs, be in offender.unavailable.blocked_windows(day)
+    ]
     return subtract(slot_windows(policy, day), blocked)
 
 

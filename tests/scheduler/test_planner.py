@@ -39,14 +39,15 @@ def test_same_seed_replays_the_plan_and_the_seed_is_audited(borough):
 
 
 def test_fresh_plans_get_fresh_secret_seeds(borough):
-    seeds = {plan_week(borough.register, Policy(), borough.week_start).audit.seed
-             for _ in range(3)}
+    seeds = {plan_week(borough.register, Policy(), borough.week_start).audit.seed for _ in range(3)}
     assert len(seeds) == 3
 
 
 def test_all_due_visits_planned_when_capacity_suffices(policy):
-    offs = [offender(f"R{i}", "A", tier=t, days_since=400, dlat=0.002 * i)
-            for i, t in enumerate(["low", "medium", "high", "very_high"] * 2)]
+    offs = [
+        offender(f"R{i}", "A", tier=t, days_since=400, dlat=0.002 * i)
+        for i, t in enumerate(["low", "medium", "high", "very_high"] * 2)
+    ]
     rota = plan_week(register(offs, [officer("A")]), policy, WEEK, seed=1)
     assert len(rota.visits) == 8
     assert all_violations(rota, register(offs, [officer("A")]), policy) == []
@@ -56,10 +57,14 @@ def test_higher_tiers_served_first_when_capacity_is_short():
     # One officer with 3 h of visit time on one day; 8 co-located visits of 60 min
     # each (equal durations, so only urgency decides): at most 2 fit with travel, and
     # those must be the two very-high ones, then high.
-    policy = Policy.model_validate({"visit_minutes": dict.fromkeys(RiskTier, 60),
-                                    "solver": {"time_limit_s": 0.5}})
-    offs = [offender(f"R{t}{i}", "A", tier=t, days_since=400, dlat=0.0005 * i)
-            for t in ("low", "medium", "high", "very_high") for i in range(2)]
+    policy = Policy.model_validate(
+        {"visit_minutes": dict.fromkeys(RiskTier, 60), "solver": {"time_limit_s": 0.5}}
+    )
+    offs = [
+        offender(f"R{t}{i}", "A", tier=t, days_since=400, dlat=0.0005 * i)
+        for t in ("low", "medium", "high", "very_high")
+        for i in range(2)
+    ]
     reg = register(offs, [officer("A", shifts="mon 08:00-16:00", hours=3.0)])
     rota = plan_week(reg, policy, WEEK, seed=3)
     made = sorted(v.tier.rank for v in rota.visits)
@@ -80,10 +85,12 @@ def test_not_due_and_status_offenders_are_listed_with_reasons(policy):
     rota = plan_week(register(offs, [officer("A")]), policy, WEEK, seed=1)
     reasons = {u.offender_id: u.reason for u in rota.unscheduled}
     assert [v.offender_id for v in rota.visits] == ["due"]
-    assert reasons == {"recent": UnscheduledReason.NOT_DUE,
-                       "gone": UnscheduledReason.MISSING,
-                       "jail": UnscheduledReason.IN_CUSTODY,
-                       "quiet": UnscheduledReason.REACTIVE}
+    assert reasons == {
+        "recent": UnscheduledReason.NOT_DUE,
+        "gone": UnscheduledReason.MISSING,
+        "jail": UnscheduledReason.IN_CUSTODY,
+        "quiet": UnscheduledReason.REACTIVE,
+    }
 
 
 def test_two_officer_visit_has_two_officers_at_the_same_time(policy):
@@ -150,18 +157,32 @@ tiers = st.sampled_from(["low", "medium", "high", "very_high"])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n_officers=st.integers(1, 3),
-    visits=st.lists(st.tuples(tiers, st.integers(0, 600), st.booleans(),
-                              st.floats(-0.04, 0.04), st.floats(-0.06, 0.06)),
-                    min_size=1, max_size=14),
+    visits=st.lists(
+        st.tuples(
+            tiers,
+            st.integers(0, 600),
+            st.booleans(),
+            st.floats(-0.04, 0.04),
+            st.floats(-0.06, 0.06),
+        ),
+        min_size=1,
+        max_size=14,
+    ),
     hours=st.sampled_from([1.0, 2.5, 4.0]),
     seed=st.integers(0, 2**32),
 )
 def test_random_registers_give_valid_complete_rotas(n_officers, visits, hours, seed):
     policy = Policy.model_validate({"solver": {"time_limit_s": 0.05, "min_team_time_s": 0.02}})
-    officers = [officer(f"O{k}", shifts="mon-fri 08:00-16:00; wed 12:00-20:00", hours=hours)
-                for k in range(n_officers)]
-    offs = [offender(f"R{i}", f"O{i % n_officers}", tier=t, days_since=d, two_officers=pair,
-                     dlat=dy, dlon=dx) for i, (t, d, pair, dy, dx) in enumerate(visits)]
+    officers = [
+        officer(f"O{k}", shifts="mon-fri 08:00-16:00; wed 12:00-20:00", hours=hours)
+        for k in range(n_officers)
+    ]
+    offs = [
+        offender(
+            f"R{i}", f"O{i % n_officers}", tier=t, days_since=d, two_officers=pair, dlat=dy, dlon=dx
+        )
+        for i, (t, d, pair, dy, dx) in enumerate(visits)
+    ]
     reg = register(offs, officers)
     rota = plan_week(reg, policy, WEEK, seed=seed)
     assert all_violations(rota, reg, policy) == []

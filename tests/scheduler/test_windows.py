@@ -12,8 +12,9 @@ from scheduler.loaders import parse_unavailability
 from scheduler.windows import intersect, merge, offender_windows, slot_windows, subtract
 from tests.scheduler.conftest import offender
 
-spans = st.lists(st.tuples(st.integers(0, 60), st.integers(1, 20)).map(lambda t: (t[0], t[0] + t[1])),
-                 max_size=6)
+spans = st.lists(
+    st.tuples(st.integers(0, 60), st.integers(1, 20)).map(lambda t: (t[0], t[0] + t[1])), max_size=6
+)
 
 
 def points(iv):
@@ -44,7 +45,16 @@ def test_offender_windows_leave_room_for_the_whole_visit():
     # Works 09:00-17:00: a 60-min visit may start 08:00..08:00 (ends by 09:00) or from 17:00.
     o = offender("R", "A", unavailable="mon-fri 09:00-17:00")
     monday = date(2026, 11, 30)
-    assert offender_windows(o, Policy(), monday, 3600) == [(8 * 3600, 8 * 3600 + 1),
-                                                           (17 * 3600, 21 * 3600)]
-    assert offender_windows(o.model_copy(update={"unavailable": parse_unavailability(
-        "2026-11-30")}), Policy(), monday, 3600) == []
+    assert offender_windows(o, Policy(), monday, 3600) == [
+        (8 * 3600, 8 * 3600 + 1),
+        (17 * 3600, 21 * 3600),
+    ]
+    assert (
+        offender_windows(
+            o.model_copy(update={"unavailable": parse_unavailability("2026-11-30")}),
+            Policy(),
+            monday,
+            3600,
+        )
+        == []
+    )
