@@ -82,6 +82,10 @@ class Policy(BaseModel):
     )
     slots: tuple[TimeSlot, ...] = Field(default_factory=_default_slots)
     weekends: bool = True
+    #: Share of each visit's feasible (day, slot) options kept by a secret random draw
+    #: before travel is optimised: lower is less predictable and costs more travel;
+    #: 1.0 lets the optimiser choose freely (most predictable).
+    slot_keep_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
     speed_kmh: Annotated[float, Field(gt=1, le=120)] = 25.0
     circuity: Annotated[float, Field(ge=1.0, le=3.0)] = 1.35
     allow_cover: bool = True

@@ -149,26 +149,46 @@ def _solve_all(
 
 
 def _solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolution:
-    """Solve, then drop any two-officer visit that only one officer made and solve again,
-    until both halves of every joint visit are either planned or dropped together."""
+    """Solve, then repair until the plan is consistent and nothing fixable was dropped.
+
+    A two-officer visit that only one officer made is dropped whole; a single visit that
+    did not fit its randomly drawn day-slots gets all its options back. Each repair pass
+    removes a pair or widens a visit for good, so the loop ends; repair passes are rare
+    and get half the time.
+    """
+    solution = solve_team(problem, limit, gls)
     while True:
-        solution = solve_team(problem, limit, gls)
-        dropped = set(solution.dropped)
-        broken = {int(problem.pair_of_node[j]) for j in dropped if problem.pair_of_node[j] >= 0}
-        broken = {
-            p
-            for p in broken
-            if any(
-                problem.pair_of_node[j] == p and j not in dropped
-                for j in range(len(problem.pair_of_node))
-            )
-        }
-        if not broken:
+        broken = _broken_pairs(problem, solution.dropped)
+        if broken:
+            for j, pair in enumerate(problem.pair_of_node):
+                if pair in broken:
+                    problem.vehicles[j] = []
+        elif not _restore_full_options(problem, solution.dropped):
             return solution
-        limit = max(limit / 2, 0.01)  # rare repair pass: the rest of the plan barely moves
-        for j, pair in enumerate(problem.pair_of_node):
-            if pair in broken:
-                problem.vehicles[j] = []
+        limit = max(limit / 2, 0.01)
+        solution = solve_team(problem, limit, gls)
+
+
+def _broken_pairs(problem: TeamProblem, dropped: list[int]) -> set[int]:
+    """Joint visits with one half planned and the other dropped."""
+    gone = set(dropped)
+    pairs = problem.pair_of_node
+    half_dropped = {int(pairs[j]) for j in gone if pairs[j] >= 0}
+    return {
+        p for p in half_dropped if any(pairs[j] == p and j not in gone for j in range(len(pairs)))
+    }
+
+
+def _restore_full_options(problem: TeamProblem, dropped: list[int]) -> int:
+    """Give dropped single visits back every option the random draw took away; returns
+    how many were widened (0 when there is nothing left to try)."""
+    widened = 0
+    for j in dropped:
+        if problem.pair_of_node[j] < 0 and problem.windows[j] != problem.full_windows[j]:
+            problem.windows[j] = problem.full_windows[j]
+            problem.vehicles[j] = problem.full_vehicles[j]
+            widened += 1
+    return widened
 
 
 def rota_parts(

@@ -25,6 +25,7 @@ from scheduler.windows import (
     offender_windows,
     officer_window,
     shift_to_week,
+    slot_windows,
     week_dates,
 )
 
@@ -60,6 +61,10 @@ class TeamProblem:
     veh_budget_s: np.ndarray  # (V,)
     cover_penalty_s: int
     visits: list[DueVisit] = field(default_factory=list)
+    #: Every feasible arrival window and vehicle, before the random draw of day-slots;
+    #: restored for visits the sampled options could not fit.
+    full_windows: list[Intervals] = field(default_factory=list)
+    full_vehicles: list[list[int]] = field(default_factory=list)
 
     @property
     def n_officers(self) -> int:
@@ -144,6 +149,8 @@ def build_team_problem(
     node_vehicles: list[list[int]] = []
     node_pair: list[int] = []
     node_charge: list[bool] = []
+    full_windows: list[Intervals] = []
+    full_vehicles: list[list[int]] = []
     for ci, cand in enumerate(candidates):
         if cand.offender.two_officers:
             booking = pairs.get(ci)
@@ -166,17 +173,19 @@ def build_team_problem(
                 node_vehicles.append([veh_of[(k, d)]])
                 node_pair.append(ci)
                 node_charge.append(lead)
+                full_windows.append(node_windows[-1])
+                full_vehicles.append(node_vehicles[-1])
             continue
-        wins: Intervals = []
-        vehs: list[int] = []
-        for (k, d), iv in cand.by_officer_day.items():
-            if (k, d) in veh_of:
-                vehs.append(veh_of[(k, d)])
-                wins += shift_to_week(iv, d)
+        deadline_day = max((cand.due.due_date - week_start).days, 0)
+        kept = random_day_slots(cand.by_officer_day, policy, days, deadline_day, rng)
+        wins, vehs = _node_domain(kept, veh_of)
+        full_w, full_v = _node_domain(cand.by_officer_day, veh_of)
         nodes_visit.append(ci)
         nodes_src.append(K + ci)
-        node_windows.append(merge(wins))
-        node_vehicles.append(sorted(vehs))
+        node_windows.append(wins)
+        node_vehicles.append(vehs)
+        full_windows.append(full_w)
+        full_vehicles.append(full_v)
         node_pair.append(-1)
         node_charge.append(True)
 
@@ -204,6 +213,8 @@ def build_team_problem(
         pair_of_node=np.array(node_pair, dtype=np.int64),
         windows=node_windows,
         vehicles=node_vehicles,
+        full_windows=full_windows,
+        full_vehicles=full_vehicles,
         veh_officer=np.array([v[0] for v in veh], dtype=np.int64),
         veh_day=np.array([v[1] for v in veh], dtype=np.int64),
         veh_start_s=np.array([v[2] for v in veh], dtype=np.int64),
@@ -213,6 +224,61 @@ def build_team_problem(
         visits=[c.due for c in candidates],
     )
     return problem, unplaceable
+
+
+def _node_domain(
+    by_officer_day: dict[tuple[int, int], Intervals], veh_of: dict[tuple[int, int], int]
+) -> tuple[Intervals, list[int]]:
+    """Arrival windows (week seconds) and vehicles of a visit node."""
+    wins: Intervals = []
+    vehs: list[int] = []
+    for (k, d), iv in by_officer_day.items():
+        if (k, d) in veh_of:
+            vehs.append(veh_of[(k, d)])
+            wins += shift_to_week(iv, d)
+    return merge(wins), sorted(vehs)
+
+
+def random_day_slots(
+    by_officer_day: dict[tuple[int, int], Intervals],
+    policy: Policy,
+    days: list[date],
+    deadline_day: int,
+    rng: np.random.Generator,
+) -> dict[tuple[int, int], Intervals]:
+    """Keep a secret random share of a visit's feasible (day, slot) options.
+
+    The optimiser then minimises travel only among the kept options, so it cannot pull
+    every visit to the same convenient morning: the loss of randomness it can cause is
+    bounded by the draw. At least one option on or before the due day is kept when one
+    exists, so the draw never makes a visit late by itself.
+    """
+    share = policy.slot_keep_share
+    if share >= 1.0:
+        return by_officer_day
+    options: list[tuple[int, int, int]] = []  # (day, slot start, slot end)
+    for d, day in enumerate(days):
+        for s_lo, s_hi in slot_windows(policy, day, merged=False):
+            if any(
+                intersect(iv, [(s_lo, s_hi)]) for (_, dd), iv in by_officer_day.items() if dd == d
+            ):
+                options.append((d, s_lo, s_hi))
+    if not options:
+        return by_officer_day
+    keep = rng.random(len(options)) < share
+    timely = [i for i, o in enumerate(options) if o[0] <= deadline_day]
+    pool = timely or list(range(len(options)))
+    if not keep[pool].any():
+        keep[pool[int(rng.integers(len(pool)))]] = True
+    out: dict[tuple[int, int], Intervals] = {}
+    for (k, d), iv in by_officer_day.items():
+        slots = [
+            (lo, hi) for (dd, lo, hi), kept in zip(options, keep, strict=True) if kept and dd == d
+        ]
+        cut = intersect(iv, merge(slots))
+        if cut:
+            out[(k, d)] = cut
+    return out
 
 
 def _deadline_s(due: date, week_start: date) -> int:

@@ -59,12 +59,12 @@ def merge(a: Intervals) -> Intervals:
     return out
 
 
-def slot_windows(policy: Policy, day: date) -> Intervals:
-    """Seconds of day in which policy lets a visit start on ``day``."""
+def slot_windows(policy: Policy, day: date, merged: bool = True) -> Intervals:
+    """Seconds of day in which policy lets a visit start on ``day`` (one interval per
+    slot when ``merged`` is False)."""
     wd = Weekday(day.weekday())
-    return merge(
-        [(s.window.start_s, s.window.end_s) for s in policy.slots if wd in policy.slot_days(s)]
-    )
+    spans = [(s.window.start_s, s.window.end_s) for s in policy.slots if wd in policy.slot_days(s)]
+    return merge(spans) if merged else sorted(spans)
 
 
 def slot_name(policy: Policy, day: date, second_of_day: int) -> str:

@@ -41,7 +41,7 @@ def _path_fixture(path: Path, name: str) -> Callable[[], Path]:
 
 for _path in sorted(INPUTS.iterdir()):
     if _path.is_file():
-        globals()[f"_{fixture_name(_path.name)}"] = _path_fixture(_path, fixture_name(_path.name))
+        globals()[fixture_name(_path.name)] = _path_fixture(_path, fixture_name(_path.name))
 
 
 @pytest.fixture(scope="session")
