@@ -51,3 +51,30 @@ class GreatCircleTravel:
     def matrix_s(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         road_m = distance_matrix_m(lat, lon) * self.circuity
         return np.rint(road_m / (self.speed_kmh / 3.6)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class OsrmTravel:
+    """Road travel times from an OSRM server's ``table`` service (opt-in only).
+
+    Coordinates are sent to ``url``, so use a server the unit runs itself; the planner
+    never calls one unless the user names it. Durations come back in seconds.
+    """
+
+    url: str
+    timeout_s: float = 30.0
+
+    def matrix_s(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        import json
+        import urllib.request
+
+        coords = ";".join(f"{x:.6f},{y:.6f}" for y, x in zip(lat, lon, strict=True))
+        query = f"{self.url.rstrip('/')}/table/v1/driving/{coords}?annotations=duration"
+        with urllib.request.urlopen(query, timeout=self.timeout_s) as resp:  # noqa: S310
+            body = json.load(resp)
+        if body.get("code") != "Ok":
+            raise RuntimeError(f"OSRM table request failed: {body.get('code')}")
+        durations = np.array(body["durations"], dtype=float)
+        if durations.shape != (len(lat), len(lat)) or np.isnan(durations).any():
+            raise RuntimeError("OSRM returned an incomplete duration table")
+        return np.rint(durations).astype(np.int64)

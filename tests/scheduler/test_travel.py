@@ -34,3 +34,40 @@ def test_travel_time_is_circuity_times_distance_over_speed():
     d = distance_matrix_m(lat, lon)[0, 1]
     assert abs(d - 10_000) < 5
     assert abs(GreatCircleTravel(speed_kmh=30, circuity=1.5).matrix_s(lat, lon)[0, 1] - 1800) <= 1
+
+
+def test_osrm_seam_reads_a_table_from_a_local_server():
+    # A stand-in OSRM on loopback: answers every table request with durations 0/100 s.
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from scheduler.travel import OsrmTravel
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            seen.append(self.path)
+            n = self.path.split("/driving/")[1].split("?")[0].count(";") + 1
+            table = [[0 if i == j else 100 for j in range(n)] for i in range(n)]
+            body = json.dumps({"code": "Ok", "durations": table}).encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        m = OsrmTravel(f"http://127.0.0.1:{server.server_port}").matrix_s(
+            np.array([51.5, 51.6]), np.array([-0.1, -0.2])
+        )
+    finally:
+        thread.join(5)
+        server.server_close()
+    assert m.tolist() == [[0, 100], [100, 0]]
+    assert "-0.100000,51.500000;-0.200000,51.600000" in seen[0]  # lon,lat order
