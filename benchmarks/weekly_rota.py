@@ -53,6 +53,7 @@ import itertools
 import os
 import platform
 import pstats
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -85,8 +86,9 @@ DEFAULT_OUT = Path("benchmarks/results/weekly_rota.csv")
 # --------------------------------------------------------------------------------------
 
 
-def _day_matrix(travel: GreatCircleTravel, base: tuple[float, float],
-                homes: Sequence[tuple[float, float]]) -> np.ndarray:
+def _day_matrix(
+    travel: GreatCircleTravel, base: tuple[float, float], homes: Sequence[tuple[float, float]]
+) -> np.ndarray:
     pts = [base, *homes]
     return travel.matrix_s(np.array([p[0] for p in pts]), np.array([p[1] for p in pts]))
 
@@ -205,8 +207,11 @@ def _can_visit(officer: Officer, off: Offender, policy: Policy, day: date, servi
     offender's available slot times and the shift."""
     if officer.visit_hours <= 0 or officer.shift_on(day) is None:
         return False
-    return bool(intersect(offender_windows(off, policy, day, service),
-                          officer_window(officer, day, service)))
+    return bool(
+        intersect(
+            offender_windows(off, policy, day, service), officer_window(officer, day, service)
+        )
+    )
 
 
 def _nn_tour_with(travel: GreatCircleTravel, day: _Day, home: tuple[float, float]) -> int:
@@ -215,8 +220,13 @@ def _nn_tour_with(travel: GreatCircleTravel, day: _Day, home: tuple[float, float
     return tour_s(d, nearest_neighbour_order(d))
 
 
-def greedy_baseline(register: Register, policy: Policy, week_start: date,
-                    travel: GreatCircleTravel, due: list[DueVisit]) -> GreedyResult:
+def greedy_baseline(
+    register: Register,
+    policy: Policy,
+    week_start: date,
+    travel: GreatCircleTravel,
+    due: list[DueVisit],
+) -> GreedyResult:
     t0 = time.perf_counter()
     officers = {o.id: o for o in register.officers}
     team: dict[str, list[Officer]] = defaultdict(list)
@@ -263,8 +273,10 @@ def greedy_baseline(register: Register, policy: Policy, week_start: date,
                     add(mgr, off, i, service, lead)
                     placed = True
                     break
-                mates = sorted((o for o in team[mgr.team] if o.id != mgr.id),
-                               key=lambda o: (_km2(o, off), o.id))
+                mates = sorted(
+                    (o for o in team[mgr.team] if o.id != mgr.id),
+                    key=lambda o: (_km2(o, off), o.id),
+                )
                 for mate in mates:
                     second = try_fit(mate, off, i, service)
                     if second is not None:
@@ -278,15 +290,20 @@ def greedy_baseline(register: Register, policy: Policy, week_start: date,
             scheduled += 1
         else:
             shortfall[off.tier] += 1
-    return GreedyResult(due=len(due), scheduled=scheduled,
-                        travel_s=sum(d.travel_s for d in days.values()),
-                        shortfall=shortfall, seconds=time.perf_counter() - t0)
+    return GreedyResult(
+        due=len(due),
+        scheduled=scheduled,
+        travel_s=sum(d.travel_s for d in days.values()),
+        shortfall=shortfall,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def _km2(o: Officer, off: Offender) -> float:
     """Squared flat-earth distance, only for ranking partners by base."""
-    return (o.base.lat - off.home.lat) ** 2 + \
-        ((o.base.lon - off.home.lon) * np.cos(np.radians(off.home.lat))) ** 2
+    return (o.base.lat - off.home.lat) ** 2 + (
+        (o.base.lon - off.home.lon) * np.cos(np.radians(off.home.lat))
+    ) ** 2
 
 
 # --------------------------------------------------------------------------------------
@@ -314,8 +331,12 @@ def run_scenario(name: str, seed: int, policy: Policy, profile_top: int = 0) -> 
     sc = generate(name, seed=seed)
     gen_s = time.perf_counter() - t0
     reg = sc.register
-    print(f"[{name}] {len(reg.offenders):,} offenders, {len(reg.officers):,} officers, "
-          f"generated in {gen_s:.2f} s; planning ...", file=sys.stderr, flush=True)
+    print(
+        f"[{name}] {len(reg.offenders):,} offenders, {len(reg.officers):,} officers, "
+        f"generated in {gen_s:.2f} s; planning ...",
+        file=sys.stderr,
+        flush=True,
+    )
 
     t0 = time.perf_counter()
     rota = plan_week(reg, policy, sc.week_start, seed=seed)
@@ -331,11 +352,17 @@ def run_scenario(name: str, seed: int, policy: Policy, profile_top: int = 0) -> 
     greedy = greedy_baseline(reg, policy, sc.week_start, travel, due)
 
     if scheduled + sum(short.values()) != len(due):
-        print(f"[{name}] WARNING: due {len(due)} != scheduled {scheduled} + shortfall "
-              f"{sum(short.values())}", file=sys.stderr)
+        print(
+            f"[{name}] WARNING: due {len(due)} != scheduled {scheduled} + shortfall "
+            f"{sum(short.values())}",
+            file=sys.stderr,
+        )
     if same.mismatched_days:
-        print(f"[{name}] WARNING: recomputed travel differs from OfficerDay.travel_s on "
-              f"{same.mismatched_days} officer-day(s)", file=sys.stderr)
+        print(
+            f"[{name}] WARNING: recomputed travel differs from OfficerDay.travel_s on "
+            f"{same.mismatched_days} officer-day(s)",
+            file=sys.stderr,
+        )
 
     row: dict[str, Any] = {
         "scenario": name,
@@ -368,8 +395,9 @@ def run_scenario(name: str, seed: int, policy: Policy, profile_top: int = 0) -> 
         "greedy_scheduled": greedy.scheduled,
         **{f"greedy_shortfall_{t.value}": greedy.shortfall.get(t, 0) for t in TIER_ORDER},
         "greedy_travel_h": round(greedy.travel_s / 3600, 3),
-        "greedy_travel_min_per_visit": (round(greedy.travel_s / 60 / greedy.scheduled, 2)
-                                        if greedy.scheduled else None),
+        "greedy_travel_min_per_visit": (
+            round(greedy.travel_s / 60 / greedy.scheduled, 2) if greedy.scheduled else None
+        ),
         "planner_over_greedy_travel": _round(_ratio(planner_travel_s, greedy.travel_s)),
         "greedy_s": round(greedy.seconds, 3),
     }
@@ -423,15 +451,18 @@ def _short(row: dict[str, Any], prefix: str) -> str:
 def format_table(rows: list[dict[str, Any]]) -> str:
     """Metrics down, scenarios across."""
     spec: list[tuple[str, Any]] = [
-        ("offenders / officers / teams",
-         lambda r: f"{r['offenders']:,} / {r['officers']:,} / {r['teams']}"),
+        (
+            "offenders / officers / teams",
+            lambda r: f"{r['offenders']:,} / {r['officers']:,} / {r['teams']}",
+        ),
         ("generate (s)", lambda r: f"{r['gen_s']:.2f}"),
         ("plan_week (s)", lambda r: f"{r['plan_s']:.2f}"),
-        ("target (s) / met?", lambda r: f"<= {r['target_plan_s']:g} / "
-                                         f"{_fmt(r['within_target'])}"),
+        ("target (s) / met?", lambda r: f"<= {r['target_plan_s']:g} / {_fmt(r['within_target'])}"),
         ("visits due", lambda r: _fmt(r["due"])),
-        ("scheduled (joint, cover)",
-         lambda r: f"{r['scheduled']:,} ({r['joint_visits']}, {r['cover_visits']})"),
+        (
+            "scheduled (joint, cover)",
+            lambda r: f"{r['scheduled']:,} ({r['joint_visits']}, {r['cover_visits']})",
+        ),
         ("shortfall vh/h/m/l", lambda r: _short(r, "shortfall_")),
         ("feasible", lambda r: _fmt(r["feasible"])),
         ("travel (h)", lambda r: f"{r['travel_h']:.2f}"),
@@ -440,8 +471,10 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         ("visit days (max stops)", lambda r: f"{r['visit_days']:,} ({r['max_stops_per_day']})"),
         ("NN order travel (h)", lambda r: f"{r['nn_travel_h']:.2f}"),
         ("planner / NN", lambda r: _fmt(r["planner_over_nn"])),
-        (f"optimal order, <={BRUTE_FORCE_MAX_STOPS} stops (h)",
-         lambda r: f"{r['lb_travel_h']:.2f} ({r['lb_days']}/{r['visit_days']} d)"),
+        (
+            f"optimal order, <={BRUTE_FORCE_MAX_STOPS} stops (h)",
+            lambda r: f"{r['lb_travel_h']:.2f} ({r['lb_days']}/{r['visit_days']} d)",
+        ),
         ("planner / optimal", lambda r: _fmt(r["planner_over_lb"])),
         ("-- greedy planner --", lambda r: ""),
         ("scheduled", lambda r: _fmt(r["greedy_scheduled"])),
@@ -452,13 +485,16 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     ]
     label_w = max(len(s[0]) for s in spec) + 2
     cells = [[f(r) for r in rows] for _, f in spec]
-    col_w = [max(len(r["scenario"]), *(len(c[j]) for c in cells)) + 2
-             for j, r in enumerate(rows)]
-    out = ["".ljust(label_w) + "".join(r["scenario"].rjust(w) for r, w in zip(rows, col_w,
-                                                                               strict=True))]
+    col_w = [max(len(r["scenario"]), *(len(c[j]) for c in cells)) + 2 for j, r in enumerate(rows)]
+    out = [
+        "".ljust(label_w)
+        + "".join(r["scenario"].rjust(w) for r, w in zip(rows, col_w, strict=True))
+    ]
     for (label, _), row_cells in zip(spec, cells, strict=True):
-        out.append(label.ljust(label_w) + "".join(c.rjust(w) for c, w in zip(row_cells, col_w,
-                                                                           strict=True)))
+        out.append(
+            label.ljust(label_w)
+            + "".join(c.rjust(w) for c, w in zip(row_cells, col_w, strict=True))
+        )
     return "\n".join(out)
 
 
@@ -472,20 +508,64 @@ def write_csv(rows: list[dict[str, Any]], path: Path, meta: dict[str, Any]) -> N
             w.writerow({**meta, **{k: "" if v is None else v for k, v in r.items()}})
 
 
+def _git_state() -> str:
+    """HEAD commit, with ``+dirty`` when tracked planner/model files have local edits."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "scheduler",
+                "models",
+                "data",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.weekly_rota",
-                                 description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scenarios", default="borough,met,national",
-                    help="comma-separated subset of: " + ",".join(SCENARIOS))
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                    help="seed for both the scenario generator and plan_week")
-    ap.add_argument("--time-limit", type=float, default=None,
-                    help="solver time limit (s) for the week; default: the policy's")
-    ap.add_argument("--workers", type=int, default=None,
-                    help="solver worker processes; default: the policy's")
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.weekly_rota", description=__doc__.split("\n\n")[0]
+    )
+    ap.add_argument(
+        "--scenarios",
+        default="borough,met,national",
+        help="comma-separated subset of: " + ",".join(SCENARIOS),
+    )
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help="seed for both the scenario generator and plan_week",
+    )
+    ap.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="solver time limit (s) for the week; default: the policy's",
+    )
+    ap.add_argument(
+        "--workers", type=int, default=None, help="solver worker processes; default: the policy's"
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="CSV to write")
-    ap.add_argument("--profile", type=int, default=0, metavar="N",
-                    help="also profile plan_week (extra run) and print the top N entries")
+    ap.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also profile plan_week (extra run) and print the top N entries",
+    )
     args = ap.parse_args(argv)
     names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     bad = [n for n in names if n not in SCENARIOS]
@@ -495,23 +575,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import ortools
 
-    meta = {"run_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-            "cpus": os.cpu_count(), "python": platform.python_version(),
-            "ortools": ortools.__version__,
-            "guided_local_search": policy.solver.guided_local_search,
-            "min_team_time_s": policy.solver.min_team_time_s}
-    print(f"weekly_rota benchmark: seed {args.seed}, time limit {policy.solver.time_limit_s:g} s"
-          f"{'' if args.time_limit is not None else ' (policy default)'}, "
-          f"workers {policy.solver.workers}, GLS {policy.solver.guided_local_search}, "
-          f"{os.cpu_count()} CPUs, Python {meta['python']}, OR-Tools {meta['ortools']}")
+    meta = {
+        "run_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": _git_state(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "ortools": ortools.__version__,
+        "guided_local_search": policy.solver.guided_local_search,
+        "min_team_time_s": policy.solver.min_team_time_s,
+    }
+    print(
+        f"weekly_rota benchmark: seed {args.seed}, time limit {policy.solver.time_limit_s:g} s"
+        f"{'' if args.time_limit is not None else ' (policy default)'}, "
+        f"workers {policy.solver.workers}, GLS {policy.solver.guided_local_search}, "
+        f"{os.cpu_count()} CPUs, Python {meta['python']}, OR-Tools {meta['ortools']}, "
+        f"git {meta['git']}"
+    )
     rows = [run_scenario(n, args.seed, policy, args.profile) for n in names]
     print()
     print(format_table(rows))
     print()
-    print("Ratios: planner travel over the baseline's on the same officer-days. NN and optimal "
-          "ignore time windows and joint-visit times, so planner/NN may exceed 1; "
-          f"planner/optimal covers days with <= {BRUTE_FORCE_MAX_STOPS} stops. Greedy: own "
-          "manager, earliest due first, first day with visit hours left, NN order.")
+    print(
+        "Ratios: planner travel over the baseline's on the same officer-days. NN and optimal "
+        "ignore time windows and joint-visit times, so planner/NN may exceed 1; "
+        f"planner/optimal covers days with <= {BRUTE_FORCE_MAX_STOPS} stops. Greedy: own "
+        "manager, earliest due first, first day with visit hours left, NN order."
+    )
     write_csv(rows, args.out, meta)
     print(f"CSV written to {args.out}")
     return 0

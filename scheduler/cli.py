@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from models import Policy, Register
 from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
-from scheduler.export import write_private_tree, write_rota
+from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
 from scheduler.planner import plan_week
 from scheduler.report import format_summary, rota_summary
@@ -64,7 +64,8 @@ def load_policy(path: Path | None) -> Policy:
         detail = str(exc)
         if isinstance(exc, ValidationError):
             e = exc.errors()[0]
-            detail = f"field '{'.'.join(str(p) for p in e['loc'])}': {e['msg']}"
+            where = ".".join(str(p) for p in e["loc"])
+            detail = f"field '{where}': {e['msg']}" if where else e["msg"]
         raise PolicyError(f"{path}: {detail}") from None
 
 
@@ -136,7 +137,12 @@ def plan_cmd(
             if v is not None
         }
     )
-    policy = Policy.model_validate({**policy.model_dump(), "solver": solver.model_dump()})
+    try:
+        policy = Policy.model_validate({**policy.model_dump(), "solver": solver.model_dump()})
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        option = {"time_limit_s": "--time-limit", "workers": "--workers"}.get(str(e["loc"][-1]))
+        raise click.BadParameter(e["msg"], param_hint=option) from None
     week_start = _parse_week(week)
     if offenders is not None and officers is not None:
         week_start = week_start or _next_monday(date.today())
@@ -144,10 +150,8 @@ def plan_cmd(
     else:
         sc = _scenario(scenario, 20261130)
         register, week_start = sc.register, week_start or sc.week_start
-    if out is not None and out.exists() and any(out.iterdir()) and not overwrite:
-        raise click.ClickException(
-            f"{out} already exists; choose another --out or pass --overwrite"
-        )
+    if out is not None:
+        check_output(out, overwrite)
     rota = plan_week(register, policy, week_start, seed=seed, created_by=getpass.getuser())
     summary = rota_summary(rota, register)
     if as_json:

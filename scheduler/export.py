@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from models import Register, Rota
-from scheduler.exceptions import OutputExistsError
+from scheduler.exceptions import OutputExistsError, RotaError
 from scheduler.loaders import csv_text
 from scheduler.report import rota_summary
 
@@ -92,11 +92,18 @@ def rota_files(rota: Rota, register: Register) -> dict[str, str]:
     return files
 
 
+def check_output(out: Path, overwrite: bool) -> None:
+    """Refuse an ``out`` that is not a directory, or that holds files unless ``overwrite``."""
+    if out.exists() and not out.is_dir():
+        raise RotaError(f"{out} exists and is not a directory; choose another --out")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(out)
+
+
 def write_private_tree(files: dict[str, str], out: Path, overwrite: bool = False) -> Path:
     """Write ``files`` under ``out`` atomically, directories 0700 and files 0600."""
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(out)
+    check_output(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -217,7 +217,7 @@ def offender_from_record(rec: dict[str, str], as_of: date | None) -> Offender:
             "tier": lambda: _optional(rec, "tier", _enum(RiskTier)) or _required(rec, "tier"),
             "manager_id": lambda: _required(rec, "manager_id"),
             "interval_days": lambda: _optional(rec, "interval_days", _int),
-            "mappa_level": lambda: _optional(rec, "mappa_level", _int) or 1,
+            "mappa_level": lambda: _optional(rec, "mappa_level", _int),
             "last_visit": last_visit,
             "two_officers": lambda: bool(_optional(rec, "two_officers", _bool)),
             "officer_gender": lambda: _optional(rec, "officer_gender", _enum(Gender)),
@@ -229,7 +229,8 @@ def offender_from_record(rec: dict[str, str], as_of: date | None) -> Offender:
             ),
         }
     )
-    return _validated(Offender, values)
+    # a blank optional field takes the model's default (None, or 1 for mappa_level)
+    return _validated(Offender, {k: v for k, v in values.items() if v is not None})
 
 
 def officer_from_record(rec: dict[str, str]) -> Officer:
@@ -283,10 +284,12 @@ def _validated(model: type[Any], values: dict[str, Any]) -> Any:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = err["loc"]
-        field = {"home": "lat", "base": "base_lat"}.get(str(loc[0]), str(loc[0])) if loc else None
-        raise FieldError(field or "?", err["msg"]) from None
+        fields = {"home": "lat", "base": "base_lat"}
+        errors = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            errors.append(FieldError(fields.get(name, name), err["msg"]))
+        raise RowErrors(errors) from None
 
 
 def _short(exc: Exception) -> str:
@@ -303,18 +306,24 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     if path.suffix.lower() == ".json":
         yield from _json_records(path)
         return
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        for rec in reader:
-            if None in rec:
-                raise InputFileError(
-                    [
-                        InputProblem(
-                            str(path), reader.line_num, None, "more values than header columns"
-                        )
-                    ]
-                )
-            yield reader.line_num, {k: v or "" for k, v in rec.items()}
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        msg = "is not UTF-8 text (save it as 'CSV UTF-8')"
+        raise InputFileError([InputProblem(str(path), line, None, msg)]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    # A spreadsheet shows each record as one row however many lines its cells span, and a
+    # blank line as an empty row: count records, not lines.
+    for row, values in enumerate(reader, start=2):
+        if not values:
+            continue
+        if header is None or len(values) > len(header):
+            msg = "more values than header columns"
+            raise InputFileError([InputProblem(str(path), row, None, msg)])
+        yield row, dict(zip(header, values + [""] * (len(header) - len(values)), strict=True))
 
 
 def _json_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -376,12 +385,18 @@ def _load(
     seen_ids: dict[str, int] = {}
     header_checked = False
     for row, rec in read_records(path):
+        rid = _text(rec, "id") or None
         if not header_checked:
             problems += _header_problems(path, rec.keys(), known, required)
             header_checked = True
             if problems:
                 raise InputFileError(problems)
-        rid = _text(rec, "id") or None
+        else:  # JSON records each carry their own keys: a misspelt one must not be ignored
+            problems += [
+                InputProblem(str(path), row, f, f"unknown column (known: {', '.join(known)})", rid)
+                for f in rec
+                if f not in known
+            ]
         try:
             obj = build(rec)
         except RowErrors as exc:
@@ -415,25 +430,17 @@ def load_officers(path: Path) -> list[Officer]:
 def load_offenders(path: Path, officer_ids: Iterable[str], as_of: date | None) -> list[Offender]:
     """Read offenders; ``manager_id`` must name one of ``officer_ids``; last visits after
     ``as_of`` (the planning date) are rejected as future dates."""
-    path = Path(path)
-    rows = _load(
-        path, lambda r: offender_from_record(r, as_of), OFFENDER_COLUMNS, OFFENDER_REQUIRED
-    )
     known = set(officer_ids)
-    problems = [
-        InputProblem(
-            str(path),
-            row,
-            "manager_id",
-            f"officer {o.manager_id!r} is not in the officers file",
-            o.id,
-        )
-        for row, o in rows
-        if o.manager_id not in known
-    ]
-    if problems:
-        raise InputFileError(problems[:MAX_PROBLEMS])
-    return [o for _, o in rows]
+
+    def build(rec: dict[str, str]) -> Offender:
+        # checked row by row, so unknown managers are reported with every other problem
+        offender = offender_from_record(rec, as_of)
+        if offender.manager_id not in known:
+            msg = f"officer {offender.manager_id!r} is not in the officers file"
+            raise FieldError("manager_id", msg)
+        return offender
+
+    return [o for _, o in _load(path, build, OFFENDER_COLUMNS, OFFENDER_REQUIRED)]
 
 
 def load_register(offenders_path: Path, officers_path: Path, as_of: date | None) -> Register:
@@ -471,7 +478,7 @@ def officer_record(o: Officer) -> dict[str, str]:
         "base_lat": f"{o.base.lat:.6f}",
         "base_lon": f"{o.base.lon:.6f}",
         "shifts": "; ".join(f"{s.day.name.lower()} {_window(s.window)}" for s in o.shifts),
-        "visit_hours": f"{o.visit_hours:g}",
+        "visit_hours": repr(o.visit_hours).removesuffix(".0"),  # shortest exact text
         "caseload_cap": str(o.caseload_cap),
         "gender": o.gender.value if o.gender else "",
         "absent": "; ".join(d.isoformat() for d in o.absent),
