@@ -48,14 +48,20 @@ class SolverSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    #: Wall-clock budget for the whole week's plan, split across teams by size.
-    time_limit_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
-    #: Floor per team so tiny teams still get a real search.
-    min_team_time_s: Annotated[float, Field(gt=0, le=600)] = 0.05
+    #: Search time per due visit of a team: the search usually stops earlier, at a local
+    #: optimum; the limit keeps a large team from running on.
+    time_per_visit_s: Annotated[float, Field(gt=0, le=60)] = 0.01
+    #: Floor per team, so a team's first solution always completes.
+    min_team_time_s: Annotated[float, Field(gt=0, le=600)] = 0.2
+    #: Optional cap on the whole week's search time, shared across teams by size (each
+    #: team still gets its floor).
+    time_limit_s: Annotated[float, Field(gt=0, le=36_000)] | None = None
     #: Local processes for independent teams (1 = in-process).
     workers: Annotated[int, Field(ge=1, le=256)] = 1
-    #: Guided local search after the first solution (else stop at a local optimum).
-    guided_local_search: bool = True
+    #: Guided local search for the whole time limit instead of stopping at a local
+    #: optimum: ~0.2% less travel measured on met, but a time-limited search is not
+    #: replayed exactly from its seed under different machine load.
+    guided_local_search: bool = False
 
 
 class Policy(BaseModel):

@@ -107,7 +107,11 @@ def main() -> None:
 @click.option(
     "--seed", type=int, help="Replay a plan from its audit seed (default: a fresh secret seed)."
 )
-@click.option("--time-limit", type=float, help="Solver seconds for the whole week.")
+@click.option(
+    "--time-limit",
+    type=float,
+    help="Cap on solver seconds for the whole week (default: by team size).",
+)
 @click.option("--workers", type=int, help="Local processes for independent teams.")
 @click.option("--out", type=click.Path(path_type=Path), help="Directory to write the rota to.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from models import (
@@ -31,15 +30,6 @@ from scheduler.travel import GreatCircleTravel, TravelModel
 from scheduler.windows import slot_name
 
 SOFTWARE_VERSION = "0.1.0"
-
-
-@dataclass(frozen=True)
-class PlanStats:
-    """How the solve went, for benchmarks and the CLI summary."""
-
-    teams: int
-    due: int
-    time_limit_s: float
 
 
 def plan_week(
@@ -128,14 +118,15 @@ def plan_week(
 
 
 def team_time_limits(problems: list[TeamProblem], policy: Policy) -> list[float]:
-    """Split the solver budget across teams in proportion to their visits, with a floor."""
+    """Search time per team: proportional to its due visits with a floor, scaled down to
+    the optional whole-week cap."""
     settings = policy.solver
-    total_nodes = sum(p.n_nodes - p.n_officers for p in problems) or 1
-    budget = settings.time_limit_s * settings.workers
-    return [
-        max(settings.min_team_time_s, budget * (p.n_nodes - p.n_officers) / total_nodes)
-        for p in problems
-    ]
+    sizes = [p.n_nodes - p.n_officers for p in problems]
+    limits = [settings.time_per_visit_s * n for n in sizes]
+    if settings.time_limit_s is not None and sum(limits) > 0:
+        scale = min(1.0, settings.time_limit_s * settings.workers / sum(limits))
+        limits = [t * scale for t in limits]
+    return [max(settings.min_team_time_s, t) for t in limits]
 
 
 def _solve_all(

@@ -26,6 +26,7 @@ from scheduler.windows import (
     officer_window,
     shift_to_week,
     slot_windows,
+    subtract,
     week_dates,
 )
 
@@ -392,22 +393,21 @@ def _book_pairs(
             cost = int(travel[k1, node] + travel[node, k1] + travel[k2, node] + travel[node, k2])
             if officers[k1].id != cand.offender.manager_id:
                 cost += policy.cover_penalty_s
-            times = []
-            for s, e in shift_to_week(common, d):
-                for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S):
-                    if all(
-                        _fits(
-                            veh[veh_of[(k, d)]],
-                            booked.get(veh_of[(k, d)], []),
-                            used_s.get(veh_of[(k, d)], 0),
-                            t,
-                            service,
-                            int(travel[k, node]),
-                            int(travel[node, k]),
-                        )
-                        for k in (k1, k2)
-                    ):
-                        times.append(t)
+            free = shift_to_week(common, d)
+            for k in (k1, k2):
+                v = veh_of[(k, d)]
+                free = intersect(
+                    free,
+                    free_starts(
+                        veh[v],
+                        booked.get(v, []),
+                        used_s.get(v, 0),
+                        service,
+                        int(travel[k, node]),
+                        int(travel[node, k]),
+                    ),
+                )
+            times = [t for s, e in free for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S)]
             if times:
                 options.append((cost, k1, k2, d, times))
         if not options:
@@ -426,19 +426,21 @@ def _book_pairs(
     return out
 
 
-def _fits(
+def free_starts(
     vehicle: tuple[int, int, int, int, int],
     busy: list[tuple[int, int]],
     used: int,
-    t: int,
     service: int,
     go: int,
     back: int,
-) -> bool:
-    """Whether a visit at ``t`` fits this officer-day alone with its round trip from base:
-    inside the shift, inside the visit-hour budget, clear of earlier bookings."""
+) -> Intervals:
+    """Start times at which a visit fits this officer-day on its own round trip from the
+    base: inside the shift, inside the visit-hour budget, clear of earlier bookings."""
     _, _, start, end, budget = vehicle
-    lo, hi = t - go, t + service + back
-    if lo < start or hi > end or used + service + go + back > budget:
-        return False
-    return all(hi <= bs or lo >= be for bs, be in busy)
+    if used + service + go + back > budget:
+        return []
+    lo, hi = start + go, end - service - back + 1
+    if lo >= hi:
+        return []
+    # A booking (bs, be) blocks every start t with t + service + back > bs and t - go < be.
+    return subtract([(lo, hi)], merge([(bs - service - back + 1, be + go) for bs, be in busy]))

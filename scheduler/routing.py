@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-WEEK_S = 7 * 86_400
+WEEK_MIN = 7 * 24 * 60
 
 
 @dataclass
@@ -47,16 +47,17 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
     manager = pywrapcp.RoutingIndexManager(n, V, starts, starts)
     model = pywrapcp.RoutingModel(manager)
 
-    travel = problem.travel_s
-    service = problem.service_s
-    # Transit for time and work: service at the origin plus the drive.
-    transit = (travel + service[:, None]).astype(np.int64)
+    # The time model runs in whole minutes: OR-Tools keeps a bitset per time variable,
+    # and a week in seconds makes every window with a gap 50x slower to post. Travel and
+    # visit times round up, so a plan feasible in minutes is feasible in seconds.
+    travel_min = _ceil_min(problem.travel_s)
+    transit = travel_min + _ceil_min(problem.service_s)[:, None]
     transit_idx = model.RegisterTransitMatrix(transit.tolist())
 
-    # Arc cost per officer: travel, plus a cover charge on arriving at someone else's
-    # offender, so cover happens only when it is needed or saves more than it costs.
+    # Arc cost per officer, in seconds: travel, plus a cover charge on arriving at someone
+    # else's offender, so cover happens only when it is needed or saves more than it costs.
     for k in range(K):
-        cost = travel.copy()
+        cost = problem.travel_s.copy()
         foreign = (problem.manager != k) & problem.charge_cover
         cost[:, K:][:, foreign] += problem.cover_penalty_s
         idx = model.RegisterTransitMatrix(cost.tolist())
@@ -64,13 +65,12 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
             if problem.veh_officer[v] == k:
                 model.SetArcCostEvaluatorOfVehicle(idx, v)
 
-    model.AddDimension(transit_idx, WEEK_S, WEEK_S, False, "time")
+    model.AddDimension(transit_idx, WEEK_MIN, WEEK_MIN, False, "time")
     time_dim = model.GetDimensionOrDie("time")
-    model.AddDimensionWithVehicleCapacity(
-        transit_idx, 0, [int(b) for b in problem.veh_budget_s], True, "work"
-    )
+    budgets = [int(b) // 60 for b in problem.veh_budget_s]
+    model.AddDimensionWithVehicleCapacity(transit_idx, 0, budgets, True, "work")
     for v in range(V):
-        lo, hi = int(problem.veh_start_s[v]), int(problem.veh_end_s[v])
+        lo, hi = -(-int(problem.veh_start_s[v]) // 60), int(problem.veh_end_s[v]) // 60
         time_dim.CumulVar(model.Start(v)).SetRange(lo, hi)
         time_dim.CumulVar(model.End(v)).SetRange(lo, hi)
         model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.Start(v)))
@@ -78,20 +78,20 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
 
     for j in range(N):
         index = manager.NodeToIndex(K + j)
-        wins = problem.windows[j]
+        wins = minute_windows(problem.windows[j])
+        vehicles = [int(v) for v in problem.vehicles[j]] if wins else []
+        model.VehicleVar(index).SetValues([-1, *vehicles])
+        model.AddDisjunction([index], int(problem.penalty[j]))
+        if not wins:
+            continue
         cumul = time_dim.CumulVar(index)
-        lo, hi = wins[0][0], wins[-1][1] - 1
+        lo, hi = wins[0][0], wins[-1][1]
         cumul.SetRange(lo, hi)
         for (_, e), (s2, _) in zip(wins, wins[1:], strict=False):
-            if s2 > e:
-                cumul.RemoveInterval(e, s2 - 1)
-        model.VehicleVar(index).SetValues([-1] + [int(v) for v in problem.vehicles[j]])
-        model.AddDisjunction([index], int(problem.penalty[j]))
-        if problem.deadline_s[j] < hi:
-            time_dim.SetCumulVarSoftUpperBound(
-                index, int(problem.deadline_s[j]), int(problem.late_cost[j])
-            )
-        model.AddToAssignment(time_dim.SlackVar(index))
+            cumul.RemoveInterval(e + 1, s2 - 1)
+        deadline = int(problem.deadline_s[j]) // 60
+        if deadline < hi:
+            time_dim.SetCumulVarSoftUpperBound(index, deadline, int(problem.late_cost[j]) * 60)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
@@ -108,6 +108,24 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
             [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "no solution"
         )
     return _extract(problem, model, manager, time_dim, solution)
+
+
+def _ceil_min(seconds: np.ndarray) -> np.ndarray:
+    return (-(-np.asarray(seconds, dtype=np.int64) // 60)).astype(np.int64)
+
+
+def minute_windows(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Half-open second intervals -> inclusive minute intervals with the same whole-minute
+    arrivals (minute m is allowed when s <= 60 m < e); empty ones vanish."""
+    out: list[tuple[int, int]] = []
+    for s, e in windows:
+        lo, hi = -(-s // 60), -(-e // 60) - 1
+        if lo <= hi:
+            if out and lo <= out[-1][1] + 1:
+                out[-1] = (out[-1][0], max(out[-1][1], hi))
+            else:
+                out.append((lo, hi))
+    return out
 
 
 def _extract(problem, model, manager, time_dim, solution) -> TeamSolution:
@@ -128,8 +146,8 @@ def _extract(problem, model, manager, time_dim, solution) -> TeamSolution:
             stops.append(
                 Stop(
                     node - K,
-                    solution.Min(cumul),
-                    solution.Max(cumul),
+                    solution.Min(cumul) * 60,
+                    solution.Max(cumul) * 60,
                     int(problem.travel_s[prev, node]),
                 )
             )
