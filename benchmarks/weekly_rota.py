@@ -585,7 +585,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "min_team_time_s": policy.solver.min_team_time_s,
     }
     print(
-        f"weekly_rota benchmark: seed {args.seed}, time limit {policy.solver.time_limit_s:g} s"
+        f"weekly_rota benchmark: seed {args.seed}, time cap {policy.solver.time_limit_s or 'none'}"
+        f" ({policy.solver.time_per_visit_s:g} s per due visit, floor "
+        f"{policy.solver.min_team_time_s:g} s per team)"
         f"{'' if args.time_limit is not None else ' (policy default)'}, "
         f"workers {policy.solver.workers}, GLS {policy.solver.guided_local_search}, "
         f"{os.cpu_count()} CPUs, Python {meta['python']}, OR-Tools {meta['ortools']}, "
