@@ -20,6 +20,7 @@ from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
 from scheduler.planner import plan_week
 from scheduler.report import format_summary, rota_summary
+from scheduler.travel import OsrmTravel
 
 
 def _errors_to_exit(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -116,6 +117,11 @@ def main() -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Directory to write the rota to.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--osrm-url",
+    help="Opt in to road travel times from this OSRM server (coordinates are sent to it; "
+    "default: offline straight-line estimate).",
+)
 @_errors_to_exit
 def plan_cmd(
     scenario: str,
@@ -129,6 +135,7 @@ def plan_cmd(
     out: Path | None,
     overwrite: bool,
     as_json: bool,
+    osrm_url: str | None,
 ) -> None:
     """Plan next week's visits and print a summary (writes files with --out)."""
     if (offenders is None) != (officers is None):
@@ -156,7 +163,15 @@ def plan_cmd(
         register, week_start = sc.register, week_start or sc.week_start
     if out is not None:
         check_output(out, overwrite)
-    rota = plan_week(register, policy, week_start, seed=seed, created_by=getpass.getuser())
+    travel = OsrmTravel(osrm_url) if osrm_url else None
+    try:
+        rota = plan_week(
+            register, policy, week_start, seed=seed, travel=travel, created_by=getpass.getuser()
+        )
+    except (OSError, RuntimeError) as exc:
+        if travel is None:
+            raise
+        raise click.ClickException(f"road travel times from {osrm_url} failed: {exc}") from None
     summary = rota_summary(rota, register)
     if as_json:
         click.echo(json.dumps({k: v for k, v in summary.items() if k != "per_officer"}, indent=1))
