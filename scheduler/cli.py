@@ -15,6 +15,7 @@ import click
 from pydantic import ValidationError
 
 from models import Policy, Register
+from scheduler.commands import allocate_cmd
 from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
 from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
@@ -118,6 +119,12 @@ def main() -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(
+    "--allocate",
+    "reallocate",
+    is_flag=True,
+    help="Rebalance caseloads first (as 'rota allocate' would) and plan with the result.",
+)
+@click.option(
     "--osrm-url",
     help="Opt in to road travel times from this OSRM server (coordinates are sent to it; "
     "default: offline straight-line estimate).",
@@ -135,6 +142,7 @@ def plan_cmd(
     out: Path | None,
     overwrite: bool,
     as_json: bool,
+    reallocate: bool,
     osrm_url: str | None,
 ) -> None:
     """Plan next week's visits and print a summary (writes files with --out)."""
@@ -163,6 +171,8 @@ def plan_cmd(
         register, week_start = sc.register, week_start or sc.week_start
     if out is not None:
         check_output(out, overwrite)
+    if reallocate:
+        register = _reallocated(register, policy, week_start)
     travel = OsrmTravel(osrm_url) if osrm_url else None
     try:
         rota = plan_week(
@@ -183,6 +193,18 @@ def plan_cmd(
             f"\nWrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
             "summary.json, audit.json, officers/)"
         )
+
+
+def _reallocated(register: Register, policy: Policy, week_start: date) -> Register:
+    from scheduler.allocation import allocate, apply_allocation
+
+    allocation = allocate(register, policy, as_of=week_start)
+    if not allocation.is_feasible():
+        raise click.ClickException(
+            "caseloads cannot be allocated within officers' caps: "
+            + "; ".join(s.message for s in allocation.shortfalls)
+        )
+    return apply_allocation(register, allocation)
 
 
 @main.command("scenario")
@@ -220,3 +242,6 @@ def formats_cmd() -> None:
         for name, text in cols.items():
             click.echo(f"  {name:<16}{text}")
         click.echo("")
+
+
+main.add_command(allocate_cmd)

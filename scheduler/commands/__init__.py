@@ -1,0 +1,6 @@
+"""Commands of the ``rota`` CLI that live in their own modules; ``scheduler.cli``
+registers them on its group."""
+
+from scheduler.commands.allocate import allocate_cmd
+
+__all__ = ["allocate_cmd"]
