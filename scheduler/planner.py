@@ -11,6 +11,8 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta
 
+import numpy as np
+
 from models import (
     AuditRecord,
     Officer,
@@ -258,10 +260,18 @@ def rota_parts(
                 tier=off.tier,
                 reason=UnscheduledReason.CAPACITY,
                 due_date=dv.due_date,
-                detail="visit hours used by more urgent visits" if problem.vehicles else "",
+                detail=_capacity_detail(problem, i),
             )
         )
     return visits, unscheduled, days
+
+
+def _capacity_detail(problem: TeamProblem, visit: int) -> str:
+    """Why a placeable visit was still left out, in words a manager can act on."""
+    nodes = np.flatnonzero(problem.visit_of_node == visit)
+    if any(problem.pair_of_node[j] >= 0 for j in nodes):
+        return "the two booked officers could not both fit it in: book a joint visit by hand"
+    return "officers' visit hours this week are used by more urgent visits"
 
 
 def _officers_by_team(officers: tuple[Officer, ...]) -> dict[str, list[Officer]]:
