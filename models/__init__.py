@@ -11,6 +11,7 @@ from models.offender import (
     WeeklyWindow,
 )
 from models.officer import CASELOAD_ALARM, DEFAULT_CASELOAD_CAP, Officer, Shift
+from models.outcome import VisitOutcome
 from models.policy import Policy, SolverSettings, TimeSlot
 from models.register import Register
 from models.rota import AuditRecord, OfficerDay, Rota, Unscheduled, UnscheduledReason, Visit
@@ -38,6 +39,7 @@ __all__ = [
     "Unscheduled",
     "UnscheduledReason",
     "Visit",
+    "VisitOutcome",
     "Weekday",
     "WeeklyWindow",
     "parse_clock_window",

@@ -9,9 +9,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.common import ClockWindow, Weekday
-from models.offender import RiskTier
+from models.offender import OffenderStatus, RiskTier
 
 _T = RiskTier
+#: Statuses a visit outcome can set that are re-checked after ``Policy.recheck_days``.
+RECHECK_STATUSES = (OffenderStatus.IN_CUSTODY, OffenderStatus.IN_HOSPITAL, OffenderStatus.ABROAD)
 
 
 def _per_tier(low: float, medium: float, high: float, very_high: float) -> dict[RiskTier, float]:
@@ -101,6 +103,31 @@ class Policy(BaseModel):
     cover_penalty_s: Annotated[int, Field(ge=0)] = 172_800
     #: Width of the arrival window given to officers.
     arrival_window_minutes: Annotated[int, Field(ge=0, le=240)] = 60
+    #: A failed attempt to gain entry (no answer, refused) puts the offender into the
+    #: next weekly plan, at another weekday and time of day, due within this many days of
+    #: the attempt. 13 covers every day of the next week whatever the attempt's weekday:
+    #: a shorter deadline would pull re-attempts to the first days of the week, a pattern
+    #: an offender could learn (7 would make a Monday failure late by construction, since
+    #: the next Monday is the one weekday excluded).
+    reattempt_within_days: Annotated[int, Field(ge=1, le=90)] = 13
+    #: Urgency multiplier of a re-attempt. At most 3, so with the overdue (x2) and MAPPA
+    #: (x1.5) bonuses a re-attempt still never outranks a visit of a higher tier
+    #: (default weights step x10 per tier).
+    reattempt_urgency_factor: Annotated[float, Field(ge=1.0, le=3.0)] = 2.0
+    #: Failed attempts to gain entry in a row after which a section 96B warrant may be
+    #: sought (the Act says at least two).
+    warrant_after_failed_entries: Annotated[int, Field(ge=2, le=10)] = 2
+    #: Days after a visit finds the offender in custody / in hospital / abroad before
+    #: their whereabouts must be re-checked (unless the outcome gives a re-check date).
+    recheck_days: dict[OffenderStatus, Annotated[int, Field(ge=1, le=3650)]] = Field(
+        default_factory=lambda: {
+            OffenderStatus.IN_CUSTODY: 28,
+            OffenderStatus.IN_HOSPITAL: 14,
+            OffenderStatus.ABROAD: 14,
+        }
+    )
+    #: ``rota status`` lists visits falling due within this many days as due soon.
+    due_soon_days: Annotated[int, Field(ge=0, le=365)] = 14
     solver: SolverSettings = SolverSettings()
 
     @model_validator(mode="after")
@@ -115,6 +142,9 @@ class Policy(BaseModel):
             raise ValueError("urgency_weight must increase with risk tier")
         if not self.slots:
             raise ValueError("at least one time slot is needed")
+        if set(self.recheck_days) != set(RECHECK_STATUSES):
+            names = ", ".join(s.value for s in RECHECK_STATUSES)
+            raise ValueError(f"recheck_days needs exactly these keys: {names}")
         return self
 
     def interval_for(self, tier: RiskTier, override: int | None) -> int:

@@ -7,18 +7,19 @@ import functools
 import getpass
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 from pydantic import ValidationError
 
-from models import Policy, Register
-from scheduler.commands import allocate_cmd
+from models import Policy, Register, Rota
+from scheduler.commands import allocate_cmd, record_cmd, status_cmd
 from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
 from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
+from scheduler.outcomes import OUTCOME_COLUMNS
 from scheduler.planner import plan_week
 from scheduler.report import format_summary, rota_summary
 from scheduler.travel import OsrmTravel
@@ -129,6 +130,12 @@ def main() -> None:
     help="Opt in to road travel times from this OSRM server (coordinates are sent to it; "
     "default: offline straight-line estimate).",
 )
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    help="History store (SQLite file, created owner-only if missing): plan from its last "
+    "successful visits and failed attempts, then save the plan, its audit and visits in it.",
+)
 @_errors_to_exit
 def plan_cmd(
     scenario: str,
@@ -144,6 +151,7 @@ def plan_cmd(
     as_json: bool,
     reallocate: bool,
     osrm_url: str | None,
+    store: Path | None,
 ) -> None:
     """Plan next week's visits and print a summary (writes files with --out)."""
     if (offenders is None) != (officers is None):
@@ -174,6 +182,9 @@ def plan_cmd(
     if reallocate:
         register = _reallocated(register, policy, week_start)
     travel = OsrmTravel(osrm_url) if osrm_url else None
+    if store is not None:
+        _plan_with_store(store, register, policy, week_start, seed, travel, out, overwrite, as_json)
+        return
     try:
         rota = plan_week(
             register, policy, week_start, seed=seed, travel=travel, created_by=getpass.getuser()
@@ -191,6 +202,72 @@ def plan_cmd(
         write_rota(rota, register, out, overwrite=overwrite)
         click.echo(
             f"\nWrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
+            "summary.json, audit.json, officers/)"
+        )
+
+
+def _print_summary(rota: Rota, register: Register, as_json: bool) -> None:
+    summary = rota_summary(rota, register)
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in summary.items() if k != "per_officer"}, indent=1))
+    else:
+        click.echo(format_summary(summary))
+
+
+def _plan_with_store(
+    path: Path,
+    register: Register,
+    policy: Policy,
+    week_start: date,
+    seed: int | None,
+    travel: OsrmTravel | None,
+    out: Path | None,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
+    """``rota plan --store``: plan from the stored history, then keep the plan, its audit
+    and its visits in the store and write ``--out``, together (if writing fails, nothing
+    is stored)."""
+    import sqlite3
+
+    from scheduler.store import HistoryStore
+
+    try:
+        with HistoryStore(path) as db:
+            history = db.history(policy)
+            try:
+                rota = plan_week(
+                    register,
+                    policy,
+                    week_start,
+                    seed=seed,
+                    travel=travel,
+                    created_by=getpass.getuser(),
+                    history=history,
+                )
+            except (OSError, RuntimeError) as exc:
+                if travel is None:
+                    raise
+                raise click.ClickException(f"road travel times failed: {exc}") from None
+            _print_summary(rota, register, as_json)
+            with db.transaction():
+                plan_id = db.save_plan(rota, register, datetime.now())
+                if out is not None:
+                    write_rota(rota, register, out, overwrite=overwrite)
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"history store {path}: {exc}") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc}; the plan was not stored") from None
+    reattempts = sum(bool(history.of(v.offender_id).failed_entries) for v in rota.visits)
+    if not as_json:
+        click.echo(
+            f"\nHistory: {len(history)} offender(s) with recorded outcomes; {reattempts} "
+            f"re-attempt(s) after a failed visit planned this week"
+        )
+    click.echo(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit) to {path}")
+    if out is not None:
+        click.echo(
+            f"Wrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
             "summary.json, audit.json, officers/)"
         )
 
@@ -237,7 +314,11 @@ def scenario_cmd(name: str, out: Path, seed: int, overwrite: bool) -> None:
 @main.command("formats")
 def formats_cmd() -> None:
     """Describe the input CSV columns."""
-    for title, cols in (("offenders", OFFENDER_COLUMNS), ("officers", OFFICER_COLUMNS)):
+    for title, cols in (
+        ("offenders", OFFENDER_COLUMNS),
+        ("officers", OFFICER_COLUMNS),
+        ("outcomes", OUTCOME_COLUMNS),
+    ):
         click.echo(f"{title}.csv")
         for name, text in cols.items():
             click.echo(f"  {name:<16}{text}")
@@ -245,3 +326,5 @@ def formats_cmd() -> None:
 
 
 main.add_command(allocate_cmd)
+main.add_command(record_cmd)
+main.add_command(status_cmd)

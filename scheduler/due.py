@@ -2,8 +2,16 @@
 
 Urgency orders the visits the planner drops first when capacity is short. A tier's weight
 outranks the tier below by more than any bonus within a tier can add (policy validation
-keeps weights increasing, and the bonuses below are bounded by x3), so higher tiers are
-always served first.
+keeps weights increasing, and the bonuses below are bounded by x3, x9 for a re-attempt
+after a failed visit), so higher tiers are always served first with the default weights.
+
+With a visit :class:`~scheduler.history.History`, offenders are read through
+:func:`~scheduler.history.standing`: the later of the register's and the history's last
+successful visit counts, outcomes set whereabouts (custody, hospital, abroad until their
+re-check date; not at address = missing), and a failed attempt to gain entry puts the
+offender into the next plan with raised urgency, a due date no later than
+``Policy.reattempt_within_days`` after the attempt, and the attempt's weekday and time of
+day to avoid.
 """
 
 from __future__ import annotations
@@ -11,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from models import Offender, OffenderStatus, Policy, Unscheduled, UnscheduledReason
+from models import Offender, OffenderStatus, Policy, Unscheduled, UnscheduledReason, Weekday
+from scheduler.history import Condition, History, Standing, standing
 
 #: Status -> why there is no routine visit. Missing offenders need escalation, not a
 #: visit next quarter; custody/hospital/abroad are tracked, never dropped.
@@ -32,6 +41,12 @@ class DueVisit:
     offender_id: str
     due_date: date
     urgency: float
+    #: Failed attempts to gain entry in a row (0 for a routine visit).
+    failed_attempts: int = 0
+    #: Weekday and policy slot (time of day) of the last failed attempt: a re-attempt
+    #: goes on another weekday at another time of day.
+    avoid_weekday: Weekday | None = None
+    avoid_slot: str | None = None
 
 
 def due_date(offender: Offender, policy: Policy, week_start: date) -> date:
@@ -59,14 +74,20 @@ def urgency(offender: Offender, policy: Policy, due: date, week_start: date) -> 
 
 
 def select_due(
-    offenders: tuple[Offender, ...] | list[Offender], policy: Policy, week_start: date
+    offenders: tuple[Offender, ...] | list[Offender],
+    policy: Policy,
+    week_start: date,
+    history: History | None = None,
 ) -> tuple[list[DueVisit], list[Unscheduled]]:
     """Split the register into visits due by the end of the look-ahead and everyone else,
-    each of the latter with a reason."""
+    each of the latter with a reason. ``history`` (recorded outcomes) supplies later
+    successful visits, whereabouts and failed attempts to re-attempt."""
     horizon = week_start + timedelta(days=policy.due_window_days - 1)
     due: list[DueVisit] = []
     rest: list[Unscheduled] = []
-    for i, off in enumerate(offenders):
+    for i, registered in enumerate(offenders):
+        st = standing(registered, history, week_start)
+        off = st.offender
         when = due_date(off, policy, week_start)
         if off.status in STATUS_REASON:
             rest.append(
@@ -75,9 +96,13 @@ def select_due(
                     tier=off.tier,
                     reason=STATUS_REASON[off.status],
                     due_date=when,
-                    detail=_status_detail(off.status),
+                    detail=_status_detail(off.status, st.condition),
                 )
             )
+            continue
+        failed = st.last_failed
+        if failed is not None:  # always back in the next plan, sooner if need be
+            when = min(when, failed.date + timedelta(days=policy.reattempt_within_days))
         elif when > horizon:
             rest.append(
                 Unscheduled(
@@ -88,17 +113,38 @@ def select_due(
                     detail=f"next due {when.isoformat()}",
                 )
             )
-        else:
-            due.append(DueVisit(i, off.id, when, urgency(off, policy, when, week_start)))
+            continue
+        due.append(_due_visit(i, st, policy, when, week_start))
     due.sort(key=lambda d: -d.urgency)
     return due, rest
 
 
-def _status_detail(status: OffenderStatus) -> str:
-    return {
+def _due_visit(index: int, st: Standing, policy: Policy, when: date, week_start: date) -> DueVisit:
+    off = st.offender
+    u = urgency(off, policy, when, week_start)
+    failed = st.last_failed
+    if failed is None:
+        return DueVisit(index, off.id, when, u)
+    return DueVisit(
+        index,
+        off.id,
+        when,
+        u * policy.reattempt_urgency_factor,
+        failed_attempts=len(st.failed_entries),
+        avoid_weekday=failed.weekday,
+        avoid_slot=failed.slot,
+    )
+
+
+def _status_detail(status: OffenderStatus, condition: Condition | None = None) -> str:
+    text = {
         OffenderStatus.MISSING: "not at address: escalate (consider circulating as wanted/missing)",
         OffenderStatus.REACTIVE: "reactive management: visit on new information only",
         OffenderStatus.IN_CUSTODY: "in custody: re-check release date",
         OffenderStatus.IN_HOSPITAL: "in hospital: re-check discharge date",
         OffenderStatus.ABROAD: "abroad: re-check return date",
     }[status]
+    if condition is not None and condition.status is status:
+        text += f" (recorded {condition.since}"
+        text += f", re-check by {condition.recheck})" if condition.recheck else ")"
+    return text

@@ -25,6 +25,7 @@ from models import (
     Visit,
 )
 from scheduler.due import DueVisit, select_due
+from scheduler.history import History
 from scheduler.problem import TeamProblem, build_team_problem
 from scheduler.randomness import new_secret_seed, team_generators
 from scheduler.routing import TeamSolution, solve_team
@@ -42,6 +43,7 @@ def plan_week(
     seed: int | None = None,
     travel: TravelModel | None = None,
     created_by: str = "",
+    history: History | None = None,
 ) -> Rota:
     """Plan one week of unannounced visits.
 
@@ -57,6 +59,10 @@ def plan_week(
         Replays an earlier plan exactly; a fresh secret seed when omitted.
     travel
         Travel-time model; offline great-circle travel from the policy when omitted.
+    history
+        Recorded visit outcomes (e.g. ``HistoryStore.history(policy)``): later successful
+        visits, whereabouts, and failed attempts to re-attempt at another weekday and
+        time of day with raised urgency.
     """
     if week_start is None:
         raise ValueError("week_start is required")
@@ -64,7 +70,7 @@ def plan_week(
     seed = new_secret_seed() if seed is None else seed
     travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
 
-    due, rest = select_due(register.offenders, policy, week_start)
+    due, rest = select_due(register.offenders, policy, week_start, history)
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
     team_of_officer = {o.id: o.team for o in register.officers}
@@ -100,7 +106,7 @@ def plan_week(
         days += od
 
     audit = AuditRecord(
-        inputs_sha256=inputs_sha256(register, policy, week_start),
+        inputs_sha256=inputs_sha256(register, policy, week_start, history),
         seed=seed,
         policy=policy.model_dump(mode="json"),
         week_start=week_start,
@@ -281,10 +287,15 @@ def _officers_by_team(officers: tuple[Officer, ...]) -> dict[str, list[Officer]]
     return dict(teams)
 
 
-def inputs_sha256(register: Register, policy: Policy, week_start: date) -> str:
-    """Fingerprint of everything the plan depended on, for the audit trail."""
+def inputs_sha256(
+    register: Register, policy: Policy, week_start: date, history: History | None = None
+) -> str:
+    """Fingerprint of everything the plan depended on, for the audit trail (the visit
+    history too, when one was used)."""
     h = hashlib.sha256()
     h.update(register.model_dump_json().encode())
     h.update(policy.model_dump_json().encode())
     h.update(week_start.isoformat().encode())
+    if history:
+        h.update(history.fingerprint().encode())
     return h.hexdigest()

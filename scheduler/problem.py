@@ -66,6 +66,14 @@ class TeamProblem:
     #: restored for visits the sampled options could not fit.
     full_windows: list[Intervals] = field(default_factory=list)
     full_vehicles: list[list[int]] = field(default_factory=list)
+    #: Optional load model, unused by the weekly planner (literature benchmarks use it):
+    #: demand per node (K+N,), zero at the bases, and capacity per vehicle (V,). The
+    #: routing model gets a load dimension only when both are given.
+    demand: np.ndarray | None = None
+    veh_capacity: np.ndarray | None = None
+    #: Length of the time model in seconds; ``None`` is one week. A problem whose clock
+    #: runs longer (e.g. literature time units scaled to whole minutes) raises it.
+    horizon_s: int | None = None
 
     @property
     def n_officers(self) -> int:
@@ -123,6 +131,7 @@ def build_team_problem(
     for dv in due:
         off = offenders[dv.index]
         cand = _candidates(dv, off, officers, officer_index, policy, days)
+        cand.by_officer_day = avoid_failed_attempt(cand.by_officer_day, dv, policy, days)
         reason = _unplaceable_reason(cand, officers)
         if reason is None:
             candidates.append(cand)
@@ -280,6 +289,41 @@ def random_day_slots(
         if cut:
             out[(k, d)] = cut
     return out
+
+
+def avoid_failed_attempt(
+    by_officer_day: dict[tuple[int, int], Intervals],
+    dv: DueVisit,
+    policy: Policy,
+    days: list[date],
+) -> dict[tuple[int, int], Intervals]:
+    """A re-attempt after a failed visit goes on another weekday and at another time of
+    day: drop the failed attempt's weekday and its policy slot from the visit's options.
+
+    If nothing would be left (e.g. the offender is only ever home on weekday evenings),
+    the weekday alone is avoided, then the slot alone, then neither: a re-attempt at the
+    same time beats no visit.
+    """
+    if dv.avoid_weekday is None and dv.avoid_slot is None:
+        return by_officer_day
+    slot_spans = [
+        (s.window.start_s, s.window.end_s) for s in policy.slots if s.name == dv.avoid_slot
+    ]
+    for weekday, spans in (
+        (dv.avoid_weekday, slot_spans),
+        (dv.avoid_weekday, []),
+        (None, slot_spans),
+    ):
+        out: dict[tuple[int, int], Intervals] = {}
+        for (k, d), iv in by_officer_day.items():
+            if weekday is not None and days[d].weekday() == weekday:
+                continue
+            left = subtract(iv, spans)
+            if left:
+                out[(k, d)] = left
+        if out:
+            return out
+    return by_officer_day
 
 
 def _deadline_s(due: date, week_start: date) -> int:

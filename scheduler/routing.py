@@ -34,8 +34,17 @@ class TeamSolution:
     status: str
 
 
-def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -> TeamSolution:
-    """Solve one team's week. ``problem`` is a :class:`~scheduler.problem.TeamProblem`."""
+def solve_team(
+    problem,
+    time_limit_s: float,
+    guided_local_search: bool = True,
+    initial_routes: list[list[int]] | None = None,
+) -> TeamSolution:
+    """Solve one team's week. ``problem`` is a :class:`~scheduler.problem.TeamProblem`.
+
+    ``initial_routes`` (visit nodes per vehicle) starts the search from a known plan
+    instead of building a first solution; a plan the model rejects is ignored.
+    """
     K, n = problem.n_officers, problem.n_nodes
     N = n - K
     V = len(problem.veh_officer)
@@ -65,7 +74,8 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
             if problem.veh_officer[v] == k:
                 model.SetArcCostEvaluatorOfVehicle(idx, v)
 
-    model.AddDimension(transit_idx, WEEK_MIN, WEEK_MIN, False, "time")
+    horizon = WEEK_MIN if problem.horizon_s is None else int(problem.horizon_s) // 60
+    model.AddDimension(transit_idx, horizon, horizon, False, "time")
     time_dim = model.GetDimensionOrDie("time")
     budgets = [int(b) // 60 for b in problem.veh_budget_s]
     model.AddDimensionWithVehicleCapacity(transit_idx, 0, budgets, True, "work")
@@ -75,6 +85,11 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
         time_dim.CumulVar(model.End(v)).SetRange(lo, hi)
         model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.Start(v)))
         model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.End(v)))
+
+    if problem.demand is not None and problem.veh_capacity is not None:
+        load_idx = model.RegisterUnaryTransitVector([int(q) for q in problem.demand])
+        capacities = [int(c) for c in problem.veh_capacity]
+        model.AddDimensionWithVehicleCapacity(load_idx, 0, capacities, True, "load")
 
     for j in range(N):
         index = manager.NodeToIndex(K + j)
@@ -102,7 +117,16 @@ def solve_team(problem, time_limit_s: float, guided_local_search: bool = True) -
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-    solution = model.SolveWithParameters(params)
+    start = None
+    if initial_routes is not None:
+        model.CloseModelWithParameters(params)
+        start = model.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(K + j) for j in route] for route in initial_routes], True
+        )
+    if start is not None:
+        solution = model.SolveFromAssignmentWithParameters(start, params)
+    else:
+        solution = model.SolveWithParameters(params)
     if solution is None:
         return TeamSolution(
             [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "no solution"

@@ -20,6 +20,7 @@ from models import UnscheduledReason, Weekday
 from scheduler.cli import main
 from scheduler.export import UNSCHEDULED_COLUMNS, VISIT_COLUMNS
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register
+from scheduler.outcomes import OUTCOME_COLUMNS
 from tests.conftest import WEEK
 from tests.scheduler.test_loaders import BROKEN, Broken
 
@@ -488,12 +489,14 @@ def test_formats_lists_every_column() -> None:
     result = rota("formats")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    start = {title: lines.index(title) for title in ("offenders.csv", "officers.csv")}
-    sections = {
-        "offenders.csv": lines[start["offenders.csv"] + 1 : start["officers.csv"]],
-        "officers.csv": lines[start["officers.csv"] + 1 :],
-    }
-    for title, columns in (("offenders.csv", OFFENDER_COLUMNS), ("officers.csv", OFFICER_COLUMNS)):
+    tables = (
+        ("offenders.csv", OFFENDER_COLUMNS),
+        ("officers.csv", OFFICER_COLUMNS),
+        ("outcomes.csv", OUTCOME_COLUMNS),
+    )
+    start = [lines.index(title) for title, _ in tables] + [len(lines)]
+    sections = {title: lines[start[i] + 1 : start[i + 1]] for i, (title, _) in enumerate(tables)}
+    for title, columns in tables:
         listed = [line.split()[0] for line in sections[title] if line.strip()]
         assert listed == list(columns), title
         for name, text in columns.items():

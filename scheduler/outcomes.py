@@ -1,0 +1,176 @@
+"""Visit outcomes as users give them: a CSV/JSON file or one on the command line.
+
+This module checks each row on its own (types, allowed values, dates that make sense);
+:meth:`scheduler.store.HistoryStore.import_outcomes` then checks the rows against the
+store (the planned visit exists, nothing recorded differently before) inside the import
+transaction. Every problem names the file, the row and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from models import VisitOutcome
+from scheduler.exceptions import InputFileError, InputProblem
+from scheduler.loaders import (
+    MAX_PROBLEMS,
+    FieldError,
+    RowErrors,
+    _bool,
+    _collect,
+    _date,
+    _enum,
+    _header_problems,
+    _optional,
+    _required,
+    _text,
+    read_records,
+)
+
+OUTCOME_COLUMNS: dict[str, str] = {
+    "offender_id": "pseudonymous offender id, as in visits.csv",
+    "date": "date of the attempt YYYY-MM-DD",
+    "outcome": "completed, no_answer, refused_entry, not_at_address, in_custody, "
+    "in_hospital, abroad or cancelled_by_police",
+    "visit_date": "planned date of the visit this records, if the attempt was on another "
+    "day (blank = date)",
+    "time": "time of the attempt HH:MM (blank = the planned time of day)",
+    "arms_done": "true/false: ARMS assessment done (completed visits only; blank = unknown)",
+    "recheck_date": "in_custody/in_hospital/abroad: date to re-check whereabouts "
+    "(blank = date + policy recheck_days)",
+    "unplanned": "true for a visit that was in no plan (e.g. on new information)",
+    "notes": "free text, kept in the store only (never printed); no names or addresses",
+}
+OUTCOME_REQUIRED = ("offender_id", "date", "outcome")
+MAX_NOTES = 2000
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One outcome as given, checked on its own. ``source``/``row`` locate it for error
+    messages (``row`` as a spreadsheet numbers it; None on the command line)."""
+
+    source: str
+    row: int | None
+    offender_id: str
+    date: dt.date
+    outcome: VisitOutcome
+    visit_date: dt.date | None = None
+    time: dt.time | None = None
+    arms_done: bool | None = None
+    recheck_date: dt.date | None = None
+    unplanned: bool = False
+    notes: str = ""
+
+    @property
+    def planned_date(self) -> dt.date:
+        """The date of the planned visit this outcome records."""
+        return self.visit_date or self.date
+
+    def problem(self, field: str | None, message: str) -> InputProblem:
+        return InputProblem(self.source, self.row, field, message, self.offender_id)
+
+
+def _time(text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not a time HH:MM") from None
+
+
+def _offender_id(rec: dict[str, str]) -> str:
+    value = _required(rec, "offender_id")
+    if not _ID.match(value):
+        raise FieldError("offender_id", f"{value!r}: not a pseudonymous id (letters, digits, -, _)")
+    return value
+
+
+def outcome_from_record(
+    rec: dict[str, str], today: dt.date, source: str, row: int | None
+) -> OutcomeRow:
+    """Build one outcome; raises :class:`RowErrors` naming every field at fault."""
+    values = _collect(
+        {
+            "offender_id": lambda: _offender_id(rec),
+            "date": lambda: _optional(rec, "date", _date) or _required(rec, "date"),
+            "outcome": lambda: (
+                _optional(rec, "outcome", _enum(VisitOutcome)) or _required(rec, "outcome")
+            ),
+            "visit_date": lambda: _optional(rec, "visit_date", _date),
+            "time": lambda: _optional(rec, "time", _time),
+            "arms_done": lambda: _optional(rec, "arms_done", _bool),
+            "recheck_date": lambda: _optional(rec, "recheck_date", _date),
+            "unplanned": lambda: bool(_optional(rec, "unplanned", _bool)),
+            "notes": lambda: _text(rec, "notes"),
+        }
+    )
+    errors: list[FieldError] = []
+    day: dt.date = values["date"]
+    outcome: VisitOutcome = values["outcome"]
+    if day > today:
+        errors.append(FieldError("date", f"{day} is in the future (today is {today})"))
+    visit_day: dt.date | None = values["visit_date"]
+    if visit_day is not None:
+        if values["unplanned"]:
+            errors.append(FieldError("visit_date", "an unplanned visit has no planned date"))
+        elif day < visit_day:
+            errors.append(
+                FieldError("date", f"outcome dated {day} is before the planned visit ({visit_day})")
+            )
+    if values["arms_done"] and outcome is not VisitOutcome.COMPLETED:
+        errors.append(
+            FieldError("arms_done", f"ARMS cannot be done on a visit that was {outcome.value}")
+        )
+    recheck: dt.date | None = values["recheck_date"]
+    if recheck is not None:
+        if not outcome.is_away:
+            errors.append(
+                FieldError("recheck_date", "only for in_custody, in_hospital or abroad outcomes")
+            )
+        elif recheck <= day:
+            errors.append(FieldError("recheck_date", f"{recheck} is not after the visit ({day})"))
+    if len(values["notes"]) > MAX_NOTES:
+        errors.append(FieldError("notes", f"longer than {MAX_NOTES} characters"))
+    if errors:
+        raise RowErrors(errors)
+    return OutcomeRow(source=source, row=row, **values)
+
+
+def read_outcomes(path: Path, today: dt.date) -> list[OutcomeRow]:
+    """Every outcome in a CSV or JSON file; all problems (up to a limit) in one error."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError([InputProblem(str(path), None, None, "file not found")])
+    problems: list[InputProblem] = []
+    rows: list[OutcomeRow] = []
+    header_checked = False
+    for row, rec in read_records(path):
+        rid = _text(rec, "offender_id") or None
+        if not header_checked:
+            problems += _header_problems(path, rec.keys(), OUTCOME_COLUMNS, OUTCOME_REQUIRED)
+            header_checked = True
+            if problems:
+                raise InputFileError(problems)
+        else:
+            problems += [
+                InputProblem(str(path), row, f, "unknown column", rid)
+                for f in rec
+                if f not in OUTCOME_COLUMNS
+            ]
+        try:
+            rows.append(outcome_from_record(rec, today, str(path), row))
+        except RowErrors as exc:
+            problems += [InputProblem(str(path), row, e.field, str(e), rid) for e in exc.errors]
+        except FieldError as exc:
+            problems.append(InputProblem(str(path), row, exc.field, str(exc), rid))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if not header_checked:
+        problems.append(InputProblem(str(path), None, None, "file has no records"))
+    if problems:
+        raise InputFileError(problems)
+    return rows
