@@ -50,6 +50,9 @@ __all__ = [
 SOLOMON_UNIT_S = 600
 #: Seconds per PVRP distance unit: the routing minute is a hundredth of a unit.
 PVRP_UNIT_S = 6000
+#: PVRP search: fewer iterated-local-search steps than this in the first of several
+#: runs means the instance is too big for restarts to pay; the first run goes on.
+MIN_ILS_STEPS = 20
 #: A dropped customer costs this many of the instance's longest arcs, far more than
 #: any insertion (two arcs), so the solver drops a customer only when it cannot fit.
 DROP_ARCS = 1000
@@ -379,52 +382,51 @@ class _PvrpState:
 
     def improve_patterns(self, rng: np.random.Generator, deadline: float) -> int:
         """First-improvement descent over visit-day sets: take a customer off the days
-        it leaves (saving) and insert it into the days it joins. Returns the moves."""
+        it leaves (saving) and insert it into the days it joins, fewer unplaced visits
+        first, then less distance. Every move is strictly better, so it ends. Returns
+        the number of moves."""
         moves = 0
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
             for c in rng.permutation(np.arange(1, self.inst.n_customers + 1)):
                 c = int(c)
-                if len(self.allowed[c]) < 2:
-                    continue
                 have = self.days_of[c]
+                missing = {d for (cc, d) in self.unplaced if cc == c}
+                if len(self.allowed[c]) < 2 and not missing:
+                    continue
                 leave_gain = {d: self.removal_saving(c, d) for d in have}
-                unplaced_here = sum(1 for (cc, _) in self.unplaced if cc == c)
-                best: tuple[float, tuple[int, ...] | None] = (-1e-7, None)
+                best: tuple[int, float, tuple[int, ...] | None] = (len(missing), -1e-7, None)
                 for p in self.allowed[c]:
-                    if p == have:
+                    if p == have and not missing:
                         continue
                     delta = -sum(leave_gain[d] for d in have if d not in p)
-                    fits = True
+                    left_out = 0
                     for d in p:
-                        if d not in have:
+                        if d not in have or d in missing:
                             ins = self.best_insertion(c, d)[0]
                             if ins == math.inf:
-                                fits = False
-                                break
-                            delta += ins
-                    if not fits:
-                        continue
-                    if unplaced_here:
-                        delta -= 1e9 * unplaced_here  # placing a visit beats any distance
-                    if delta < best[0]:
-                        best = (delta, p)
-                if best[1] is not None:
-                    p = best[1]
-                    for d in have:
-                        if d not in p or (c, d) in self.unplaced:
-                            self.remove(c, d)
-                    self.days_of[c] = p
-                    for d in p:
-                        if not any(c in route for route in self.routes[d]):
-                            _, r, k = self.best_insertion(c, d)
-                            if r < 0:
-                                self.unplaced.append((c, d))
+                                left_out += 1
                             else:
-                                self.insert(c, d, r, k)
-                    moves += 1
-                    improved = True
+                                delta += ins
+                    if (left_out, delta) < best[:2]:
+                        best = (left_out, delta, p)
+                choice = best[2]
+                if choice is None:
+                    continue
+                for d in have:
+                    if d not in choice or d in missing:
+                        self.remove(c, d)
+                self.days_of[c] = choice
+                for d in choice:
+                    if not any(c in route for route in self.routes[d]):
+                        _, r, k = self.best_insertion(c, d)
+                        if r < 0:
+                            self.unplaced.append((c, d))
+                        else:
+                            self.insert(c, d, r, k)
+                moves += 1
+                improved = True
         return moves
 
     def choosable(self, once_too: bool = False) -> list[int]:
@@ -533,6 +535,7 @@ def solve_pvrp(
     final_share: float = 0.3,
     perturb_share: float = 0.2,
     perturb_once: bool = True,
+    restarts: int = 3,
 ) -> PvrpResult:
     """Choose each customer's visit days, then route every day with ``solve_team``.
 
@@ -547,11 +550,13 @@ def solve_pvrp(
        customer takes the pattern with the cheapest insertions), then a descent over
        pattern changes priced exactly on the current routes (removal savings on the
        days left, cheapest feasible insertions on the days joined);
-    2. iterated local search for ``1 - final_share`` of the time: re-choose the days of
-       a cluster of ``perturb_share`` of the customers with a choice (random pattern or
-       cheapest), descend, route all days with ``solve_team`` without metaheuristic
-       (to its local optimum, started from the current routes), descend again; keep
-       the candidate when it is cheaper than the best;
+    2. iterated local search for ``1 - final_share`` of the time, split into
+       ``restarts`` runs from fresh constructions (one long run when the first makes
+       fewer than :data:`MIN_ILS_STEPS` steps): re-choose the days of a cluster of
+       ``perturb_share`` of the customers with a choice (random pattern or cheapest),
+       descend, route all days with ``solve_team`` without metaheuristic (to its local
+       optimum, started from the current routes), descend again; keep the candidate
+       when it is better (fewer unplaced visits, then less distance);
     3. the rest of the time: ``solve_team`` with guided local search on the best day
        sets, started from its routes, and a last pattern descent.
 
@@ -569,42 +574,62 @@ def solve_pvrp(
     # Customers with many visits and big demands first; ties and near-ties random.
     weight = inst.frequency[customers] * inst.demand[customers]
 
-    best: _PvrpState | None = None
-    construct_until = t0 + 0.05 * time_limit_s
-    for k in range(max(1, starts)):
-        if k and time.perf_counter() > construct_until:
-            break
-        noise = rng.uniform(0.7, 1.3, len(customers)) if k else np.ones(len(customers))
-        order = [int(c) for c in customers[np.argsort(-weight * noise, kind="stable")]]
-        state = _PvrpState(inst)
-        state.construct(order)
-        state.improve_patterns(rng, construct_until)
-        if best is None or state.key() < best.key():
-            best = state
-    assert best is not None
-    history = [(time.perf_counter() - t0, best.cost())]
-
-    # Iterated local search over the day sets, each candidate routed by the planner's
-    # model to a local optimum (no metaheuristic: fast, and the same yardstick for all).
-    pool = best.choosable(once_too=perturb_once)
-    if not best.choosable():
-        pool = []  # every day choice is the routing model's own: nothing to perturb
     ils_until = t0 + (1.0 - final_share) * time_limit_s
-    best.route_all_days(max(0.1, ils_until - time.perf_counter()), False)
-    best.improve_patterns(rng, ils_until)
-    history.append((time.perf_counter() - t0, best.cost()))
-    rounds = 1
-    size = max(2, int(round(perturb_share * len(pool))))
-    while pool and time.perf_counter() < ils_until:
-        cand = best.copy()
-        cand.perturb(rng, pool, size)
-        cand.improve_patterns(rng, ils_until)
-        cand.route_all_days(max(0.1, ils_until - time.perf_counter()), False)
-        cand.improve_patterns(rng, ils_until)
+    history: list[tuple[float, float]] = []
+    rounds = 0
+    best: _PvrpState | None = None
+    n_runs = max(1, restarts)
+    for run in range(n_runs):
+        run_until = t0 + (ils_until - t0) * (run + 1) / n_runs
+        # Randomised greedy construction: a few customer orders, the cheapest kept.
+        construct_until = time.perf_counter() + 0.05 * time_limit_s / n_runs
+        start: _PvrpState | None = None
+        for k in range(max(1, starts)):
+            if k and time.perf_counter() > construct_until:
+                break
+            first = k == 0 and run == 0
+            noise = np.ones(len(customers)) if first else rng.uniform(0.7, 1.3, len(customers))
+            order = [int(c) for c in customers[np.argsort(-weight * noise, kind="stable")]]
+            state = _PvrpState(inst)
+            state.construct(order)
+            state.improve_patterns(rng, construct_until)
+            if start is None or state.key() < start.key():
+                start = state
+        assert start is not None
+        history.append((time.perf_counter() - t0, start.cost()))
+
+        # Iterated local search over the day sets, each candidate routed by the
+        # planner's model to a local optimum (no metaheuristic: fast, and the same
+        # yardstick for all candidates).
+        pool = start.choosable(once_too=perturb_once)
+        if not start.choosable():
+            pool = []  # every day choice is the routing model's own: nothing to perturb
+        start.route_all_days(max(0.1, run_until - time.perf_counter()), False)
+        start.improve_patterns(rng, run_until)
         rounds += 1
-        if cand.key() < best.key():
-            best = cand
-            history.append((time.perf_counter() - t0, best.cost()))
+        size = max(2, int(round(perturb_share * len(pool))))
+        iterations = 0
+        while pool:
+            if time.perf_counter() >= run_until:
+                if run == 0 and iterations < MIN_ILS_STEPS and run_until < ils_until:
+                    run_until = ils_until  # too big to restart usefully: one longer run
+                    continue
+                break
+            cand = start.copy()
+            cand.perturb(rng, pool, size)
+            cand.improve_patterns(rng, run_until)
+            cand.route_all_days(max(0.1, run_until - time.perf_counter()), False)
+            cand.improve_patterns(rng, run_until)
+            iterations += 1
+            if cand.key() < start.key():
+                start = cand
+        rounds += iterations
+        history.append((time.perf_counter() - t0, start.cost()))
+        if best is None or start.key() < best.key():
+            best = start
+        if not pool or time.perf_counter() >= ils_until:
+            break  # nothing random to restart, or no time: on to the final routing
+    assert best is not None
 
     # The rest of the time: the planner's model with guided local search on the best
     # day sets, and a last pattern descent on its routes.
