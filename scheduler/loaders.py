@@ -370,22 +370,24 @@ def _header_problems(
     return problems
 
 
-def _load(
+def parse_rows(
     path: Path,
-    build: Callable[[dict[str, str]], Any],
+    build: Callable[[dict[str, str], int], Any],
     known: dict[str, str],
     required: tuple[str, ...],
+    id_field: str = "id",
+    accept: Callable[[Any, int], str | None] | None = None,
 ) -> list[tuple[int, Any]]:
-    """Parse every row, collecting problems rather than stopping at the first."""
+    """Parse every row of a CSV/JSON file, collecting problems rather than stopping at the
+    first; ``accept`` may refuse a built record (e.g. a duplicate id) with a message."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError([InputProblem(str(path), None, None, "file not found")])
     problems: list[InputProblem] = []
     rows: list[tuple[int, Any]] = []
-    seen_ids: dict[str, int] = {}
     header_checked = False
     for row, rec in read_records(path):
-        rid = _text(rec, "id") or None
+        rid = _text(rec, id_field) or None
         if not header_checked:
             problems += _header_problems(path, rec.keys(), known, required)
             header_checked = True
@@ -398,21 +400,17 @@ def _load(
                 if f not in known
             ]
         try:
-            obj = build(rec)
+            obj = build(rec, row)
         except RowErrors as exc:
             problems += [InputProblem(str(path), row, e.field, str(e), rid) for e in exc.errors]
         except FieldError as exc:
             problems.append(InputProblem(str(path), row, exc.field, str(exc), rid))
         else:
-            if obj.id in seen_ids:
-                problems.append(
-                    InputProblem(
-                        str(path), row, "id", f"duplicate id (first on row {seen_ids[obj.id]})", rid
-                    )
-                )
-            else:
-                seen_ids[obj.id] = row
+            refusal = accept(obj, row) if accept is not None else None
+            if refusal is None:
                 rows.append((row, obj))
+            else:
+                problems.append(InputProblem(str(path), row, id_field, refusal, rid))
         if len(problems) >= MAX_PROBLEMS:
             break
     if not header_checked:
@@ -420,6 +418,24 @@ def _load(
     if problems:
         raise InputFileError(problems)
     return rows
+
+
+def _load(
+    path: Path,
+    build: Callable[[dict[str, str]], Any],
+    known: dict[str, str],
+    required: tuple[str, ...],
+) -> list[tuple[int, Any]]:
+    """Parse a register file, refusing a second record with an id already seen."""
+    seen_ids: dict[str, int] = {}
+
+    def first_time(obj: Any, row: int) -> str | None:
+        if obj.id in seen_ids:
+            return f"duplicate id (first on row {seen_ids[obj.id]})"
+        seen_ids[obj.id] = row
+        return None
+
+    return parse_rows(path, lambda rec, _row: build(rec), known, required, accept=first_time)
 
 
 def load_officers(path: Path) -> list[Officer]:

@@ -14,20 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models import VisitOutcome
-from scheduler.exceptions import InputFileError, InputProblem
+from scheduler.exceptions import InputProblem
 from scheduler.loaders import (
-    MAX_PROBLEMS,
     FieldError,
     RowErrors,
     _bool,
     _collect,
     _date,
     _enum,
-    _header_problems,
     _optional,
     _required,
     _text,
-    read_records,
+    parse_rows,
 )
 
 OUTCOME_COLUMNS: dict[str, str] = {
@@ -142,35 +140,11 @@ def outcome_from_record(
 
 def read_outcomes(path: Path, today: dt.date) -> list[OutcomeRow]:
     """Every outcome in a CSV or JSON file; all problems (up to a limit) in one error."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError([InputProblem(str(path), None, None, "file not found")])
-    problems: list[InputProblem] = []
-    rows: list[OutcomeRow] = []
-    header_checked = False
-    for row, rec in read_records(path):
-        rid = _text(rec, "offender_id") or None
-        if not header_checked:
-            problems += _header_problems(path, rec.keys(), OUTCOME_COLUMNS, OUTCOME_REQUIRED)
-            header_checked = True
-            if problems:
-                raise InputFileError(problems)
-        else:
-            problems += [
-                InputProblem(str(path), row, f, "unknown column", rid)
-                for f in rec
-                if f not in OUTCOME_COLUMNS
-            ]
-        try:
-            rows.append(outcome_from_record(rec, today, str(path), row))
-        except RowErrors as exc:
-            problems += [InputProblem(str(path), row, e.field, str(e), rid) for e in exc.errors]
-        except FieldError as exc:
-            problems.append(InputProblem(str(path), row, exc.field, str(exc), rid))
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if not header_checked:
-        problems.append(InputProblem(str(path), None, None, "file has no records"))
-    if problems:
-        raise InputFileError(problems)
-    return rows
+    rows = parse_rows(
+        path,
+        lambda rec, row: outcome_from_record(rec, today, str(path), row),
+        OUTCOME_COLUMNS,
+        OUTCOME_REQUIRED,
+        id_field="offender_id",
+    )
+    return [r for _, r in rows]
