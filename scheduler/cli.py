@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from models import Policy, Register, Rota
 from scheduler.commands import allocate_cmd, record_cmd, status_cmd
+from scheduler.commands.options import register_source_options
 from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
 from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
@@ -88,14 +89,7 @@ def main() -> None:
 
 
 @main.command("plan")
-@click.option(
-    "--scenario",
-    default="borough",
-    show_default=True,
-    help="Bundled scenario to plan when no CSVs are given (borough, met, national).",
-)
-@click.option("--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON.")
-@click.option("--officers", type=click.Path(path_type=Path), help="Officers CSV or JSON.")
+@register_source_options("plan")
 @click.option(
     "--week",
     help="Monday the week starts (YYYY-MM-DD). Default: the scenario's "

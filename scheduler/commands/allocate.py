@@ -27,6 +27,7 @@ from scheduler.allocation import (
     apply_allocation,
     new_officers,
 )
+from scheduler.commands.options import register_source_options
 from scheduler.export import check_output, write_private_tree
 from scheduler.loaders import csv_text, load_register, register_files
 
@@ -140,14 +141,7 @@ def format_allocation(allocation: Allocation) -> str:
 
 
 @click.command("allocate")
-@click.option(
-    "--scenario",
-    default="borough",
-    show_default=True,
-    help="Bundled scenario to allocate when no CSVs are given (borough, met, national).",
-)
-@click.option("--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON.")
-@click.option("--officers", type=click.Path(path_type=Path), help="Officers CSV or JSON.")
+@register_source_options("allocate")
 @click.option(
     "--policy",
     "policy_path",
