@@ -52,6 +52,7 @@ from models.offender import (
 from models.officer import DEFAULT_CASELOAD_CAP, Officer, Shift
 from models.policy import Policy
 from models.register import Register
+from scheduler.gaps import gap_pmf, survival
 
 SCENARIOS = ("borough", "met", "national")
 DEFAULT_SCENARIO = "borough"
@@ -102,9 +103,10 @@ STATUS_SHARES: tuple[tuple[OffenderStatus, float], ...] = (
 REACTIVE_SHARE_OF_LOW = 0.25
 #: [ESTIMATE] New registrations with no home visit yet (``last_visit`` None).
 NEVER_VISITED_SHARE = 0.01
-#: [ESTIMATE] Days since the last visit ~ U(1, interval x 1.06): about 9% of active
-#: offenders fall due in the week and ~5% are already overdue.
-LAST_VISIT_SPREAD = 1.06
+#: [ESTIMATE] Share of offenders already past their interval (a backlog), with days
+#: since the last visit ~ U(interval, interval x LAST_VISIT_SPREAD).
+OVERDUE_SHARE = 0.05
+LAST_VISIT_SPREAD = 1.12
 #: [ESTIMATE] Per-person interval overrides (the plan must always allow one).
 INTERVAL_OVERRIDE_P = 0.02
 INTERVAL_OVERRIDES = (56, 120)
@@ -673,18 +675,29 @@ def _quota(rng: np.random.Generator, n: int, shares: Sequence[float]) -> np.ndar
     return rng.permutation(np.repeat(np.arange(len(shares)), counts))
 
 
-def _days_since_visit(rng: np.random.Generator, interval: np.ndarray) -> np.ndarray:
-    """Whole days since the last visit, ~ U(1, interval x LAST_VISIT_SPREAD).
+def _days_since_visit(
+    rng: np.random.Generator, interval: np.ndarray, policy: Policy, tier: np.ndarray
+) -> np.ndarray:
+    """Whole days since the last visit: a unit in its steady state under the policy's
+    secret gap distribution, plus a backlog of ``OVERDUE_SHARE`` past their interval.
 
-    Stratified within each interval value (one uniform draw per equal-width stratum,
-    strata shuffled), so the share falling due in the planning week is steady from
-    seed to seed even for one small unit, while each offender's date stays random.
+    In a steady state the days since the last visit follow the renewal "age"
+    distribution P(A = a) ∝ P(G >= a), a = 1..I (a uniform age would over-state the
+    visits due in the first week). Draws are stratified within each (interval, tier)
+    group (one uniform per equal-width stratum, strata shuffled), so the share falling
+    due is steady from seed to seed even for one small unit.
     """
     days = np.empty(len(interval), dtype=np.int64)
-    for value in np.unique(interval).tolist():
-        idx = np.flatnonzero(interval == value)
+    for value, t in sorted({(int(v), int(k)) for v, k in zip(interval, tier, strict=True)}):
+        idx = np.flatnonzero((interval == value) & (tier == t))
         u = (rng.permutation(len(idx)) + rng.random(len(idx))) / len(idx)
-        days[idx] = np.floor(1.0 + u * (value * LAST_VISIT_SPREAD - 1.0)).astype(np.int64)
+        pmf = gap_pmf(policy.gap_shape, value, policy.gap_mean_share[TIERS[t]])
+        age_cdf = np.cumsum(survival(pmf)[:-1])  # P(A <= a), a = 1..I, unnormalised
+        age_cdf /= age_cdf[-1]
+        backlog = u < OVERDUE_SHARE
+        ages = 1 + np.searchsorted(age_cdf, (u - OVERDUE_SHARE) / (1 - OVERDUE_SHARE))
+        late = value + 1 + (u / OVERDUE_SHARE) * (value * (LAST_VISIT_SPREAD - 1.0))
+        days[idx] = np.where(backlog, np.floor(late), np.minimum(ages, value))
     return days
 
 
@@ -775,7 +788,7 @@ def _assemble(rng: np.random.Generator, teams: list[_Team], week_start: date,
                         rng.choice(INTERVAL_OVERRIDES, size=n), 0)
     tier_interval = np.array([policy.interval_days[t] for t in TIERS])
     interval = np.where(override > 0, override, tier_interval[tier])
-    days_since = _days_since_visit(rng, interval)
+    days_since = _days_since_visit(rng, interval, policy, tier)
     never = np.zeros(n, dtype=bool)
     still_active = np.flatnonzero(status == active)
     never[rng.choice(still_active, size=min(len(still_active), round(NEVER_VISITED_SHARE * n)),

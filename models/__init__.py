@@ -12,7 +12,7 @@ from models.offender import (
 )
 from models.officer import CASELOAD_ALARM, DEFAULT_CASELOAD_CAP, Officer, Shift
 from models.outcome import VisitOutcome
-from models.policy import Policy, SolverSettings, TimeSlot
+from models.policy import GapShape, Policy, SolverSettings, TimeSlot
 from models.register import Register
 from models.rota import AuditRecord, OfficerDay, Rota, Unscheduled, UnscheduledReason, Visit
 
@@ -28,6 +28,7 @@ __all__ = [
     "OffenderStatus",
     "Officer",
     "OfficerDay",
+    "GapShape",
     "Policy",
     "Register",
     "RiskTier",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,18 @@ from models.offender import OffenderStatus, RiskTier
 _T = RiskTier
 #: Statuses a visit outcome can set that are re-checked after ``Policy.recheck_days``.
 RECHECK_STATUSES = (OffenderStatus.IN_CUSTODY, OffenderStatus.IN_HOSPITAL, OffenderStatus.ABROAD)
+
+
+class GapShape(StrEnum):
+    """Documented gap distributions a policy can choose (see ``scheduler.gaps``)."""
+
+    #: Maximum entropy on 1..I with the target mean (the default and the audit baseline).
+    MAX_ENTROPY = "max_entropy"
+    #: Uniform on a..I with a chosen so the mean is the target: a guaranteed safe period
+    #: of a - 1 days after every visit, kept for comparison.
+    UNIFORM = "uniform"
+    #: Every visit exactly I days after the last: the naive, fully predictable cycle.
+    FIXED = "fixed"
 
 
 def _per_tier(low: float, medium: float, high: float, very_high: float) -> dict[RiskTier, float]:
@@ -29,6 +42,9 @@ class TimeSlot(BaseModel):
     name: Annotated[str, Field(pattern=r"^[a-z_]+$")]
     window: ClockWindow
     days: frozenset[Weekday] = frozenset(Weekday)
+    #: Relative share of visits drawn into this slot (e.g. 2 for twice as many evening
+    #: visits as a slot of share 1); 0 keeps the slot for re-attempts only.
+    share: Annotated[float, Field(ge=0, le=100)] = 1.0
 
 
 def _default_slots() -> tuple[TimeSlot, ...]:
@@ -78,8 +94,6 @@ class Policy(BaseModel):
     )
     #: Days past the interval before a visit counts as non-compliant.
     grace_days: Annotated[int, Field(ge=0, le=90)] = 0
-    #: How many days before the due date a visit may be planned (the look-ahead).
-    due_window_days: Annotated[int, Field(ge=0, le=365)] = 7
     visit_minutes: dict[RiskTier, Annotated[int, Field(ge=1, le=480)]] = Field(
         default_factory=lambda: {_T.LOW: 45, _T.MEDIUM: 60, _T.HIGH: 75, _T.VERY_HIGH: 90}
     )
@@ -90,10 +104,27 @@ class Policy(BaseModel):
     )
     slots: tuple[TimeSlot, ...] = Field(default_factory=_default_slots)
     weekends: bool = True
-    #: Share of each visit's feasible (day, slot) options kept by a secret random draw
-    #: before travel is optimised: lower is less predictable and costs more travel;
-    #: 1.0 lets the optimiser choose freely (most predictable).
-    slot_keep_share: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    #: Randomness budget: target mean gap between successful visits as a share of the
+    #: tier's interval. Below 1 a visit can come any day after the last one (no safe
+    #: period) at the cost of I/mu times the fixed-cycle visits (0.75 = +33%); 1.0 is the
+    #: fixed cycle, the most predictable schedule. See ``scheduler.gaps``.
+    gap_mean_share: dict[RiskTier, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
+        default_factory=lambda: _per_tier(0.75, 0.75, 0.75, 0.75)
+    )
+    #: Shape of the secret gap distribution (maximum entropy unless there is a reason).
+    gap_shape: GapShape = GapShape.MAX_ENTROPY
+    #: Secret random (day, time-of-day) options drawn per visit, among which the
+    #: optimiser picks to save travel: 1 gives it no choice (most random, most travel).
+    #: Picking among n independent draws at most multiplies the chance of any one option
+    #: by n, so the loss of randomness is bounded (and the audit measures it).
+    visit_options: Annotated[int, Field(ge=1, le=21)] = 2
+    #: A visit drawn this week whose next secret gap ends inside the same week gets a
+    #: short-notice revisit, so a visit never buys a safe rest-of-week; revisits are
+    #: capped at this share of the week's visits, highest tiers first (0 turns them off).
+    revisit_share_cap: Annotated[float, Field(ge=0.0, le=0.5)] = 0.05
+    #: Weight kept by an offender's most frequent weekday and most frequent time slot in
+    #: their own visit history when new options are drawn (1 = no correction).
+    frequent_slot_weight: Annotated[float, Field(ge=0.0, le=1.0)] = 0.25
     speed_kmh: Annotated[float, Field(gt=1, le=120)] = 25.0
     circuity: Annotated[float, Field(ge=1.0, le=3.0)] = 1.35
     allow_cover: bool = True
@@ -132,7 +163,7 @@ class Policy(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:
-        for name in ("interval_days", "visit_minutes", "urgency_weight"):
+        for name in ("interval_days", "visit_minutes", "urgency_weight", "gap_mean_share"):
             missing = set(RiskTier) - set(getattr(self, name))
             if missing:
                 raise ValueError(f"{name} lacks tiers: {', '.join(sorted(missing))}")

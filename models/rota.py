@@ -59,6 +59,9 @@ class Visit(BaseModel):
     due_date: dt.date
     urgency: float
     cover: bool = False
+    #: A short-notice revisit after this offender's first visit of the week: the next
+    #: secret gap ended inside the week, so a visit never buys a safe rest of the week.
+    short_notice: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Visit:
@@ -116,7 +119,8 @@ class AuditRecord(BaseModel):
 
 
 class Rota(BaseModel):
-    """A week's plan. ``visits`` and ``unscheduled`` together hold every offender once."""
+    """A week's plan. ``visits`` and ``unscheduled`` together hold every offender once,
+    apart from short-notice revisits, which follow a visit to the same offender."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -127,7 +131,9 @@ class Rota(BaseModel):
     audit: AuditRecord | None = None
 
     def offender_ids(self) -> list[str]:
-        return [v.offender_id for v in self.visits] + [u.offender_id for u in self.unscheduled]
+        """Each offender's first visit or reason, once (short-notice revisits left out)."""
+        first = [v.offender_id for v in self.visits if not v.short_notice]
+        return first + [u.offender_id for u in self.unscheduled]
 
     def is_feasible(self) -> bool:
         """No offender twice, no officer double-booked, no officer-day over budget."""
@@ -139,6 +145,10 @@ class Rota(BaseModel):
         ids = self.offender_ids()
         if len(ids) != len(set(ids)):
             out.append("an offender appears more than once")
+        first = {v.offender_id: v.date for v in self.visits if not v.short_notice}
+        for v in self.visits:
+            if v.short_notice and not (v.offender_id in first and first[v.offender_id] < v.date):
+                out.append(f"revisit of {v.offender_id} on {v.date} follows no earlier visit")
         by_officer: dict[str, list[Visit]] = {}
         for v in self.visits:
             for oid in v.officer_ids:

@@ -1,4 +1,16 @@
-"""Due selection: who needs a visit this week, by when, and how urgently.
+"""Due selection: who needs a visit this week, by when, how urgently, and at which
+secret random days and times.
+
+Visit dates are random, not cyclic. After each successful visit the next gap is a draw
+from the tier's gap distribution (``scheduler.gaps``: maximum entropy on 1..I with mean
+``Policy.gap_mean_share`` x I by default). Each week the draw is made afresh *conditional
+on the gap being at least the days already passed*, which composes week by week to
+exactly that distribution without storing a secret date anywhere: the plan's seed
+(kept in its audit record) replays it. A drawn date inside the week makes the visit due,
+with ``Policy.visit_options`` random (day, time-of-day) options for the optimiser to
+choose among; the interval itself stays the hard deadline. If the next gap after a drawn
+visit would end inside the same week, a short-notice revisit is added (within
+``Policy.revisit_share_cap``), so a visit never buys the rest of the week.
 
 Urgency orders the visits the planner drops first when capacity is short. A tier's weight
 outranks the tier below by more than any bonus within a tier can add (policy validation
@@ -16,10 +28,25 @@ day to avoid.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import TypeVar
 
-from models import Offender, OffenderStatus, Policy, Unscheduled, UnscheduledReason, Weekday
+import numpy as np
+
+from models import (
+    GapShape,
+    Offender,
+    OffenderStatus,
+    Policy,
+    Unscheduled,
+    UnscheduledReason,
+    Weekday,
+)
+from scheduler.gaps import conditional_gap_pmf, gap_pmf
 from scheduler.history import Condition, History, Standing, standing
 
 #: Status -> why there is no routine visit. Missing offenders need escalation, not a
@@ -39,6 +66,7 @@ class DueVisit:
 
     index: int
     offender_id: str
+    #: Latest on-time date (last successful visit + interval, or the re-attempt deadline).
     due_date: date
     urgency: float
     #: Failed attempts to gain entry in a row (0 for a routine visit).
@@ -47,6 +75,15 @@ class DueVisit:
     #: goes on another weekday at another time of day.
     avoid_weekday: Weekday | None = None
     avoid_slot: str | None = None
+    #: Secret (day of the week 0-6, policy slot) options the optimiser chooses among;
+    #: empty means any feasible day and time.
+    options: tuple[tuple[int, str], ...] = ()
+    #: The secretly drawn visit date (None for first, overdue and re-attempt visits).
+    target: date | None = None
+    #: A short-notice revisit following the offender's other visit this week.
+    revisit: bool = False
+    #: The options are all on the target day (a revisit follows, so the day is fixed).
+    pinned: bool = False
 
 
 def due_date(offender: Offender, policy: Policy, week_start: date) -> date:
@@ -73,58 +110,245 @@ def urgency(offender: Offender, policy: Policy, due: date, week_start: date) -> 
     return policy.urgency_weight[offender.tier] * (1.0 + overdue_share) * mappa_bonus
 
 
+T = TypeVar("T")
+
+#: Overdue and never-visited offenders are visited on one of the week's first days
+#: (Monday-Thursday), drawn at random: as soon as possible, but never always on Monday.
+URGENT_DAYS = 4
+WEEK_DAYS = 7
+
+
 def select_due(
     offenders: tuple[Offender, ...] | list[Offender],
     policy: Policy,
     week_start: date,
     history: History | None = None,
+    *,
+    rng: np.random.Generator,
 ) -> tuple[list[DueVisit], list[Unscheduled]]:
-    """Split the register into visits due by the end of the look-ahead and everyone else,
-    each of the latter with a reason. ``history`` (recorded outcomes) supplies later
-    successful visits, whereabouts and failed attempts to re-attempt."""
-    horizon = week_start + timedelta(days=policy.due_window_days - 1)
+    """Split the register into visits due this week and everyone else, each of the
+    latter with a reason. ``history`` (recorded outcomes) supplies later successful
+    visits, whereabouts and failed attempts to re-attempt; ``rng`` (secret, from the
+    plan's seed) draws the visit dates and times, in register order."""
     due: list[DueVisit] = []
     rest: list[Unscheduled] = []
+    followers: list[tuple[DueVisit, int]] = []  # (drawn visit, revisit day)
     for i, registered in enumerate(offenders):
         st = standing(registered, history, week_start)
         off = st.offender
-        when = due_date(off, policy, week_start)
+        deadline = due_date(off, policy, week_start)
         if off.status in STATUS_REASON:
             rest.append(
                 Unscheduled(
                     offender_id=off.id,
                     tier=off.tier,
                     reason=STATUS_REASON[off.status],
-                    due_date=when,
+                    due_date=deadline,
                     detail=_status_detail(off.status, st.condition),
                 )
             )
             continue
-        failed = st.last_failed
-        if failed is not None:  # always back in the next plan, sooner if need be
-            when = min(when, failed.date + timedelta(days=policy.reattempt_within_days))
-        elif when > horizon:
+        slots = _slot_weights(st, policy)
+        if st.last_failed is not None:  # always back in the next plan, sooner if need be
+            when = min(deadline, st.last_failed.date + timedelta(days=policy.reattempt_within_days))
+            due.append(_reattempt(i, st, policy, when, week_start))
+            continue
+        if off.last_visit is None or deadline < week_start:
+            days = range(min(URGENT_DAYS, WEEK_DAYS))
+            opts = _draw_options(rng, policy, week_start, [(d, 1.0) for d in days], slots)
+            u = urgency(off, policy, deadline, week_start)
+            due.append(DueVisit(i, off.id, deadline, u, options=opts))
+            continue
+        pmf = _gap_pmf(
+            policy.gap_shape,
+            policy.interval_for(off.tier, off.interval_days),
+            policy.gap_mean_share[off.tier],
+        )
+        passed = max((week_start - off.last_visit).days, 1)
+        cond = conditional_gap_pmf(pmf, passed)
+        gap = 1 + draw_index(rng, cond)
+        target = off.last_visit + timedelta(days=gap)
+        t = (target - week_start).days
+        if t >= WEEK_DAYS:
             rest.append(
                 Unscheduled(
                     offender_id=off.id,
                     tier=off.tier,
                     reason=UnscheduledReason.NOT_DUE,
-                    due_date=when,
-                    detail=f"next due {when.isoformat()}",
+                    due_date=deadline,
+                    detail=f"due by {deadline.isoformat()} (visit date drawn in secret)",
                 )
             )
             continue
-        due.append(_due_visit(i, st, policy, when, week_start))
+        t = max(t, 0)
+        in_week = _in_week_days(cond, off.last_visit, week_start, st, policy)
+        opts = _draw_options(rng, policy, week_start, in_week, slots, first_day=t)
+        dv = DueVisit(
+            i,
+            off.id,
+            deadline,
+            urgency(off, policy, deadline, week_start),
+            options=opts,
+            target=target,
+        )
+        due.append(dv)
+        nxt = t + 1 + draw_index(rng, pmf)
+        if nxt < WEEK_DAYS and not off.two_officers:  # joint visits are booked by hand
+            followers.append((dv, nxt))
+    pinned, revisits = _revisits(followers, len(due), policy, week_start, rng, offenders, history)
+    due = [pinned.get(dv.index, dv) for dv in due] + revisits
     due.sort(key=lambda d: -d.urgency)
     return due, rest
 
 
-def _due_visit(index: int, st: Standing, policy: Policy, when: date, week_start: date) -> DueVisit:
+def _revisits(
+    followers: list[tuple[DueVisit, int]],
+    n_due: int,
+    policy: Policy,
+    week_start: date,
+    rng: np.random.Generator,
+    offenders: tuple[Offender, ...] | list[Offender],
+    history: History | None,
+) -> tuple[dict[int, DueVisit], list[DueVisit]]:
+    """Short-notice revisits for drawn visits whose next gap ends this week, most urgent
+    first within the cap. The first visit is then pinned to its drawn day: returns the
+    pinned first visits by register index, and the revisits."""
+    cap = math.ceil(policy.revisit_share_cap * n_due)
+    chosen = sorted(followers, key=lambda f: -f[0].urgency)[:cap]
+    firsts: dict[int, DueVisit] = {}
+    out: list[DueVisit] = []
+    for dv, day in chosen:
+        st = standing(offenders[dv.index], history, week_start)
+        slots = _slot_weights(st, policy)
+        assert dv.target is not None
+        first_day = (dv.target - week_start).days
+        pinned = _draw_options(rng, policy, week_start, [(first_day, 1.0)], slots)
+        firsts[dv.index] = DueVisit(
+            dv.index,
+            dv.offender_id,
+            dv.due_date,
+            dv.urgency,
+            options=pinned,
+            target=dv.target,
+            pinned=True,
+        )
+        later = _draw_options(rng, policy, week_start, [(day, 1.0)], slots)
+        out.append(
+            DueVisit(
+                dv.index,
+                dv.offender_id,
+                week_start + timedelta(days=day),
+                dv.urgency / 2,
+                options=later,
+                target=week_start + timedelta(days=day),
+                revisit=True,
+            )
+        )
+    return firsts, out
+
+
+def draw_index(rng: np.random.Generator, p: np.ndarray) -> int:
+    """One draw from a probability vector (inverse CDF: one uniform per draw, cheaper
+    than ``Generator.choice`` for the many small draws of a week)."""
+    c = np.cumsum(p)
+    return int(min(np.searchsorted(c, rng.random() * c[-1], side="right"), len(p) - 1))
+
+
+@lru_cache(maxsize=256)
+def _gap_pmf(shape: GapShape, interval: int, share: float) -> np.ndarray:
+    pmf = gap_pmf(shape, interval, share)
+    pmf.setflags(write=False)
+    return pmf
+
+
+def _in_week_days(
+    cond: np.ndarray, last: date, week_start: date, st: Standing, policy: Policy
+) -> list[tuple[int, float]]:
+    """This week's days with their conditional gap probability, the offender's most
+    frequent weekday down-weighted: where the alternative options are drawn from."""
+    frequent = _most_frequent([w for w, _ in st.attended])
+    out = []
+    for d in range(WEEK_DAYS):
+        gap = (week_start - last).days + d
+        if 1 <= gap <= len(cond) and cond[gap - 1] > 0:
+            w = float(cond[gap - 1])
+            if frequent is not None and Weekday(d) == frequent:
+                w *= policy.frequent_slot_weight
+            out.append((d, w))
+    return out
+
+
+def _slot_weights(st: Standing, policy: Policy) -> dict[str, float]:
+    """Policy share of each time slot, the offender's most frequent slot down-weighted."""
+    frequent = _most_frequent([s for _, s in st.attended if s is not None])
+    return {
+        s.name: s.share * (policy.frequent_slot_weight if s.name == frequent else 1.0)
+        for s in policy.slots
+    }
+
+
+def _most_frequent(items: list[T]) -> T | None:
+    """The most frequent item (the most recent of tied ones), if it is seen at least twice."""
+    if not items:
+        return None
+    counts = Counter(items)
+    top = max(counts.values())
+    if top < 2:
+        return None
+    return next(x for x in reversed(items) if counts[x] == top)
+
+
+def _draw_options(
+    rng: np.random.Generator,
+    policy: Policy,
+    week_start: date,
+    days: list[tuple[int, float]],
+    slot_weight: dict[str, float],
+    first_day: int | None = None,
+) -> tuple[tuple[int, str], ...]:
+    """``Policy.visit_options`` distinct (day, slot) options: the first on ``first_day``
+    when given (the drawn date), the others with days drawn by weight; each slot drawn
+    by the policy's shares among the slots open that weekday."""
+    days = [(d, w) for d, w in days if w > 0] or [(d, 1.0) for d, _ in days]
+    if first_day is not None and all(d != first_day for d, _ in days):
+        days.append((first_day, 0.0))
+    if not days:
+        return ()
+    day_ids = np.array([d for d, _ in days])
+    p = np.array([w for _, w in days], dtype=float)
+    p = p / p.sum() if p.sum() > 0 else np.full(len(p), 1 / len(p))
+    out: list[tuple[int, str]] = []
+    for attempt in range(4 * policy.visit_options):
+        if len(out) >= policy.visit_options:
+            break
+        d = (
+            first_day
+            if attempt == 0 and first_day is not None
+            else int(day_ids[draw_index(rng, p)])
+        )
+        slot = _draw_slot(rng, policy, week_start + timedelta(days=d), slot_weight)
+        if slot is not None and (d, slot) not in out:
+            out.append((d, slot))
+    return tuple(sorted(out))
+
+
+def _draw_slot(
+    rng: np.random.Generator, policy: Policy, day: date, slot_weight: dict[str, float]
+) -> str | None:
+    wd = Weekday(day.weekday())
+    names = [s.name for s in policy.slots if wd in policy.slot_days(s)]
+    if not names:
+        return None
+    w = np.array([slot_weight.get(n, 1.0) for n in names], dtype=float)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
+    return names[draw_index(rng, w)]
+
+
+def _reattempt(index: int, st: Standing, policy: Policy, when: date, week_start: date) -> DueVisit:
     off = st.offender
-    u = urgency(off, policy, when, week_start)
     failed = st.last_failed
-    if failed is None:
-        return DueVisit(index, off.id, when, u)
+    assert failed is not None
+    u = urgency(off, policy, when, week_start)
     return DueVisit(
         index,
         off.id,

@@ -95,6 +95,10 @@ class OffenderHistory:
     failed_entries: tuple[Attempt, ...] = ()
     condition: Condition | None = None
     outcomes: int = 0
+    #: (weekday, policy slot) of every attended visit (completed or no entry), oldest
+    #: first: the offender saw the police at the door either way, so new visits avoid
+    #: their most frequent weekday and time of day.
+    attended: tuple[tuple[Weekday, str | None], ...] = ()
 
 
 def replay(events: Iterable[OutcomeEvent], policy: Policy) -> OffenderHistory:
@@ -110,24 +114,27 @@ def step(state: OffenderHistory, ev: OutcomeEvent, policy: Policy) -> OffenderHi
     """One transition of the state machine."""
     n = state.outcomes + 1
     o = ev.outcome
+    seen = state.attended
+    if o.is_success or o.is_failed_entry:
+        seen = (*seen, (Weekday(ev.date.weekday()), ev.slot))
     if o.is_neutral:
         return OffenderHistory(
-            state.last_success, state.arms_done, state.failed_entries, state.condition, n
+            state.last_success, state.arms_done, state.failed_entries, state.condition, n, seen
         )
     if o.is_success:
         last = state.last_success
         if last is None or ev.date >= last:
-            return OffenderHistory(ev.date, ev.arms_done, (), None, n)
-        return OffenderHistory(last, state.arms_done, (), None, n)
+            return OffenderHistory(ev.date, ev.arms_done, (), None, n, seen)
+        return OffenderHistory(last, state.arms_done, (), None, n, seen)
     if o.is_failed_entry:
         failed = (*state.failed_entries, Attempt(ev.date, o, ev.slot))
-        return OffenderHistory(state.last_success, state.arms_done, failed, None, n)
+        return OffenderHistory(state.last_success, state.arms_done, failed, None, n, seen)
     status = _AWAY_STATUS[o]
     recheck = None
     if status is not OffenderStatus.MISSING:
         recheck = ev.recheck or ev.date + timedelta(days=policy.recheck_days[status])
     return OffenderHistory(
-        state.last_success, state.arms_done, (), Condition(status, ev.date, recheck), n
+        state.last_success, state.arms_done, (), Condition(status, ev.date, recheck), n, seen
     )
 
 
@@ -176,6 +183,7 @@ class Standing:
     condition: Condition | None = None
     lapsed: Condition | None = None
     arms_done: bool | None = None
+    attended: tuple[tuple[Weekday, str | None], ...] = ()
 
     @property
     def last_failed(self) -> Attempt | None:
@@ -203,4 +211,4 @@ def standing(offender: Offender, history: History | None, day: dt.date) -> Stand
         status = active.status
     updated = offender.model_copy(update={"last_visit": last, "status": status})
     arms = h.arms_done if last == h.last_success else None
-    return Standing(updated, failed, active, lapsed, arms)
+    return Standing(updated, failed, active, lapsed, arms, h.attended)

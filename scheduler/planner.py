@@ -27,7 +27,7 @@ from models import (
 from scheduler.due import DueVisit, select_due
 from scheduler.history import History
 from scheduler.problem import TeamProblem, build_team_problem
-from scheduler.randomness import new_secret_seed, team_generators
+from scheduler.randomness import draw_generators, new_secret_seed, team_generators
 from scheduler.routing import TeamSolution, solve_team
 from scheduler.travel import GreatCircleTravel, TravelModel
 from scheduler.windows import slot_name
@@ -70,14 +70,15 @@ def plan_week(
     seed = new_secret_seed() if seed is None else seed
     travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
 
-    due, rest = select_due(register.offenders, policy, week_start, history)
+    due_rng, team_seed = draw_generators(seed)
+    due, rest = select_due(register.offenders, policy, week_start, history, rng=due_rng)
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
     team_of_officer = {o.id: o.team for o in register.officers}
     for dv in due:
         due_by_team[team_of_officer[register.offenders[dv.index].manager_id]].append(dv)
 
-    rngs = team_generators(seed, list(teams))
+    rngs = team_generators(team_seed, list(teams))
     problems: list[TeamProblem] = []
     unplaced: list[Unscheduled] = []
     for team in sorted(teams):
@@ -158,10 +159,13 @@ def _solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolu
     solution = solve_team(problem, limit, gls)
     while True:
         broken = _broken_pairs(problem, solution.dropped)
-        if broken:
+        orphans = _orphan_revisits(problem, solution.dropped)
+        if broken or orphans:
             for j, pair in enumerate(problem.pair_of_node):
                 if pair in broken:
                     problem.vehicles[j] = []
+            for j in orphans:
+                problem.vehicles[j] = []
         elif not _restore_full_options(problem, solution.dropped):
             return solution
         limit = max(limit / 2, 0.01)
@@ -178,14 +182,30 @@ def _broken_pairs(problem: TeamProblem, dropped: list[int]) -> set[int]:
     }
 
 
+def _orphan_revisits(problem: TeamProblem, dropped: list[int]) -> list[int]:
+    """Short-notice revisits still planned whose first visit was dropped."""
+    if problem.parent_node is None:
+        return []
+    gone = set(dropped)
+    return [j for j, p in enumerate(problem.parent_node) if p >= 0 and p in gone and j not in gone]
+
+
 def _restore_full_options(problem: TeamProblem, dropped: list[int]) -> int:
     """Give dropped single visits back every option the random draw took away; returns
-    how many were widened (0 when there is nothing left to try)."""
+    how many were widened (0 when there is nothing left to try). A widened first visit
+    may move to any day, so its short-notice revisit is given up; revisits themselves
+    are never widened (they are extra visits on a drawn day)."""
+    parent = problem.parent_node
     widened = 0
     for j in dropped:
+        if parent is not None and parent[j] >= 0:
+            continue
         if problem.pair_of_node[j] < 0 and problem.windows[j] != problem.full_windows[j]:
             problem.windows[j] = problem.full_windows[j]
             problem.vehicles[j] = problem.full_vehicles[j]
+            if parent is not None:
+                for r in np.flatnonzero(parent == j):
+                    problem.vehicles[int(r)] = []
             widened += 1
     return widened
 
@@ -243,6 +263,7 @@ def rota_parts(
                     due_date=dv.due_date,
                     urgency=round(dv.urgency, 3),
                     cover=officer != off.manager_id,
+                    short_notice=dv.revisit,
                 )
             )
         days.append(
@@ -259,6 +280,8 @@ def rota_parts(
     unscheduled = []
     for i in dropped_visits:
         dv = problem.visits[i]
+        if dv.revisit:
+            continue  # an extra visit; the offender is listed through their first visit
         off = register.offenders[dv.index]
         unscheduled.append(
             Unscheduled(

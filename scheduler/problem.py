@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from models import Offender, Officer, Policy, Unscheduled, UnscheduledReason
+from models import Offender, Officer, Policy, Unscheduled, UnscheduledReason, Weekday
 from scheduler.due import DueVisit
 from scheduler.travel import TravelModel
 from scheduler.windows import (
@@ -25,7 +25,6 @@ from scheduler.windows import (
     offender_windows,
     officer_window,
     shift_to_week,
-    slot_windows,
     subtract,
     week_dates,
 )
@@ -74,6 +73,9 @@ class TeamProblem:
     #: Length of the time model in seconds; ``None`` is one week. A problem whose clock
     #: runs longer (e.g. literature time units scaled to whole minutes) raises it.
     horizon_s: int | None = None
+    #: (N,) for a short-notice revisit node, the node of the offender's first visit this
+    #: week (-1 otherwise): a revisit is only made after its first visit.
+    parent_node: np.ndarray | None = None
 
     @property
     def n_officers(self) -> int:
@@ -132,9 +134,15 @@ def build_team_problem(
         off = offenders[dv.index]
         cand = _candidates(dv, off, officers, officer_index, policy, days)
         cand.by_officer_day = avoid_failed_attempt(cand.by_officer_day, dv, policy, days)
+        if off.two_officers:
+            drawn = restrict_to_options(cand.by_officer_day, dv.options, policy, days)
+            if _pair_options(_Candidate(dv, off, cand.service_s, drawn, True), officers):
+                cand.by_officer_day = drawn
         reason = _unplaceable_reason(cand, officers)
         if reason is None:
             candidates.append(cand)
+        elif dv.revisit:
+            continue  # an extra visit that cannot be made is simply not made
         else:
             unplaceable.append(
                 Unscheduled(
@@ -161,6 +169,7 @@ def build_team_problem(
     node_charge: list[bool] = []
     full_windows: list[Intervals] = []
     full_vehicles: list[list[int]] = []
+    unpinned: set[int] = set()  # register index of pinned first visits that lost their day
     for ci, cand in enumerate(candidates):
         if cand.offender.two_officers:
             booking = pairs.get(ci)
@@ -186,9 +195,13 @@ def build_team_problem(
                 full_windows.append(node_windows[-1])
                 full_vehicles.append(node_vehicles[-1])
             continue
-        deadline_day = max((cand.due.due_date - week_start).days, 0)
-        kept = random_day_slots(cand.by_officer_day, policy, days, deadline_day, rng)
-        wins, vehs = _node_domain(kept, veh_of)
+        kept = restrict_to_options(cand.by_officer_day, cand.due.options, policy, days)
+        if not kept and cand.due.options:  # e.g. a drawn Sunday when nobody works Sundays
+            if cand.due.pinned:
+                unpinned.add(cand.due.index)
+            redrawn = redraw_options(cand.by_officer_day, cand.due, policy, days, rng)
+            kept = restrict_to_options(cand.by_officer_day, redrawn, policy, days)
+        wins, vehs = _node_domain(kept or cand.by_officer_day, veh_of)
         full_w, full_v = _node_domain(cand.by_officer_day, veh_of)
         nodes_visit.append(ci)
         nodes_src.append(K + ci)
@@ -198,6 +211,11 @@ def build_team_problem(
         full_vehicles.append(full_v)
         node_pair.append(-1)
         node_charge.append(True)
+
+    parent = _revisit_parents([candidates[c].due for c in nodes_visit])
+    for j, p in enumerate(parent):
+        if p >= 0 and candidates[nodes_visit[j]].due.index in unpinned:
+            node_vehicles[j] = []  # the first visit may move to any day: no revisit
 
     src = np.array(list(range(K)) + nodes_src, dtype=np.int64)
     travel_s = travel_visits[np.ix_(src, src)].astype(np.int64)
@@ -232,8 +250,17 @@ def build_team_problem(
         veh_budget_s=np.array([v[4] for v in veh], dtype=np.int64),
         cover_penalty_s=policy.cover_penalty_s,
         visits=[c.due for c in candidates],
+        parent_node=parent,
     )
     return problem, unplaceable
+
+
+def _revisit_parents(node_due: list[DueVisit]) -> np.ndarray:
+    """For each node, the node of the same offender's first visit if it is a revisit."""
+    first = {dv.index: j for j, dv in enumerate(node_due) if not dv.revisit}
+    return np.array(
+        [first.get(dv.index, -1) if dv.revisit else -1 for dv in node_due], dtype=np.int64
+    )
 
 
 def _node_domain(
@@ -249,46 +276,73 @@ def _node_domain(
     return merge(wins), sorted(vehs)
 
 
-def random_day_slots(
+def restrict_to_options(
     by_officer_day: dict[tuple[int, int], Intervals],
+    options: tuple[tuple[int, str], ...],
     policy: Policy,
     days: list[date],
-    deadline_day: int,
-    rng: np.random.Generator,
 ) -> dict[tuple[int, int], Intervals]:
-    """Keep a secret random share of a visit's feasible (day, slot) options.
+    """Cut a visit's feasible (officer, day) windows down to its secret (day, slot)
+    options; no options means no restriction. The result may be empty (the drawn options
+    are all infeasible): the caller then falls back to every feasible option.
 
-    The optimiser then minimises travel only among the kept options, so it cannot pull
-    every visit to the same convenient morning: the loss of randomness it can cause is
-    bounded by the draw. At least one option on or before the due day is kept when one
-    exists, so the draw never makes a visit late by itself.
+    The optimiser then minimises travel only among the drawn options, so it cannot pull
+    every visit to the same convenient morning: the loss of randomness is bounded by the
+    number of options.
     """
-    share = policy.slot_keep_share
-    if share >= 1.0:
-        return by_officer_day
-    options: list[tuple[int, int, int]] = []  # (day, slot start, slot end)
-    for d, day in enumerate(days):
-        for s_lo, s_hi in slot_windows(policy, day, merged=False):
-            if any(
-                intersect(iv, [(s_lo, s_hi)]) for (_, dd), iv in by_officer_day.items() if dd == d
-            ):
-                options.append((d, s_lo, s_hi))
     if not options:
         return by_officer_day
-    keep = rng.random(len(options)) < share
-    timely = [i for i, o in enumerate(options) if o[0] <= deadline_day]
-    pool = timely or list(range(len(options)))
-    if not keep[pool].any():
-        keep[pool[int(rng.integers(len(pool)))]] = True
+    spans = {s.name: (s.window.start_s, s.window.end_s) for s in policy.slots}
+    wanted: dict[int, Intervals] = {}
+    for d, name in options:
+        if name in spans and 0 <= d < len(days):
+            wanted.setdefault(d, []).append(spans[name])
     out: dict[tuple[int, int], Intervals] = {}
     for (k, d), iv in by_officer_day.items():
-        slots = [
-            (lo, hi) for (dd, lo, hi), kept in zip(options, keep, strict=True) if kept and dd == d
-        ]
-        cut = intersect(iv, merge(slots))
-        if cut:
-            out[(k, d)] = cut
+        if d in wanted:
+            cut = intersect(iv, merge(wanted[d]))
+            if cut:
+                out[(k, d)] = cut
     return out
+
+
+def feasible_options(
+    by_officer_day: dict[tuple[int, int], Intervals], policy: Policy, days: list[date]
+) -> list[tuple[int, str]]:
+    """Every (day, policy slot) in which some officer could start the visit."""
+    out = []
+    for d, day in enumerate(days):
+        ivs = merge([iv for (_, dd), ivs in by_officer_day.items() if dd == d for iv in ivs])
+        if not ivs:
+            continue
+        for slot in policy.slots:
+            if Weekday(day.weekday()) in policy.slot_days(slot) and intersect(
+                ivs, [(slot.window.start_s, slot.window.end_s)]
+            ):
+                out.append((d, slot.name))
+    return out
+
+
+def redraw_options(
+    by_officer_day: dict[tuple[int, int], Intervals],
+    dv: DueVisit,
+    policy: Policy,
+    days: list[date],
+    rng: np.random.Generator,
+) -> tuple[tuple[int, str], ...]:
+    """New secret options when every drawn one is infeasible: drawn among the feasible
+    ones by the policy's slot shares, on or before the due day when possible, so the
+    fallback is as random as the first draw rather than the optimiser's favourite."""
+    options = feasible_options(by_officer_day, policy, days)
+    last = (dv.due_date - days[0]).days
+    timely = [o for o in options if o[0] <= last] or options
+    if not timely:
+        return ()
+    share = {s.name: s.share for s in policy.slots}
+    w = np.array([share[name] for _, name in timely], dtype=float) + 1e-9
+    n = min(policy.visit_options, len(timely))
+    picked = rng.choice(len(timely), size=n, replace=False, p=w / w.sum())
+    return tuple(sorted(timely[int(i)] for i in picked))
 
 
 def avoid_failed_attempt(

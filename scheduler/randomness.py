@@ -23,3 +23,10 @@ def team_generators(seed: int, teams: list[str]) -> dict[str, np.random.Generato
     sorted order, so serial and parallel runs draw exactly the same numbers."""
     children = np.random.SeedSequence(seed).spawn(len(teams))
     return {t: np.random.default_rng(c) for t, c in zip(sorted(teams), children, strict=True)}
+
+
+def draw_generators(seed: int) -> tuple[np.random.Generator, int]:
+    """The due-selection generator (visit dates and times, drawn in register order) and
+    the seed for the teams' generators: independent streams from one secret seed."""
+    due, teams = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(due), int(teams.generate_state(1, np.uint64)[0] >> 1)

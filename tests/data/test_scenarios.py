@@ -24,6 +24,7 @@ from data import (
     load_mappa_areas,
     scenario_summary,
 )
+from data.scenarios import LAST_VISIT_SPREAD
 from models import OffenderStatus, Policy, RiskTier, Weekday
 from models.common import UK_LAT, UK_LON
 
@@ -47,8 +48,9 @@ def national() -> Scenario:
 
 
 @pytest.fixture(scope="module", params=["borough", "met", "national"])
-def any_scenario(request: pytest.FixtureRequest, borough: Scenario, met: Scenario,
-                 national: Scenario) -> Scenario:
+def any_scenario(
+    request: pytest.FixtureRequest, borough: Scenario, met: Scenario, national: Scenario
+) -> Scenario:
     return {"borough": borough, "met": met, "national": national}[request.param]
 
 
@@ -83,8 +85,7 @@ def test_invariants(any_scenario: Scenario) -> None:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(SCENARIOS), seed=st.integers(0, 2**32 - 1),
-       scale=st.floats(0.002, 0.3))
+@given(name=st.sampled_from(SCENARIOS), seed=st.integers(0, 2**32 - 1), scale=st.floats(0.002, 0.3))
 def test_invariants_any_seed_and_scale(name: str, seed: int, scale: float) -> None:
     check_invariants(generate(name, seed, scale=scale))
 
@@ -109,8 +110,9 @@ def test_national_managers_are_in_the_offenders_area(national: Scenario) -> None
     areas = {a.slug: a for a in load_mappa_areas() if not a.is_london}
     officers = {o.id: o for o in national.register.officers}
     nearest_own = 0
-    bases: dict[str, tuple[float, float]] = {o.team: (o.base.lat, o.base.lon)
-                                             for o in officers.values()}
+    bases: dict[str, tuple[float, float]] = {
+        o.team: (o.base.lat, o.base.lon) for o in officers.values()
+    }
     for off in national.register.offenders:
         team = officers[off.manager_id].team
         unit = re.sub(r"-\d+$", "", team)
@@ -276,8 +278,12 @@ def test_reference_tables() -> None:
 def test_tier_shares_on_met(met: Scenario) -> None:
     n = len(met.register.offenders)
     counts = Counter(o.tier for o in met.register.offenders)
-    expected = {RiskTier.VERY_HIGH: 0.02, RiskTier.HIGH: 0.18, RiskTier.MEDIUM: 0.30,
-                RiskTier.LOW: 0.50}
+    expected = {
+        RiskTier.VERY_HIGH: 0.02,
+        RiskTier.HIGH: 0.18,
+        RiskTier.MEDIUM: 0.30,
+        RiskTier.LOW: 0.50,
+    }
     for tier, share in expected.items():
         assert abs(counts[tier] / n - share) <= 0.02, tier
 
@@ -297,8 +303,9 @@ def test_status_and_mappa_mix_on_met(met: Scenario) -> None:
     assert levels[1] / n >= 0.95
     assert 0.015 <= levels[2] / n <= 0.035
     assert 0 < levels[3] / n <= 0.01
-    assert all(o.tier in (RiskTier.HIGH, RiskTier.VERY_HIGH)
-               for o in offenders if o.mappa_level == 3)
+    assert all(
+        o.tier in (RiskTier.HIGH, RiskTier.VERY_HIGH) for o in offenders if o.mappa_level == 3
+    )
 
 
 def test_flags_mix_on_met(met: Scenario) -> None:
@@ -308,8 +315,10 @@ def test_flags_mix_on_met(met: Scenario) -> None:
     tiers = Counter(o.tier for o in offenders)
     assert 0.07 <= sum(two.values()) / n <= 0.14
     # two-officer visits are more likely the higher the tier
-    rates = [two[t] / tiers[t] for t in (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH,
-                                          RiskTier.VERY_HIGH)]
+    rates = [
+        two[t] / tiers[t]
+        for t in (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.VERY_HIGH)
+    ]
     assert rates == sorted(rates)
     assert 0.01 <= sum(o.officer_gender is not None for o in offenders) / n <= 0.05
     assert 0.10 <= sum(bool(o.unavailable.weekly) for o in offenders) / n <= 0.20
@@ -338,16 +347,19 @@ def test_last_visits_are_in_the_past(any_scenario: Scenario) -> None:
     for o in any_scenario.register.offenders:
         if o.last_visit is not None:
             gap = (any_scenario.week_start - o.last_visit).days
-            assert 1 <= gap <= 1.06 * policy.interval_for(o.tier, o.interval_days)
+            assert 1 <= gap <= 1 + LAST_VISIT_SPREAD * policy.interval_for(o.tier, o.interval_days)
 
 
 def due_share(s: Scenario) -> float:
     policy = Policy()
     sunday = s.week_start + timedelta(days=6)
     active = [o for o in s.register.offenders if o.status is OffenderStatus.ACTIVE]
-    due = [o for o in active if o.last_visit is None
-           or o.last_visit + timedelta(days=policy.interval_for(o.tier, o.interval_days))
-           <= sunday]
+    due = [
+        o
+        for o in active
+        if o.last_visit is None
+        or o.last_visit + timedelta(days=policy.interval_for(o.tier, o.interval_days)) <= sunday
+    ]
     return len(due) / len(active)
 
 
@@ -367,8 +379,9 @@ def test_officer_rota_mix(met: Scenario) -> None:
     n = len(officers)
     female = sum(o.gender is not None and o.gender.value == "female" for o in officers)
     assert 0.3 <= female / n <= 0.5
-    late = [o for o in officers
-            if any(s.day < Weekday.SAT and s.window.end.hour > 16 for s in o.shifts)]
+    late = [
+        o for o in officers if any(s.day < Weekday.SAT and s.window.end.hour > 16 for s in o.shifts)
+    ]
     saturday = [o for o in officers if any(s.day == Weekday.SAT for s in o.shifts)]
     assert 0.25 <= len(late) / n <= 0.42
     assert 0.08 <= len(saturday) / n <= 0.25

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
+
 from models import Policy, UnscheduledReason
 from scheduler.due import due_date, select_due, urgency
 from tests.scheduler.conftest import WEEK, offender
+
+
+def RNG() -> np.random.Generator:
+    return np.random.default_rng(0)
 
 
 def test_due_date_is_last_visit_plus_interval_or_override():
@@ -23,7 +29,7 @@ def test_due_within_the_week_is_selected_and_later_is_not():
     # high = 91 days: due on Sunday (day 6) -> due; due next Monday (day 7) -> not due.
     on_sunday = offender("sun", "A", tier="high", days_since=91 - 6)
     next_monday = offender("mon", "A", tier="high", days_since=91 - 7)
-    due, rest = select_due([on_sunday, next_monday], p, WEEK)
+    due, rest = select_due([on_sunday, next_monday], p, WEEK, rng=RNG())
     assert [d.offender_id for d in due] == ["sun"]
     assert rest[0].reason is UnscheduledReason.NOT_DUE
 
@@ -40,5 +46,5 @@ def test_every_higher_tier_outranks_any_lower_tier_however_overdue():
 def test_more_overdue_is_more_urgent_within_a_tier():
     p = Policy()
     a, b = offender("a", "A", days_since=100), offender("b", "A", days_since=150)
-    due, _ = select_due([a, b], p, WEEK)
+    due, _ = select_due([a, b], p, WEEK, rng=RNG())
     assert [d.offender_id for d in due] == ["b", "a"]

@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
@@ -30,6 +31,10 @@ from tests.scheduler.history_helpers import NOW, record, row, small_register, st
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "offender_id,date,outcome,visit_date,time,arms_done,recheck_date,unplanned,notes\n"
+
+
+def RNG() -> np.random.Generator:
+    return np.random.default_rng(0)
 
 
 def rota(*args: object) -> Result:
@@ -250,11 +255,11 @@ def test_a_failed_visit_is_due_next_plan_with_raised_urgency():
     p = Policy()
     # Visited 10 days ago (not due for months), then a failed attempt 3 days ago.
     off = offender("R", "A", tier="high", days_since=10)
-    plain, _ = select_due([off], p, WEEK)
+    plain, _ = select_due([off], p, WEEK, rng=RNG())
     assert plain == []
     attempt = WEEK - timedelta(days=3)
     history = History.from_events([failed("R", attempt, "evening")], p)
-    [dv], _ = select_due([off], p, WEEK, history)
+    [dv], _ = select_due([off], p, WEEK, history, rng=RNG())
     assert dv.failed_attempts == 1
     assert dv.due_date == attempt + timedelta(days=p.reattempt_within_days)
     assert dv.avoid_weekday == attempt.weekday() and dv.avoid_slot == "evening"
@@ -291,6 +296,7 @@ def test_reattempt_keeps_the_only_possible_time_of_day_rather_than_no_visit():
         policy,
         WEEK,
         History.from_events([failed("R", WEEK - timedelta(days=5), "evening")], policy),
+        rng=RNG(),
     )
     kept = avoid_failed_attempt(evenings, dv, policy, days)
     assert kept and all(days[d].weekday() != dv.avoid_weekday for _, d in kept)
