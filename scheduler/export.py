@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,11 @@ def check_output(out: Path, overwrite: bool) -> None:
         raise OutputExistsError(out)
 
 
-def write_private_tree(files: dict[str, str], out: Path, overwrite: bool = False) -> Path:
-    """Write ``files`` under ``out`` atomically, directories 0700 and files 0600."""
+def write_private_tree(
+    files: Mapping[str, str | bytes], out: Path, overwrite: bool = False
+) -> Path:
+    """Write ``files`` (text, or bytes such as PNG plots) under ``out`` atomically,
+    directories 0700 and files 0600."""
     out = Path(out)
     check_output(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +115,10 @@ def write_private_tree(files: dict[str, str], out: Path, overwrite: bool = False
             path = staging / rel
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            if isinstance(text, bytes):
+                with os.fdopen(fd, "wb") as bh:
+                    bh.write(text)
+                continue
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
         os.chmod(staging, 0o700)

@@ -55,6 +55,10 @@ def solve_team(
     starts = [int(problem.veh_officer[v]) for v in range(V)]
     manager = pywrapcp.RoutingIndexManager(n, V, starts, starts)
     model = pywrapcp.RoutingModel(manager)
+    for k in set(range(K)) - set(starts):  # an officer away all week: base never visited
+        index = manager.NodeToIndex(k)
+        model.VehicleVar(index).SetValues([-1])
+        model.AddDisjunction([index], 0)
 
     # The time model runs in whole minutes: OR-Tools keeps a bitset per time variable,
     # and a week in seconds makes every window with a gap 50x slower to post. Travel and

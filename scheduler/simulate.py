@@ -1,0 +1,558 @@
+"""Multi-week simulation: the real weekly planner, week after week, with drawn events.
+
+Each week: officers' absences are drawn; register events happen (registrations and
+deregistrations, notified moves, custody, hospital, notified travel abroad, absconding);
+``plan_week`` plans the week from the register and the visit history; every planned
+visit gets an outcome from the offender's true whereabouts and the failure rates; the
+outcomes go into the history the next week is planned from. Nothing re-implements a
+stage of the pipeline: the simulator only draws what the world does.
+
+Every draw comes from one seed (a ``SeedSequence`` spawned per week), so a run replays
+exactly, whatever else runs beside it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from models import (
+    Location,
+    Offender,
+    OffenderStatus,
+    Officer,
+    Policy,
+    Register,
+    RiskTier,
+    Rota,
+    VisitOutcome,
+)
+from models.common import UK_LAT, UK_LON
+from models.simulation import EventRates
+from scheduler.history import History, OffenderHistory, OutcomeEvent, standing, step
+from scheduler.planner import plan_week
+from scheduler.travel import TravelModel
+
+TIERS = (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.VERY_HIGH)
+WEEK = 7
+#: Weeks in a year, for per-year rates.
+WEEKS_PER_YEAR = 365.25 / 7
+#: How far (degrees, ~300 m) a new registration or a move lands from the address it is
+#: modelled on: homes stay in the unit's real spread of addresses.
+JITTER_DEG = 0.003
+_AWAY = (VisitOutcome.IN_CUSTODY, VisitOutcome.IN_HOSPITAL, VisitOutcome.ABROAD)
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    """One attempted (or cancelled) visit as the audit reads it: pseudonymous id only."""
+
+    offender_id: str
+    tier: RiskTier
+    date: date
+    slot: str | None
+    outcome: VisitOutcome
+    interval_days: int
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """What one simulated week did."""
+
+    week: int
+    week_start: date
+    offenders: int
+    #: Offenders at home and on routine management (the ones who can be overdue).
+    active: int
+    officers: int
+    #: Officer working days lost to leave, sickness and abstraction this week.
+    officer_days_absent: int
+    due: int
+    planned: int
+    revisits: int
+    completed: int
+    failed: int
+    shortfall: int
+    overdue: dict[RiskTier, int]
+    longest_gap: dict[RiskTier, int]
+    missing: int
+    away: int
+    travel_h: float
+    busy_h: float
+    budget_h: float
+
+    @property
+    def utilisation(self) -> float:
+        return self.busy_h / self.budget_h if self.budget_h else 0.0
+
+    def flat(self) -> dict[str, object]:
+        """One CSV row."""
+        row: dict[str, object] = {
+            k: getattr(self, k)
+            for k in (
+                "week",
+                "week_start",
+                "offenders",
+                "active",
+                "officers",
+                "officer_days_absent",
+                "due",
+                "planned",
+                "revisits",
+                "completed",
+                "failed",
+                "shortfall",
+                "missing",
+                "away",
+            )
+        }
+        for t in TIERS:
+            row[f"overdue_{t.value}"] = self.overdue[t]
+        for t in TIERS:
+            row[f"longest_gap_{t.value}"] = self.longest_gap[t]
+        row["travel_h"] = round(self.travel_h, 2)
+        row["utilisation"] = round(self.utilisation, 4)
+        return row
+
+
+@dataclass(frozen=True)
+class OfficerWeek:
+    week: int
+    officer_id: str
+    team: str
+    caseload: int
+    busy_h: float
+    budget_h: float
+
+    @property
+    def utilisation(self) -> float:
+        return self.busy_h / self.budget_h if self.budget_h else 0.0
+
+
+@dataclass
+class SimulationResult:
+    """Per-week rows, per-officer-week rows and every visit, plus the compliance figures
+    a staffing target is checked against."""
+
+    seed: int
+    weeks: list[WeekRow] = field(default_factory=list)
+    officer_weeks: list[OfficerWeek] = field(default_factory=list)
+    visits: list[VisitRecord] = field(default_factory=list)
+    #: Per tier: [offender-weeks on time, offender-weeks counted] after the warm-up.
+    on_time: dict[RiskTier, list[int]] = field(default_factory=dict)
+    warmup_weeks: int = 0
+
+    def compliance(self) -> dict[str, float]:
+        """Share of active offender-weeks (after the warm-up) with no visit overdue, by
+        tier, for high and very high together, and over all tiers."""
+        out: dict[str, float] = {}
+        for t in TIERS:
+            ok, n = self.on_time.get(t, [0, 0])
+            out[t.value] = ok / n if n else 1.0
+        hi = [self.on_time.get(t, [0, 0]) for t in (RiskTier.HIGH, RiskTier.VERY_HIGH)]
+        every = [self.on_time.get(t, [0, 0]) for t in TIERS]
+        out["high_and_very_high"] = _share(hi)
+        out["all"] = _share(every)
+        return out
+
+    def totals(self) -> dict[str, float]:
+        w = self.weeks
+        return {
+            "weeks": len(w),
+            "planned": sum(r.planned for r in w),
+            "completed": sum(r.completed for r in w),
+            "failed": sum(r.failed for r in w),
+            "shortfall": sum(r.shortfall for r in w),
+            "revisits": sum(r.revisits for r in w),
+            "travel_h": round(sum(r.travel_h for r in w), 1),
+            "utilisation": round(
+                sum(r.busy_h for r in w) / max(sum(r.budget_h for r in w), 1e-9), 4
+            ),
+            "offenders_end": w[-1].offenders if w else 0,
+            "overdue_end": sum(w[-1].overdue.values()) if w else 0,
+        }
+
+
+def _share(parts: Iterable[list[int]]) -> float:
+    ok = n = 0
+    for a, b in parts:
+        ok, n = ok + a, n + b
+    return ok / n if n else 1.0
+
+
+@dataclass
+class _Truth:
+    """Where an offender really is (the planner only learns it from outcomes)."""
+
+    away: VisitOutcome | None = None  # custody / hospital / abroad
+    until: date | None = None
+    absconded_until: date | None = None
+
+    def on(self, day: date) -> VisitOutcome | None:
+        if self.absconded_until is not None and day < self.absconded_until:
+            return VisitOutcome.NOT_AT_ADDRESS
+        if self.away is not None and self.until is not None and day < self.until:
+            return self.away
+        return None
+
+
+@dataclass
+class _State:
+    offenders: dict[str, Offender]
+    officers: list[Officer]
+    history: dict[str, OffenderHistory]
+    truth: dict[str, _Truth]
+    #: First day each offender counts from when never visited (registration).
+    registered: dict[str, date]
+    #: Last successful visit seen and longest gap so far, per offender.
+    last_success: dict[str, date | None]
+    longest: dict[str, int]
+    next_id: int = 1
+    seq: int = 0
+
+
+def simulate(
+    register: Register,
+    policy: Policy,
+    start: date,
+    weeks: int,
+    *,
+    seed: int,
+    rates: EventRates | None = None,
+    travel: TravelModel | None = None,
+    warmup_weeks: int = 0,
+    on_week: Callable[[WeekRow], None] | None = None,
+) -> SimulationResult:
+    """Run the weekly planner for ``weeks`` weeks from the Monday ``start``.
+
+    ``warmup_weeks`` are left out of the compliance figures (a scenario starts with a
+    backlog); ``on_week`` is called after each week (progress).
+    """
+    if start.weekday() != 0:
+        raise ValueError(f"{start} is not a Monday")
+    if weeks < 1:
+        raise ValueError("simulate at least one week")
+    rates = rates or EventRates()
+    state = _State(
+        offenders={o.id: o for o in register.offenders},
+        officers=list(register.officers),
+        history={},
+        truth=defaultdict(_Truth),
+        registered={o.id: start for o in register.offenders if o.last_visit is None},
+        last_success={o.id: o.last_visit for o in register.offenders},
+        longest=defaultdict(int),
+    )
+    result = SimulationResult(seed=seed, warmup_weeks=warmup_weeks)
+    for w, child in enumerate(np.random.SeedSequence(seed).spawn(weeks)):
+        plan_seq, event_seq = child.spawn(2)
+        rng = np.random.default_rng(event_seq)
+        monday = start + timedelta(days=WEEK * w)
+        officers = _absences(state.officers, monday, rates, rng)
+        events = _register_events(state, monday, policy, rates, rng)
+        week_register = Register(offenders=tuple(state.offenders.values()), officers=officers)
+        rota = plan_week(
+            week_register,
+            policy,
+            monday,
+            seed=int(plan_seq.generate_state(1, np.uint64)[0] >> 1),
+            travel=travel,
+            history=History(dict(state.history)),
+            created_by="simulation",
+        )
+        visits, outcomes = _visit_outcomes(rota, state, rates, rng)
+        result.visits += visits
+        _apply(state, events + outcomes, policy)
+        row, officer_rows = _measure(w, monday, rota, visits, week_register, state, policy, result)
+        result.weeks.append(row)
+        result.officer_weeks += officer_rows
+        if on_week is not None:
+            on_week(row)
+    return result
+
+
+def _absences(
+    officers: list[Officer], monday: date, rates: EventRates, rng: np.random.Generator
+) -> tuple[Officer, ...]:
+    """This week's officers with their absent days: leave in whole weeks, sickness and
+    abstraction as single days."""
+    days = [monday + timedelta(days=d) for d in range(WEEK)]
+    out = []
+    for o in officers:
+        if rng.random() < rates.leave_share:
+            absent = tuple(days)
+        else:
+            single = rates.sickness_share + rates.abstraction_share
+            absent = tuple(d for d in days if rng.random() < single)
+        out.append(o.model_copy(update={"absent": absent}) if absent else o)
+    return tuple(out)
+
+
+def _register_events(
+    state: _State, monday: date, policy: Policy, rates: EventRates, rng: np.random.Generator
+) -> list[OutcomeEvent]:
+    """The week's register changes, in place; returns the outcomes the unit is told of
+    (custody, notified travel)."""
+    per_week = (
+        np.array(
+            [
+                rates.deregistrations_per_year,
+                rates.moves_per_year,
+                rates.custody_per_year,
+                rates.hospital_per_year,
+                rates.abroad_per_year,
+                rates.abscond_per_year,
+            ]
+        )
+        / WEEKS_PER_YEAR
+    )
+    ids = list(state.offenders)
+    homes = [state.offenders[i].home for i in ids]
+    u = rng.random((len(ids), len(per_week)))
+    day_of = rng.integers(0, WEEK, size=len(ids))
+    events: list[OutcomeEvent] = []
+    for n, oid in enumerate(ids):
+        off = state.offenders[oid]
+        truth = state.truth[oid]
+        day = monday + timedelta(days=int(day_of[n]))
+        if truth.absconded_until is not None and truth.absconded_until <= day:
+            truth.absconded_until = None  # located: found and visited
+            events.append(_event(state, oid, day, VisitOutcome.COMPLETED))
+        hit = u[n] < per_week
+        if hit[0]:
+            _deregister(state, oid)
+            continue
+        if truth.on(day) is not None or off.status is not OffenderStatus.ACTIVE:
+            continue
+        if hit[1]:
+            home = homes[int(rng.integers(len(homes)))]
+            state.offenders[oid] = off.model_copy(update={"home": _jitter(home, rng)})
+        if hit[2]:
+            until = day + timedelta(days=_weeks(rng, rates.custody_weeks))
+            truth.away, truth.until = VisitOutcome.IN_CUSTODY, until
+            events.append(_event(state, oid, day, VisitOutcome.IN_CUSTODY, recheck=until))
+        elif hit[3]:
+            truth.away = VisitOutcome.IN_HOSPITAL
+            truth.until = day + timedelta(days=_weeks(rng, rates.hospital_weeks))
+        elif hit[4]:
+            until = day + timedelta(days=_weeks(rng, rates.abroad_weeks))
+            truth.away, truth.until = VisitOutcome.ABROAD, until
+            events.append(_event(state, oid, day, VisitOutcome.ABROAD, recheck=until))
+        elif hit[5]:
+            truth.absconded_until = day + timedelta(days=_weeks(rng, rates.located_weeks))
+    _register_new(state, monday, rates, rng)
+    return events
+
+
+def _register_new(state: _State, monday: date, rates: EventRates, rng: np.random.Generator) -> None:
+    """New registrations, each modelled on a random current offender (tier, flags and
+    neighbourhood), managed by the least-loaded officer of that offender's team."""
+    count = int(rng.poisson(len(state.offenders) * rates.registrations_per_year / WEEKS_PER_YEAR))
+    if not count or not state.offenders:
+        return
+    pool = list(state.offenders.values())
+    team_of = {o.id: o.team for o in state.officers}
+    load = Counter(o.manager_id for o in pool)
+    for _ in range(count):
+        model = pool[int(rng.integers(len(pool)))]
+        team = team_of[model.manager_id]
+        mates = [o.id for o in state.officers if o.team == team]
+        manager = min(mates, key=lambda m: (load[m], m))
+        load[manager] += 1
+        oid = f"SIM-{state.next_id:06d}"
+        state.next_id += 1
+        state.offenders[oid] = model.model_copy(
+            update={
+                "id": oid,
+                "home": _jitter(model.home, rng),
+                "manager_id": manager,
+                "last_visit": None,
+                "interval_days": None,
+                "status": OffenderStatus.ACTIVE,
+            }
+        )
+        state.registered[oid] = monday + timedelta(days=int(rng.integers(WEEK)))
+        state.last_success[oid] = None
+
+
+def _deregister(state: _State, oid: str) -> None:
+    del state.offenders[oid]
+    state.history.pop(oid, None)
+    state.truth.pop(oid, None)
+
+
+def _visit_outcomes(
+    rota: Rota, state: _State, rates: EventRates, rng: np.random.Generator
+) -> tuple[list[VisitRecord], list[OutcomeEvent]]:
+    """An outcome for every planned visit: the offender's true whereabouts first, then
+    the failure rates for someone at home."""
+    records: list[VisitRecord] = []
+    events: list[OutcomeEvent] = []
+    fail = np.cumsum([rates.cancelled_by_police, rates.no_answer, rates.refused_entry])
+    kinds = (VisitOutcome.CANCELLED_BY_POLICE, VisitOutcome.NO_ANSWER, VisitOutcome.REFUSED_ENTRY)
+    for v in sorted(rota.visits, key=lambda v: v.arrival):
+        if v.offender_id not in state.offenders:
+            continue
+        truth = state.truth[v.offender_id]
+        where = truth.on(v.date)
+        recheck = truth.until if where in _AWAY else None
+        if where is None:
+            k = int(np.searchsorted(fail, rng.random(), side="right"))
+            where = kinds[k] if k < len(kinds) else VisitOutcome.COMPLETED
+        off = state.offenders[v.offender_id]
+        events.append(_event(state, v.offender_id, v.date, where, slot=v.slot, recheck=recheck))
+        records.append(
+            VisitRecord(
+                v.offender_id,
+                v.tier,
+                v.date,
+                v.slot,
+                where,
+                off.interval_days or 0,
+            )
+        )
+    return records, events
+
+
+def _event(
+    state: _State,
+    oid: str,
+    day: date,
+    outcome: VisitOutcome,
+    *,
+    slot: str | None = None,
+    recheck: date | None = None,
+) -> OutcomeEvent:
+    state.seq += 1
+    return OutcomeEvent(
+        oid,
+        day,
+        outcome,
+        slot=slot,
+        recheck=recheck,
+        arms_done=True if outcome is VisitOutcome.COMPLETED else None,
+        seq=state.seq,
+    )
+
+
+def _apply(state: _State, events: list[OutcomeEvent], policy: Policy) -> None:
+    """Run the week's outcomes through the history state machine, in date order, and
+    keep the gaps between successful visits."""
+    empty = OffenderHistory()
+    for ev in sorted(events, key=lambda e: (e.date, e.seq)):
+        if ev.offender_id not in state.offenders:
+            continue
+        state.history[ev.offender_id] = step(state.history.get(ev.offender_id, empty), ev, policy)
+        if ev.outcome.is_success:
+            prev = state.last_success.get(ev.offender_id)
+            if prev is not None:
+                gap = (ev.date - prev).days
+                state.longest[ev.offender_id] = max(state.longest[ev.offender_id], gap)
+            state.last_success[ev.offender_id] = ev.date
+
+
+def _measure(
+    w: int,
+    monday: date,
+    rota: Rota,
+    outcomes: list[VisitRecord],
+    register: Register,
+    state: _State,
+    policy: Policy,
+    result: SimulationResult,
+) -> tuple[WeekRow, list[OfficerWeek]]:
+    sunday = monday + timedelta(days=WEEK - 1)
+    history = History(state.history)
+    overdue: Counter[RiskTier] = Counter()
+    longest: dict[RiskTier, int] = dict.fromkeys(TIERS, 0)
+    missing = away = active = 0
+    counted = w >= result.warmup_weeks
+    for off in state.offenders.values():
+        st = standing(off, history, sunday)
+        status = st.offender.status
+        if status is OffenderStatus.MISSING:
+            missing += 1
+        if status is not OffenderStatus.ACTIVE:
+            away += status is not OffenderStatus.MISSING and status is not OffenderStatus.REACTIVE
+            continue
+        active += 1
+        last = st.offender.last_visit or state.registered.get(off.id, monday)
+        gap = (sunday - last).days
+        interval = policy.interval_for(off.tier, off.interval_days)
+        longest[off.tier] = max(longest[off.tier], state.longest.get(off.id, 0), gap)
+        late = gap > interval + policy.grace_days
+        overdue[off.tier] += late
+        if counted:
+            tally = result.on_time.setdefault(off.tier, [0, 0])
+            tally[0] += not late
+            tally[1] += 1
+    completed = sum(v.outcome.is_success for v in outcomes)
+    caseload = Counter(o.manager_id for o in register.offenders)
+    busy: Counter[str] = Counter()
+    budget: Counter[str] = Counter()
+    for d in rota.officer_days:
+        busy[d.officer_id] += d.busy_s
+        budget[d.officer_id] += d.budget_s
+    officer_rows = [
+        OfficerWeek(w, o.id, o.team, caseload[o.id], busy[o.id] / 3600, budget[o.id] / 3600)
+        for o in register.officers
+    ]
+    absent = sum(
+        1
+        for o in register.officers
+        for d in o.absent
+        if any(s.day == d.weekday() for s in o.shifts)
+    )
+    shortfall = sum(u.reason.is_shortfall for u in rota.unscheduled)
+    first_visits = sum(not v.short_notice for v in rota.visits)
+    row = WeekRow(
+        week=w + 1,
+        week_start=monday,
+        offenders=len(register.offenders),
+        active=active,
+        officers=len(register.officers),
+        officer_days_absent=absent,
+        due=first_visits + shortfall,
+        planned=len(rota.visits),
+        revisits=len(rota.visits) - first_visits,
+        completed=completed,
+        failed=len(outcomes) - completed,
+        shortfall=shortfall,
+        overdue={t: overdue[t] for t in TIERS},
+        longest_gap=longest,
+        missing=missing,
+        away=away,
+        travel_h=sum(d.travel_s for d in rota.officer_days) / 3600,
+        busy_h=sum(busy.values()) / 3600,
+        budget_h=sum(budget.values()) / 3600,
+    )
+    return row, officer_rows
+
+
+def _weeks(rng: np.random.Generator, mean_weeks: float) -> int:
+    """A duration in days, exponential with the given mean in weeks (at least a day)."""
+    return max(1, int(round(rng.exponential(mean_weeks * WEEK))))
+
+
+def _jitter(home: Location, rng: np.random.Generator) -> Location:
+    lat = float(np.clip(home.lat + rng.normal(0, JITTER_DEG), *UK_LAT))
+    lon = float(np.clip(home.lon + rng.normal(0, JITTER_DEG * 1.6), *UK_LON))
+    return Location(lat=round(lat, 6), lon=round(lon, 6))
+
+
+def visit_rows(result: SimulationResult) -> list[dict[str, object]]:
+    """The visit history in the audit's CSV format (``rota audit --history``)."""
+    return [
+        {
+            "offender_id": v.offender_id,
+            "tier": v.tier.value,
+            "date": v.date.isoformat(),
+            "slot": v.slot or "",
+            "outcome": v.outcome.value,
+            "interval_days": v.interval_days or "",
+        }
+        for v in result.visits
+    ]
