@@ -3,6 +3,7 @@ registers them on its group."""
 
 from scheduler.commands.allocate import allocate_cmd
 from scheduler.commands.record import record_cmd
+from scheduler.commands.simulate import simulate_cmd
 from scheduler.commands.status import status_cmd
 
-__all__ = ["allocate_cmd", "record_cmd", "status_cmd"]
+__all__ = ["allocate_cmd", "record_cmd", "simulate_cmd", "status_cmd"]
