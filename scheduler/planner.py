@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -44,6 +45,7 @@ def plan_week(
     travel: TravelModel | None = None,
     created_by: str = "",
     history: History | None = None,
+    relax_timing: bool = False,
 ) -> Rota:
     """Plan one week of unannounced visits.
 
@@ -63,6 +65,10 @@ def plan_week(
         Recorded visit outcomes (e.g. ``HistoryStore.history(policy)``): later successful
         visits, whereabouts, and failed attempts to re-attempt at another weekday and
         time of day with raised urgency.
+    relax_timing
+        Plan the same visits (same seed, same drawn dates) with every feasible day and
+        time open to the optimiser: the travel-optimal reference the travel premium of
+        randomised timing is measured against. Not for issuing: it is predictable.
     """
     if week_start is None:
         raise ValueError("week_start is required")
@@ -72,6 +78,8 @@ def plan_week(
 
     due_rng, team_seed = draw_generators(seed)
     due, rest = select_due(register.offenders, policy, week_start, history, rng=due_rng)
+    if relax_timing:
+        due = [dv if dv.revisit else replace(dv, options=(), pinned=False) for dv in due]
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
     team_of_officer = {o.id: o.team for o in register.officers}

@@ -184,6 +184,18 @@ def _share(parts: Iterable[list[int]]) -> float:
     return ok / n if n else 1.0
 
 
+@dataclass(frozen=True)
+class PlannedWeek:
+    """One simulated week's planning inputs and its rota."""
+
+    week: int
+    week_start: date
+    register: Register
+    history: History
+    seed: int
+    rota: Rota
+
+
 @dataclass
 class _Truth:
     """Where an offender really is (the planner only learns it from outcomes)."""
@@ -226,11 +238,13 @@ def simulate(
     travel: TravelModel | None = None,
     warmup_weeks: int = 0,
     on_week: Callable[[WeekRow], None] | None = None,
+    on_plan: Callable[[PlannedWeek], None] | None = None,
 ) -> SimulationResult:
     """Run the weekly planner for ``weeks`` weeks from the Monday ``start``.
 
     ``warmup_weeks`` are left out of the compliance figures (a scenario starts with a
-    backlog); ``on_week`` is called after each week (progress).
+    backlog); ``on_week`` is called after each week (progress); ``on_plan`` gets each
+    week's planning inputs and rota (e.g. to re-plan the same week another way).
     """
     if start.weekday() != 0:
         raise ValueError(f"{start} is not a Monday")
@@ -254,15 +268,19 @@ def simulate(
         officers = _absences(state.officers, monday, rates, rng)
         events = _register_events(state, monday, policy, rates, rng)
         week_register = Register(offenders=tuple(state.offenders.values()), officers=officers)
+        plan_seed = int(plan_seq.generate_state(1, np.uint64)[0] >> 1)
+        history = History(dict(state.history))
         rota = plan_week(
             week_register,
             policy,
             monday,
-            seed=int(plan_seq.generate_state(1, np.uint64)[0] >> 1),
+            seed=plan_seed,
             travel=travel,
-            history=History(dict(state.history)),
+            history=history,
             created_by="simulation",
         )
+        if on_plan is not None:
+            on_plan(PlannedWeek(w, monday, week_register, history, plan_seed, rota))
         visits, outcomes = _visit_outcomes(rota, state, rates, rng)
         result.visits += visits
         _apply(state, events + outcomes, policy)
