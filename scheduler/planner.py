@@ -31,7 +31,7 @@ from scheduler.problem import TeamProblem, build_team_problem
 from scheduler.randomness import draw_generators, new_secret_seed, team_generators
 from scheduler.routing import TeamSolution, solve_team
 from scheduler.travel import GreatCircleTravel, TravelModel
-from scheduler.windows import slot_name
+from scheduler.windows import slot_name, staffed_policy
 
 SOFTWARE_VERSION = "0.1.0"
 
@@ -77,7 +77,10 @@ def plan_week(
     travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
 
     due_rng, team_seed = draw_generators(seed)
-    due, rest = select_due(register.offenders, policy, week_start, history, rng=due_rng)
+    # Draw days and times only where some officer can work them (no Sunday draws for a
+    # unit without Sunday shifts): uniform over what is staffed is the most random.
+    drawing = staffed_policy(policy, register.officers)
+    due, rest = select_due(register.offenders, drawing, week_start, history, rng=due_rng)
     if relax_timing:
         due = [dv if dv.revisit else replace(dv, options=(), pinned=False) for dv in due]
     teams = _officers_by_team(register.officers)

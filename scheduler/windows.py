@@ -6,6 +6,7 @@ Times inside the solver are seconds from the planning week's Monday 00:00.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from models import Offender, Officer, Policy, Weekday
@@ -104,3 +105,27 @@ def shift_to_week(intervals: Intervals, day_index: int) -> Intervals:
     """Seconds-of-day intervals moved to seconds-from-week-start."""
     off = day_index * DAY_S
     return [(s + off, e + off) for s, e in intervals]
+
+
+def staffed_policy(policy: Policy, officers: Iterable[Officer]) -> Policy:
+    """The policy with each time slot's weekdays narrowed to those on which some officer's
+    shift leaves room for the shortest visit in it: what the unit can really draw from,
+    and so the baseline a predictability audit should hold it to. A slot nobody can
+    staff keeps its days (dropping every slot would leave nothing to plan)."""
+    shortest_s = min(policy.visit_minutes.values()) * 60
+    shifts = [sh for o in officers if o.visit_hours > 0 for sh in o.shifts]
+    slots = []
+    for slot in policy.slots:
+        days = frozenset(
+            wd
+            for wd in policy.slot_days(slot)
+            if any(
+                sh.day == wd
+                and min(sh.window.end_s, slot.window.end_s + shortest_s)
+                - max(sh.window.start_s, slot.window.start_s)
+                >= shortest_s
+                for sh in shifts
+            )
+        )
+        slots.append(slot.model_copy(update={"days": days}) if days else slot)
+    return policy.model_copy(update={"slots": tuple(slots)})

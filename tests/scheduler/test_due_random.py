@@ -129,9 +129,15 @@ def test_a_drawn_visit_is_never_after_the_deadline(share, days_since, tier, seed
     off = offender("R", "A", tier=tier, days_since=days_since)
     due, _ = select_due([off], policy, WEEK, rng=np.random.default_rng(seed))
     deadline = off.last_visit + timedelta(days=policy.interval_days[t])
+    first = [dv for dv in due if not dv.revisit]
+    assert len(first) <= 1
     for dv in due:
         assert all(0 <= d < 7 for d, _ in dv.options)
-        assert dv.target is None or dv.target <= deadline
+        if dv.revisit:  # after the first visit: its own interval counts from there
+            assert first[0].target is not None and first[0].target < dv.target
+            assert (dv.target - first[0].target).days <= policy.interval_days[t]
+        else:
+            assert dv.target is None or dv.target <= deadline
     if deadline <= WEEK + timedelta(days=6):
         assert due, "an offender whose interval ends this week (or already has) is due"
 
