@@ -15,8 +15,10 @@ import click
 from pydantic import ValidationError
 
 from models import Policy, Register, Rota
-from scheduler.commands import allocate_cmd, record_cmd, status_cmd
+from scheduler.commands import allocate_cmd, record_cmd, simulate_cmd, status_cmd
+from scheduler.commands.audit import audit_cmd
 from scheduler.commands.options import register_source_options
+from scheduler.commands.record import StoreOption
 from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
 from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
@@ -126,9 +128,10 @@ def main() -> None:
 )
 @click.option(
     "--store",
-    type=click.Path(path_type=Path),
-    help="History store (SQLite file, created owner-only if missing): plan from its last "
-    "successful visits and failed attempts, then save the plan, its audit and visits in it.",
+    type=StoreOption(),
+    help="History store (SQLite file, created owner-only if missing; or a PostgreSQL URL "
+    "postgresql+psycopg://USER@HOST[:PORT]/DB): plan from its last successful visits and "
+    "failed attempts, then save the plan, its audit and visits in it.",
 )
 @_errors_to_exit
 def plan_cmd(
@@ -322,3 +325,5 @@ def formats_cmd() -> None:
 main.add_command(allocate_cmd)
 main.add_command(record_cmd)
 main.add_command(status_cmd)
+main.add_command(simulate_cmd)
+main.add_command(audit_cmd)

@@ -1,21 +1,25 @@
 """History store: plans, their audit records, planned visits and recorded outcomes.
 
-One embedded SQLite file (standard library :mod:`sqlite3`, no server, nothing leaves the
-machine), created readable and writable by its owner only (0600). Only SQLite is
-supported for now: a unit's history is small (the national scenario plans about 6,000
-visits a week), one file is easy to keep private and to back up, and the standard
-library needs no new dependency. The SQL is plain (no SQLite-only functions), so a
-PostgreSQL back end can be added behind this class later if a force needs a shared
-server.
+By default one embedded SQLite file (no server, nothing leaves the machine), created
+readable and writable by its owner only (0600): a unit's history is small (the national
+scenario plans about 6,000 visits a week), and one file is easy to keep private and to
+back up. A unit that shares a server gives a PostgreSQL URL instead
+(``postgresql+psycopg://user@host/db``). Both are reached through SQLAlchemy Core, so
+every query is written once; the few differences between the two (id columns, how
+migration 2 changes a constraint, how the write lock is taken) are spelled out where
+they occur.
 
 Schema changes are versioned migrations: :data:`MIGRATIONS` is an ordered list of
 functions, each run once in its own transaction and recorded in ``schema_version``; a
 new store runs them all from an empty database, an older one runs the missing ones, and
 a store written by a newer version of the software is refused.
 
-Every write is one transaction opened with ``BEGIN IMMEDIATE`` (the write lock is taken
-before anything is read), so an import killed half-way leaves the store exactly as it was.
-The library never reads the clock: callers pass the times to record.
+Every write is one transaction that takes the store's write lock before it reads
+anything (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-scoped advisory lock),
+so concurrent writers queue rather than interleave, and an import killed half-way leaves
+the store exactly as it was. A store given by URL is named with its password hidden, in
+messages and errors alike. The library never reads the clock: callers pass the times to
+record.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.expression import Executable
 
 from models import Policy, Register, Rota, VisitOutcome
 from scheduler.exceptions import InputFileError, InputProblem, RotaError
@@ -43,32 +53,168 @@ class StoreError(RotaError):
     """The store cannot be opened or used as asked."""
 
 
-Migration = Callable[[sqlite3.Connection], None]
+# ---------------------------------------------------------------- where a store is
+
+SUPPORTED = "a SQLite file's path, sqlite:///PATH, or postgresql+psycopg://USER@HOST[:PORT]/DB"
 
 
-def _m001_initial(conn: sqlite3.Connection) -> None:
+@dataclass(frozen=True)
+class StoreURL:
+    """A store given by a database URL; shown (``str``, ``repr``) with its password
+    hidden."""
+
+    url: sa.URL
+
+    def __str__(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"StoreURL({str(self)!r})"
+
+    def is_file(self) -> bool:
+        """Whether a store has been created there (the question ``Path.is_file`` answers
+        for a store file, which the commands ask before opening an existing store)."""
+        return store_exists(self)
+
+
+def store_location(value: Path | str | StoreURL) -> Path | StoreURL:
+    """A store's location from a path or a URL. A ``sqlite:///PATH`` URL is that file's
+    path (so it is created owner-only too); ``postgresql://`` means the psycopg 3 driver."""
+    if isinstance(value, Path | StoreURL):
+        return value
+    if "://" not in value:
+        return Path(value)
+    try:
+        url = sa.make_url(value)
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise StoreError(f"{_hide_password(value)} is not a database URL ({SUPPORTED})") from None
+    shown = url.render_as_string(hide_password=True)
+    if url.drivername in ("sqlite", "sqlite+pysqlite"):
+        if url.query:
+            raise StoreError(f"{shown}: a SQLite store takes no URL options; give its path")
+        if url.database and url.database != ":memory:":
+            return Path(url.database)
+        return StoreURL(url)  # in memory: for tests
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return StoreURL(url.set(drivername="postgresql+psycopg"))
+    raise StoreError(f"{shown}: not a supported store ({SUPPORTED})")
+
+
+def store_exists(location: Path | str | StoreURL) -> bool:
+    """Whether a history store has been created at ``location`` (a file that exists, or a
+    database that holds the store's tables). Nothing is created."""
+    location = store_location(location)
+    if isinstance(location, Path):
+        return location.is_file()
+    engine = _create_engine(location.url)
+    try:
+        with engine.connect() as conn:
+            return sa.inspect(conn).has_table("schema_version")
+    except sa.exc.SQLAlchemyError as exc:
+        detail = _error_detail(exc, location.url.password)
+        raise StoreError(f"cannot open the history store {location}: {detail}") from None
+    finally:
+        engine.dispose()
+
+
+def _hide_password(text: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", text)
+
+
+def _error_detail(exc: BaseException, password: Any = None) -> str:
+    """The database's own message (not SQLAlchemy's, which quotes the SQL and its
+    values), without the password."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    if password:
+        text = text.replace(str(password), "***")
+    return text
+
+
+def _create_engine(url: sa.URL) -> sa.Engine:
+    args: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        args["timeout"] = 30  # seconds a writer waits for another's transaction
+    elif "connect_timeout" not in url.query:
+        args["connect_timeout"] = 10
+    # NullPool: the store holds one connection while open, and closing it closes it.
+    return sa.create_engine(url, poolclass=NullPool, connect_args=args)
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite must not open transactions itself: HistoryStore begins each one (the
+    # SQLAlchemy recipe for BEGIN IMMEDIATE and transactional DDL on SQLite, which needs
+    # the legacy transaction control that Python 3.12+ may be told to leave).
+    if hasattr(sqlite3, "LEGACY_TRANSACTION_CONTROL"):
+        dbapi_conn.autocommit = sqlite3.LEGACY_TRANSACTION_CONTROL
+    dbapi_conn.isolation_level = None
+    dbapi_conn.execute("PRAGMA foreign_keys = ON")
+    dbapi_conn.execute("PRAGMA synchronous = FULL")
+
+
+class StoreConnection:
+    """The store's database connection, as migrations and :meth:`HistoryStore.transaction`
+    blocks see it: ``execute`` takes a SQLAlchemy Core statement or SQL text. Outside a
+    transaction a statement runs in one of its own, and its rows are read before it ends."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.sa = conn
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.sa.dialect.name
+
+    def execute(self, statement: str | Executable, parameters: Any = None) -> sa.Result:
+        if isinstance(statement, str):
+            statement = sa.text(statement)
+        if self.sa.in_transaction():
+            return self.sa.execute(statement, parameters)
+        with self.sa.begin():
+            result = self.sa.execute(statement, parameters)
+            return result.freeze()() if result.returns_rows else result
+
+    def insert(self, statement: sa.Insert, values: dict[str, Any] | None = None) -> int:
+        """Run a one-row insert (in the current transaction); returns the new row's id."""
+        key = self.sa.execute(statement, values).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+# ---------------------------------------------------------------- schema
+
+Migration = Callable[[StoreConnection], None]
+
+
+def _m001_initial(conn: StoreConnection) -> None:
     outcomes = ", ".join(f"'{o.value}'" for o in VisitOutcome)
+    # On SQLite this is the DDL the first release ran, to the byte. PostgreSQL gets 64-bit
+    # identity ids (and a 64-bit seed: seeds are 63-bit).
+    if conn.dialect == "postgresql":
+        types = {"pk": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "int": "BIGINT"}
+    else:
+        types = {"pk": "INTEGER PRIMARY KEY", "int": "INTEGER"}
     for sql in (
         """CREATE TABLE register_snapshots (
-            id INTEGER PRIMARY KEY,
+            id {pk},
             sha256 TEXT NOT NULL UNIQUE,
             taken_at TEXT NOT NULL,
             as_of TEXT NOT NULL,
             offenders INTEGER NOT NULL,
             register_json TEXT NOT NULL)""",
         """CREATE TABLE plans (
-            id INTEGER PRIMARY KEY,
+            id {pk},
             week_start TEXT NOT NULL,
             created_at TEXT NOT NULL,
             created_by TEXT NOT NULL,
             inputs_sha256 TEXT NOT NULL,
-            seed INTEGER NOT NULL,
+            seed {int} NOT NULL,
             policy_json TEXT NOT NULL,
             software_version TEXT NOT NULL,
-            snapshot_id INTEGER NOT NULL REFERENCES register_snapshots(id))""",
+            snapshot_id {int} NOT NULL REFERENCES register_snapshots(id))""",
         """CREATE TABLE planned_visits (
-            id INTEGER PRIMARY KEY,
-            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            id {pk},
+            plan_id {int} NOT NULL REFERENCES plans(id),
             offender_id TEXT NOT NULL,
             officer_ids TEXT NOT NULL,
             tier TEXT NOT NULL,
@@ -79,9 +225,9 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             due_date TEXT NOT NULL,
             UNIQUE (plan_id, offender_id))""",
         "CREATE INDEX planned_visits_by_offender ON planned_visits (offender_id, date)",
-        f"""CREATE TABLE outcomes (
-            id INTEGER PRIMARY KEY,
-            visit_id INTEGER REFERENCES planned_visits(id),
+        """CREATE TABLE outcomes (
+            id {pk},
+            visit_id {int} REFERENCES planned_visits(id),
             offender_id TEXT NOT NULL,
             date TEXT NOT NULL,
             outcome TEXT NOT NULL CHECK (outcome IN ({outcomes})),
@@ -92,7 +238,7 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             notes TEXT NOT NULL DEFAULT '',
             recorded_at TEXT NOT NULL,
             recorded_by TEXT NOT NULL,
-            superseded_by INTEGER REFERENCES outcomes(id))""",
+            superseded_by {int} REFERENCES outcomes(id))""",
         # One current outcome per planned visit, and per offender and day when unplanned.
         """CREATE UNIQUE INDEX outcomes_one_per_visit ON outcomes (visit_id)
             WHERE visit_id IS NOT NULL AND superseded_by IS NULL""",
@@ -100,14 +246,165 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             WHERE visit_id IS NULL AND superseded_by IS NULL""",
         "CREATE INDEX outcomes_by_offender ON outcomes (offender_id, date)",
     ):
-        conn.execute(sql)
+        conn.execute(sql.format(outcomes=outcomes, **types))
+
+
+_VISIT_COLUMNS = (
+    "id, plan_id, offender_id, officer_ids, tier, date, slot, arrival, window_end, due_date"
+)
+
+
+def _m002_revisits(conn: StoreConnection) -> None:
+    """A plan may visit an offender twice (a short-notice revisit later in the week): one
+    visit per plan, offender and date instead of per plan and offender."""
+    if conn.dialect == "postgresql":
+        names = conn.execute(
+            "SELECT conname FROM pg_constraint "
+            "WHERE conrelid = CAST('planned_visits' AS regclass) AND contype = 'u'"
+        ).scalars()
+        for name in names.all():
+            conn.execute(f'ALTER TABLE planned_visits DROP CONSTRAINT "{name}"')
+        conn.execute(
+            "ALTER TABLE planned_visits ADD CONSTRAINT planned_visits_plan_offender_date "
+            "UNIQUE (plan_id, offender_id, date)"
+        )
+        return
+    # SQLite cannot change a table's constraints: rebuild the table, keeping every row and
+    # id (outcomes refer to them). Foreign keys are off while migrations run and checked
+    # before each commits (HistoryStore.migrate).
+    conn.execute(
+        """CREATE TABLE planned_visits_v2 (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            offender_id TEXT NOT NULL,
+            officer_ids TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            date TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            arrival TEXT NOT NULL,
+            window_end TEXT NOT NULL,
+            due_date TEXT NOT NULL,
+            UNIQUE (plan_id, offender_id, date))"""
+    )
+    conn.execute(
+        f"INSERT INTO planned_visits_v2 ({_VISIT_COLUMNS}) "
+        f"SELECT {_VISIT_COLUMNS} FROM planned_visits"
+    )
+    conn.execute("DROP TABLE planned_visits")
+    conn.execute("ALTER TABLE planned_visits_v2 RENAME TO planned_visits")
+    conn.execute("CREATE INDEX planned_visits_by_offender ON planned_visits (offender_id, date)")
 
 
 #: Ordered schema migrations: version i+1 is ``MIGRATIONS[i]``. Append only; never edit
-#: one that has shipped.
+#: one that has shipped. Each gets the connection of its transaction, on either database.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("register snapshots, plans with audit, planned visits, outcomes", _m001_initial),
+    ("planned visits unique per plan, offender and date (short-notice revisits)", _m002_revisits),
 )
+
+# The tables as the queries below see them (the schema after the last migration; the
+# migrations, not this, create it).
+_meta = sa.MetaData()
+_versions = sa.Table(
+    "schema_version",
+    _meta,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.Text),
+)
+_snapshots = sa.Table(
+    "register_snapshots",
+    _meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in ("sha256", "taken_at", "as_of")),
+    sa.Column("offenders", sa.Integer),
+    sa.Column("register_json", sa.Text),
+)
+_plans = sa.Table(
+    "plans",
+    _meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in ("week_start", "created_at", "created_by", "inputs_sha256")),
+    sa.Column("seed", sa.BigInteger),
+    sa.Column("policy_json", sa.Text),
+    sa.Column("software_version", sa.Text),
+    sa.Column("snapshot_id", sa.BigInteger),
+)
+_visits = sa.Table(
+    "planned_visits",
+    _meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("plan_id", sa.BigInteger),
+    *(
+        sa.Column(c, sa.Text)
+        for c in (
+            "offender_id",
+            "officer_ids",
+            "tier",
+            "date",
+            "slot",
+            "arrival",
+            "window_end",
+            "due_date",
+        )
+    ),
+)
+_outcomes = sa.Table(
+    "outcomes",
+    _meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("visit_id", sa.BigInteger),
+    *(sa.Column(c, sa.Text) for c in ("offender_id", "date", "outcome")),
+    sa.Column("arms_done", sa.Integer),
+    *(
+        sa.Column(c, sa.Text)
+        for c in ("attempt_time", "slot", "recheck_date", "notes", "recorded_at", "recorded_by")
+    ),
+    sa.Column("superseded_by", sa.BigInteger),
+)
+#: The recorded fields of an outcome, in the order of :meth:`_Step.values`.
+_RECORDED = ("date", "outcome", "arms_done", "attempt_time", "slot", "recheck_date", "notes")
+_VISIT_SELECT = sa.select(
+    *(_visits.c[c] for c in ("id", "plan_id", "offender_id", "date", "slot", "officer_ids"))
+)
+_OUTCOME_SELECT = sa.select(
+    *(
+        _outcomes.c[c]
+        for c in ("id", "visit_id", "offender_id", *_RECORDED, "recorded_at", "recorded_by")
+    )
+)
+
+# Statements run once per imported row, built once (building and keying a statement costs
+# more than running it on SQLite).
+_FIND_VISIT = (
+    _VISIT_SELECT.where(
+        _visits.c.offender_id == sa.bindparam("offender"), _visits.c.date == sa.bindparam("day")
+    )
+    .order_by(_visits.c.plan_id.desc())
+    .limit(1)
+)
+_CURRENT_OF_VISIT = _OUTCOME_SELECT.where(
+    _outcomes.c.superseded_by.is_(None), _outcomes.c.visit_id == sa.bindparam("visit")
+)
+_CURRENT_UNPLANNED = _OUTCOME_SELECT.where(
+    _outcomes.c.superseded_by.is_(None),
+    _outcomes.c.visit_id.is_(None),
+    _outcomes.c.offender_id == sa.bindparam("offender"),
+    _outcomes.c.date == sa.bindparam("day"),
+)
+_INSERT_OUTCOME = sa.insert(_outcomes)
+_RETIRE = (
+    sa.update(_outcomes)
+    .where(_outcomes.c.id == sa.bindparam("old"))
+    .values(superseded_by=_outcomes.c.id)
+)
+_SUPERSEDE = (
+    sa.update(_outcomes)
+    .where(_outcomes.c.id == sa.bindparam("old"))
+    .values(superseded_by=sa.bindparam("new"))
+)
+
+#: Key of the PostgreSQL advisory lock that a store's writers take ("rotastor").
+PG_WRITE_LOCK = 0x726F7461_73746F72
 
 
 @dataclass(frozen=True)
@@ -180,30 +477,60 @@ def create_private_file(path: Path) -> None:
 
 
 class HistoryStore:
-    """A store file, opened (created and migrated as needed). Use as a context manager
-    or call :meth:`close`."""
+    """A history store, opened (created and migrated as needed): a SQLite file given by
+    its path, or a database given by its URL (:func:`store_location`). Use as a context
+    manager or call :meth:`close`."""
 
-    def __init__(self, path: Path | str, migrations: Sequence[tuple[str, Migration]] = MIGRATIONS):
-        self.path = Path(path)
-        if self.path.exists() and not self.path.is_file():
-            raise StoreError(f"{self.path} is not a file")
+    def __init__(
+        self,
+        path_or_url: Path | str | StoreURL,
+        migrations: Sequence[tuple[str, Migration]] = MIGRATIONS,
+    ):
+        location = store_location(path_or_url)
+        #: The store file (None for a store on a server); ``name`` is safe to print.
+        self.path = location if isinstance(location, Path) else None
+        self.name = str(location)
+        if isinstance(location, Path):
+            if location.exists() and not location.is_file():
+                raise StoreError(f"{location} is not a file")
+            self.url = sa.URL.create("sqlite", database=str(location))
+        else:
+            self.url = location.url
+        self._writing = False  # read by _on_begin: the transaction being begun writes
+        self._engine = _create_engine(self.url)
+        if self.dialect == "sqlite":
+            event.listen(self._engine, "connect", _sqlite_connect)
+        event.listen(self._engine, "begin", self._on_begin)
         try:
-            create_private_file(self.path)
-            # isolation_level=None: no implicit transactions; every write below opens its
-            # own with BEGIN IMMEDIATE.
-            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except (OSError, sqlite3.DatabaseError) as exc:
-            raise StoreError(f"cannot open the history store {self.path}: {exc}") from None
-        self._in_transaction = False
-        self.migrate(migrations)
+            if self.path is not None:
+                create_private_file(self.path)
+            self._sa = self._engine.connect()
+        except (OSError, sqlite3.Error, sa.exc.SQLAlchemyError) as exc:
+            self._engine.dispose()
+            raise self._cannot_open(exc) from None
+        self._conn = StoreConnection(self._sa)
+        try:
+            probe = "SELECT count(*) FROM sqlite_master" if self.dialect == "sqlite" else "SELECT 1"
+            self._conn.execute(probe).all()
+        except (sqlite3.Error, sa.exc.SQLAlchemyError) as exc:
+            self.close()
+            raise self._cannot_open(exc) from None
+        try:
+            self.migrate(migrations)
+        except BaseException:
+            self.close()
+            raise
 
     # ---------------------------------------------------------------- lifecycle
 
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
     def close(self) -> None:
-        self._conn.close()
+        self._sa.close()
+        self._engine.dispose()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -211,62 +538,120 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __repr__(self) -> str:
+        return f"HistoryStore({self.name!r})"
+
+    def _cannot_open(self, exc: BaseException) -> StoreError:
+        return StoreError(f"cannot open the history store {self.name}: {self._detail(exc)}")
+
+    def _detail(self, exc: BaseException) -> str:
+        return _error_detail(exc, self.url.password)
+
+    def _on_begin(self, conn: sa.Connection) -> None:
+        """Begin a transaction. A writing one takes the store's write lock first, so
+        writers queue and what one reads is still true when it writes."""
+        if self.dialect == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if self._writing else "BEGIN")
+        elif self._writing:  # PostgreSQL begins by itself; the lock ends with the transaction
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``); nested use joins the outer one.
+    def _errors(self) -> Iterator[None]:
+        """Database errors as :class:`StoreError`: one line, store named, no password."""
+        try:
+            yield
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"history store {self.name}: {self._detail(exc)}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreConnection]:
+        """One write transaction, holding the store's write lock from its start (SQLite
+        ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock); nested use joins the outer one.
         Any exception rolls everything back."""
-        if self._in_transaction:
+        if self._sa.in_transaction():
             yield self._conn
             return
-        self._conn.execute("BEGIN IMMEDIATE")
-        self._in_transaction = True
-        try:
+        with self._errors():
+            self._writing = True
+            try:
+                tx = self._sa.begin()
+            finally:
+                self._writing = False
+            with tx:
+                yield self._conn
+
+    @contextmanager
+    def _read(self) -> Iterator[StoreConnection]:
+        """A read: in the current transaction, else in a short one of its own (read every
+        row before it ends)."""
+        if self._sa.in_transaction():
             yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        else:
-            self._conn.execute("COMMIT")
-        finally:
-            self._in_transaction = False
+            return
+        with self._errors(), self._sa.begin():
+            yield self._conn
 
     # ---------------------------------------------------------------- schema
 
     def schema_version(self) -> int:
-        exists = self._conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-        ).fetchone()
-        if not exists:
-            return 0
-        row = self._conn.execute("SELECT max(version) FROM schema_version").fetchone()
-        return int(row[0] or 0)
+        with self._read() as conn:
+            if not sa.inspect(conn.sa).has_table("schema_version"):
+                return 0
+            return int(conn.execute(sa.select(sa.func.max(_versions.c.version))).scalar() or 0)
 
     def migrate(self, migrations: Sequence[tuple[str, Migration]] = MIGRATIONS) -> list[int]:
         """Run the migrations this store lacks, in order, each in its own transaction;
-        returns the versions applied."""
+        returns the versions applied. A store that is up to date is only read (opening one
+        does not queue behind a writer)."""
+        current = self.schema_version()
+        if current > len(migrations):
+            raise StoreError(
+                f"{self.name} has schema version {current}, newer than this software knows "
+                f"({len(migrations)}): upgrade rota"
+            )
+        applied: list[int] = []
+        if current == len(migrations):
+            return applied
         with self.transaction() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                 "description TEXT NOT NULL)"
             )
-        current = self.schema_version()
-        if current > len(migrations):
-            raise StoreError(
-                f"{self.path} has schema version {current}, newer than this software knows "
-                f"({len(migrations)}): upgrade rota"
-            )
-        applied = []
-        for version, (description, migration) in enumerate(migrations, start=1):
-            if version <= current:
-                continue
-            with self.transaction() as conn:
-                migration(conn)
-                conn.execute(
-                    "INSERT INTO schema_version (version, description) VALUES (?, ?)",
-                    (version, description),
-                )
-            applied.append(version)
+        with self._foreign_keys_off():
+            for version, (description, migration) in enumerate(migrations, start=1):
+                if version <= current:
+                    continue
+                with self.transaction() as conn:
+                    if self.schema_version() >= version:
+                        continue  # another process ran it since we looked
+                    migration(conn)
+                    self._check_foreign_keys(conn)
+                    conn.execute(
+                        sa.insert(_versions).values(version=version, description=description)
+                    )
+                applied.append(version)
         return applied
+
+    @contextmanager
+    def _foreign_keys_off(self) -> Iterator[None]:
+        """SQLite: foreign keys off while migrations run (rebuilding a table means dropping
+        one that others refer to; SQLite ignores the setting inside a transaction, so it
+        is set around them). Each migration checks them before it commits."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        raw = self._sa.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+    def _check_foreign_keys(self, conn: StoreConnection) -> None:
+        if self.dialect == "sqlite":
+            broken = conn.execute("PRAGMA foreign_key_check").all()
+            if broken:
+                raise StoreError(f"{self.name}: a migration broke foreign keys: {broken[:5]}")
 
     # ---------------------------------------------------------------- registers and plans
 
@@ -275,90 +660,89 @@ class HistoryStore:
         text = register.model_dump_json()
         sha = hashlib.sha256(text.encode()).hexdigest()
         with self.transaction() as conn:
-            row = conn.execute("SELECT id FROM register_snapshots WHERE sha256 = ?", (sha,))
-            found = row.fetchone()
-            if found:
-                return int(found[0])
-            cur = conn.execute(
-                "INSERT INTO register_snapshots (sha256, taken_at, as_of, offenders, "
-                "register_json) VALUES (?, ?, ?, ?, ?)",
-                (sha, taken_at.isoformat(), as_of.isoformat(), len(register.offenders), text),
+            found = conn.execute(
+                sa.select(_snapshots.c.id).where(_snapshots.c.sha256 == sha)
+            ).scalar()
+            if found is not None:
+                return int(found)
+            return conn.insert(
+                sa.insert(_snapshots).values(
+                    sha256=sha,
+                    taken_at=taken_at.isoformat(),
+                    as_of=as_of.isoformat(),
+                    offenders=len(register.offenders),
+                    register_json=text,
+                )
             )
-            return int(cur.lastrowid or 0)
 
     def latest_register(self) -> tuple[Register, dt.date] | None:
         """The most recent register snapshot and the date it was planned from."""
-        row = self._conn.execute(
-            "SELECT register_json, as_of FROM register_snapshots ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(_snapshots.c.register_json, _snapshots.c.as_of)
+                .order_by(_snapshots.c.id.desc())
+                .limit(1)
+            ).first()
         if row is None:
             return None
         return Register.model_validate_json(row[0]), dt.date.fromisoformat(row[1])
 
     def save_plan(self, rota: Rota, register: Register, created_at: dt.datetime) -> int:
         """Store a plan with its audit record, the register it was made from and its
-        planned visits, in one transaction; returns the plan id."""
+        planned visits (any number per offender, one per offender and day), in one
+        transaction; returns the plan id."""
         audit = rota.audit
         if audit is None:
             raise StoreError("a plan without an audit record cannot be stored")
         with self.transaction() as conn:
             snapshot = self.save_register(register, rota.week_start, created_at)
-            cur = conn.execute(
-                "INSERT INTO plans (week_start, created_at, created_by, inputs_sha256, seed, "
-                "policy_json, software_version, snapshot_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    rota.week_start.isoformat(),
-                    created_at.isoformat(),
-                    audit.created_by,
-                    audit.inputs_sha256,
-                    audit.seed,
-                    json.dumps(audit.policy, sort_keys=True),
-                    audit.software_version,
-                    snapshot,
-                ),
+            plan_id = conn.insert(
+                sa.insert(_plans).values(
+                    week_start=rota.week_start.isoformat(),
+                    created_at=created_at.isoformat(),
+                    created_by=audit.created_by,
+                    inputs_sha256=audit.inputs_sha256,
+                    seed=audit.seed,
+                    policy_json=json.dumps(audit.policy, sort_keys=True),
+                    software_version=audit.software_version,
+                    snapshot_id=snapshot,
+                )
             )
-            plan_id = int(cur.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO planned_visits (plan_id, offender_id, officer_ids, tier, date, "
-                "slot, arrival, window_end, due_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        plan_id,
-                        v.offender_id,
-                        ";".join(v.officer_ids),
-                        v.tier.value,
-                        v.date.isoformat(),
-                        v.slot,
-                        v.arrival.isoformat(timespec="minutes"),
-                        v.window_end.isoformat(timespec="minutes"),
-                        v.due_date.isoformat(),
-                    )
-                    for v in rota.visits
-                ],
-            )
+            visits = [
+                {
+                    "plan_id": plan_id,
+                    "offender_id": v.offender_id,
+                    "officer_ids": ";".join(v.officer_ids),
+                    "tier": v.tier.value,
+                    "date": v.date.isoformat(),
+                    "slot": v.slot,
+                    "arrival": v.arrival.isoformat(timespec="minutes"),
+                    "window_end": v.window_end.isoformat(timespec="minutes"),
+                    "due_date": v.due_date.isoformat(),
+                }
+                for v in rota.visits
+            ]
+            if visits:
+                conn.execute(sa.insert(_visits), visits)
         return plan_id
 
     def plans(self) -> list[dict[str, Any]]:
         """Every stored plan's audit fields, oldest first."""
-        cur = self._conn.execute(
-            "SELECT id, week_start, created_at, created_by, inputs_sha256, seed, policy_json, "
-            "software_version, snapshot_id, (SELECT count(*) FROM planned_visits v "
-            "WHERE v.plan_id = plans.id) FROM plans ORDER BY id"
+        visits = (
+            sa.select(sa.func.count())
+            .select_from(_visits)
+            .where(_visits.c.plan_id == _plans.c.id)
+            .scalar_subquery()
         )
-        keys = (
-            "id",
-            "week_start",
-            "created_at",
-            "created_by",
-            "inputs_sha256",
-            "seed",
-            "policy",
-            "software_version",
-            "snapshot_id",
-            "visits",
-        )
+        columns: tuple[str, ...] = ("id", "week_start", "created_at", "created_by")
+        columns += ("inputs_sha256", "seed", "policy_json", "software_version", "snapshot_id")
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(*(_plans.c[c] for c in columns), visits).order_by(_plans.c.id)
+            ).all()
+        keys = (*columns[:6], "policy", *columns[7:], "visits")
         out = []
-        for row in cur:
+        for row in rows:
             rec = dict(zip(keys, row, strict=True))
             rec["policy"] = json.loads(rec["policy"])
             out.append(rec)
@@ -366,53 +750,53 @@ class HistoryStore:
 
     def latest_policy(self) -> Policy | None:
         """The policy of the most recent stored plan (None if there is none)."""
-        row = self._conn.execute("SELECT policy_json FROM plans ORDER BY id DESC LIMIT 1")
-        found = row.fetchone()
-        return None if found is None else Policy.model_validate_json(found[0])
+        with self._read() as conn:
+            found = conn.execute(
+                sa.select(_plans.c.policy_json).order_by(_plans.c.id.desc()).limit(1)
+            ).scalar()
+        return None if found is None else Policy.model_validate_json(found)
 
     def planned_visits(self, offender_id: str | None = None) -> list[PlannedVisit]:
-        sql = "SELECT id, plan_id, offender_id, date, slot, officer_ids FROM planned_visits"
-        args: tuple[str, ...] = ()
+        query = _VISIT_SELECT.order_by(_visits.c.date, _visits.c.id)
         if offender_id is not None:
-            sql += " WHERE offender_id = ?"
-            args = (offender_id,)
-        return [_planned(r) for r in self._conn.execute(sql + " ORDER BY date, id", args)]
+            query = query.where(_visits.c.offender_id == offender_id)
+        with self._read() as conn:
+            return [_planned(r) for r in conn.execute(query).all()]
 
     def find_planned_visit(self, offender_id: str, day: dt.date) -> PlannedVisit | None:
         """The planned visit of ``offender_id`` on ``day`` (from the latest plan holding
         one, if the week was re-planned)."""
-        row = self._conn.execute(
-            "SELECT id, plan_id, offender_id, date, slot, officer_ids FROM planned_visits "
-            "WHERE offender_id = ? AND date = ? ORDER BY plan_id DESC LIMIT 1",
-            (offender_id, day.isoformat()),
-        ).fetchone()
+        with self._read() as conn:
+            row = conn.execute(
+                _FIND_VISIT, {"offender": offender_id, "day": day.isoformat()}
+            ).first()
         return None if row is None else _planned(row)
 
     # ---------------------------------------------------------------- outcomes
 
     def outcomes(self, include_superseded: bool = False) -> list[StoredOutcome]:
-        sql = (
-            "SELECT id, visit_id, offender_id, date, outcome, arms_done, attempt_time, slot, "
-            "recheck_date, notes, recorded_at, recorded_by FROM outcomes"
-        )
+        query = _OUTCOME_SELECT.order_by(_outcomes.c.date, _outcomes.c.id)
         if not include_superseded:
-            sql += " WHERE superseded_by IS NULL"
-        return [_stored(r) for r in self._conn.execute(sql + " ORDER BY date, id")]
+            query = query.where(_outcomes.c.superseded_by.is_(None))
+        with self._read() as conn:
+            return [_stored(r) for r in conn.execute(query).all()]
 
     def history(self, policy: Policy) -> History:
         """The outcome state machine run over every current outcome."""
         return History.from_events((o.event() for o in self.outcomes()), policy)
 
     def counts(self) -> dict[str, int]:
-        def n(sql: str) -> int:
-            return int(self._conn.execute(sql).fetchone()[0])
+        def n(table: sa.Table, *where: Any) -> int:
+            query = sa.select(sa.func.count()).select_from(table).where(*where)
+            return int(conn.execute(query).scalar() or 0)
 
-        return {
-            "plans": n("SELECT count(*) FROM plans"),
-            "planned_visits": n("SELECT count(*) FROM planned_visits"),
-            "outcomes": n("SELECT count(*) FROM outcomes WHERE superseded_by IS NULL"),
-            "register_snapshots": n("SELECT count(*) FROM register_snapshots"),
-        }
+        with self._read() as conn:
+            return {
+                "plans": n(_plans),
+                "planned_visits": n(_visits),
+                "outcomes": n(_outcomes, _outcomes.c.superseded_by.is_(None)),
+                "register_snapshots": n(_snapshots),
+            }
 
     def import_outcomes(
         self,
@@ -432,7 +816,8 @@ class HistoryStore:
         different one for a visit that already has one is an error unless ``amend`` (the
         old one is kept, marked superseded). Every problem found is raised together as
         :class:`InputFileError` and nothing is written. ``on_row(i)`` is called after the
-        i-th row is written (progress; tests use it to kill an import half-way).
+        i-th row is written (progress; tests use it to kill an import half-way). The
+        write lock is held from the first check to the last write.
         """
         with self.transaction() as conn:
             plan, problems = self._resolve(rows, policy, amend)
@@ -446,16 +831,10 @@ class HistoryStore:
                     if step.replaces is not None:
                         # Retire the old outcome first (it points at itself until the new
                         # one exists), so the one-current-outcome index holds throughout.
-                        conn.execute(
-                            "UPDATE outcomes SET superseded_by = id WHERE id = ?",
-                            (step.replaces,),
-                        )
+                        conn.execute(_RETIRE, {"old": step.replaces})
                     new_id = self._insert_outcome(conn, step, recorded_at, recorded_by)
                     if step.replaces is not None:
-                        conn.execute(
-                            "UPDATE outcomes SET superseded_by = ? WHERE id = ?",
-                            (new_id, step.replaces),
-                        )
+                        conn.execute(_SUPERSEDE, {"old": step.replaces, "new": new_id})
                         amended += 1
                     else:
                         added += 1
@@ -535,43 +914,35 @@ class HistoryStore:
 
     def _known_offenders(self) -> set[str]:
         ids: set[str] = set()
-        for (text,) in self._conn.execute("SELECT register_json FROM register_snapshots"):
+        with self._read() as conn:
+            texts = conn.execute(sa.select(_snapshots.c.register_json)).scalars().all()
+        for text in texts:
             ids.update(o["id"] for o in json.loads(text)["offenders"])
         return ids
 
     def _current_outcome(self, visit: PlannedVisit | None, row: OutcomeRow) -> StoredOutcome | None:
-        cols = (
-            "SELECT id, visit_id, offender_id, date, outcome, arms_done, attempt_time, slot, "
-            "recheck_date, notes, recorded_at, recorded_by FROM outcomes "
-            "WHERE superseded_by IS NULL AND "
-        )
-        if visit is not None:
-            r = self._conn.execute(cols + "visit_id = ?", (visit.id,)).fetchone()
-        else:
-            r = self._conn.execute(
-                cols + "visit_id IS NULL AND offender_id = ? AND date = ?",
-                (row.offender_id, row.date.isoformat()),
-            ).fetchone()
+        with self._read() as conn:
+            if visit is not None:
+                r = conn.execute(_CURRENT_OF_VISIT, {"visit": visit.id}).first()
+            else:
+                where = {"offender": row.offender_id, "day": row.date.isoformat()}
+                r = conn.execute(_CURRENT_UNPLANNED, where).first()
         return None if r is None else _stored(r)
 
     @staticmethod
     def _insert_outcome(
-        conn: sqlite3.Connection, step: _Step, recorded_at: dt.datetime, recorded_by: str
+        conn: StoreConnection, step: _Step, recorded_at: dt.datetime, recorded_by: str
     ) -> int:
-        row = step.row
-        cur = conn.execute(
-            "INSERT INTO outcomes (visit_id, offender_id, date, outcome, arms_done, "
-            "attempt_time, slot, recheck_date, notes, recorded_at, recorded_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                step.visit.id if step.visit else None,
-                row.offender_id,
-                *step.values(),
-                recorded_at.isoformat(timespec="seconds"),
-                recorded_by,
-            ),
+        return conn.insert(
+            _INSERT_OUTCOME,
+            {
+                "visit_id": step.visit.id if step.visit else None,
+                "offender_id": step.row.offender_id,
+                **dict(zip(_RECORDED, step.values(), strict=True)),
+                "recorded_at": recorded_at.isoformat(timespec="seconds"),
+                "recorded_by": recorded_by,
+            },
         )
-        return int(cur.lastrowid or 0)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,26 @@ from models import OffenderStatus, Policy, VisitOutcome
 from scheduler.exceptions import InputFileError, InputProblem
 from scheduler.loaders import FieldError, RowErrors
 from scheduler.outcomes import OutcomeRow, outcome_from_record, read_outcomes
-from scheduler.store import HistoryStore, ImportResult
+from scheduler.store import HistoryStore, ImportResult, StoreError, store_location
 
-STORE_HELP = "History store (one SQLite file) that 'rota plan --store' created."
+STORE_HELP = (
+    "History store that 'rota plan --store' created: a SQLite file, or a PostgreSQL URL "
+    "postgresql+psycopg://USER@HOST[:PORT]/DB."
+)
+
+
+class StoreOption(click.ParamType):
+    """``--store``: a SQLite file's path (a :class:`Path`) or a database URL (a
+    :class:`~scheduler.store.StoreURL`, printed with its password hidden); both answer
+    ``is_file()`` and open with :class:`HistoryStore`."""
+
+    name = "path|url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return store_location(value)
+        except StoreError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _errors_to_exit(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,7 +114,7 @@ def escalations(store: HistoryStore, policy: Policy, offender_ids: set[str]) -> 
 
 @click.command("record")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--store", type=click.Path(path_type=Path), required=True, help=STORE_HELP)
+@click.option("--store", type=StoreOption(), required=True, help=STORE_HELP)
 @click.option("--offender", help="Record one outcome instead of a file: the offender id.")
 @click.option("--date", "day", help="Date of the attempt YYYY-MM-DD (with --offender).")
 @click.option(

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from models import Policy, Register
-from scheduler.commands.record import STORE_HELP, _errors_to_exit, now
+from scheduler.commands.record import STORE_HELP, StoreOption, _errors_to_exit, now
 from scheduler.compliance import ACTIONS, ComplianceReport, ComplianceState, assess
 from scheduler.export import check_output, write_private_tree
 from scheduler.loaders import csv_text, load_register
@@ -91,7 +91,7 @@ def _d(day: date | None) -> str:
 
 
 @click.command("status")
-@click.option("--store", type=click.Path(path_type=Path), required=True, help=STORE_HELP)
+@click.option("--store", type=StoreOption(), required=True, help=STORE_HELP)
 @click.option(
     "--offenders",
     type=click.Path(path_type=Path),

@@ -54,3 +54,52 @@ def register(offenders: list[Offender], officers: list[Officer]) -> Register:
 @pytest.fixture
 def policy() -> Policy:
     return Policy.model_validate({"solver": {"time_limit_s": 0.3}})
+
+
+# ---- history store back ends ----------------------------------------------------------
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+from scheduler.store import StoreURL, store_location  # noqa: E402
+
+#: A PostgreSQL database URL (postgresql+psycopg://USER@HOST:PORT/DB) for the store tests;
+#: .ci/run starts a throwaway server and sets it. Without it those tests are skipped.
+POSTGRES_ENV = "ROTA_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of the test database whose tables go into a fresh schema (dropped after the
+    test): every test starts from an empty database."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server to test against")
+    server = store_location(base)
+    assert isinstance(server, StoreURL), f"{POSTGRES_ENV} is not a PostgreSQL URL"
+    schema = f"rota_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server.url, poolclass=NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = server.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")  # never hang on a leak
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's history store goes: a new SQLite file (in a directory that does not
+    exist yet), or an empty PostgreSQL schema."""
+    if request.param == "sqlite":
+        return tmp_path / "sub" / "history.db"
+    return str(request.getfixturevalue("postgres_url"))
