@@ -35,7 +35,7 @@ def max_entropy_gap_pmf(interval: int, mean: float) -> np.ndarray:
         return _point_mass(interval, interval)
     if mean <= 1 + 1e-9:
         return _point_mass(interval, 1)
-    lo, hi = -50.0 / interval, 50.0 / interval  # rate range wide enough for any mean
+    lo, hi = -60.0, 60.0  # per day: exp(-60) is below double precision's resolution
     for _ in range(200):
         mid = (lo + hi) / 2
         if float(_geometric(k, mid) @ k) > mean:

@@ -33,6 +33,7 @@ from models import (
 )
 from models.common import UK_LAT, UK_LON
 from models.simulation import EventRates
+from scheduler.audit import VisitRecord
 from scheduler.history import History, OffenderHistory, OutcomeEvent, standing, step
 from scheduler.planner import plan_week
 from scheduler.travel import TravelModel
@@ -45,18 +46,6 @@ WEEKS_PER_YEAR = 365.25 / 7
 #: modelled on: homes stay in the unit's real spread of addresses.
 JITTER_DEG = 0.003
 _AWAY = (VisitOutcome.IN_CUSTODY, VisitOutcome.IN_HOSPITAL, VisitOutcome.ABROAD)
-
-
-@dataclass(frozen=True)
-class VisitRecord:
-    """One attempted (or cancelled) visit as the audit reads it: pseudonymous id only."""
-
-    offender_id: str
-    tier: RiskTier
-    date: date
-    slot: str | None
-    outcome: VisitOutcome
-    interval_days: int
 
 
 @dataclass(frozen=True)
@@ -429,7 +418,7 @@ def _visit_outcomes(
                 v.date,
                 v.slot,
                 where,
-                off.interval_days or 0,
+                off.interval_days,
             )
         )
     return records, events
