@@ -19,6 +19,7 @@ from scheduler.commands import allocate_cmd, record_cmd, simulate_cmd, status_cm
 from scheduler.commands.audit import audit_cmd
 from scheduler.commands.options import register_source_options
 from scheduler.commands.record import StoreOption
+from scheduler.commands.staffing import staffing_cmd
 from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
 from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
@@ -327,3 +328,4 @@ main.add_command(record_cmd)
 main.add_command(status_cmd)
 main.add_command(simulate_cmd)
 main.add_command(audit_cmd)
+main.add_command(staffing_cmd)

@@ -1,0 +1,355 @@
+"""``rota staffing``: how many officers keep the visits on time?
+
+A thin layer over :mod:`scheduler.staffing`: resolve the benchmark scenario
+(``borough@1``...), read the policy and event rates, run the sweep (simulations at each
+staffing level, several replications) on local processes or a Dask cluster, then print
+compliance against staffing with bands, the minimum staffing meeting the target and the
+workload lower bound, and write the tables and plots privately (all files or none).
+Every input is checked before the first simulation starts, so a bad option never costs
+a sweep and never leaves an output directory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from models.simulation import EventRates
+from scheduler.commands.allocate import _errors_to_exit
+from scheduler.export import check_output, write_private_tree
+from scheduler.loaders import csv_text
+from scheduler.staffing import (
+    CURVE_COLUMNS,
+    SWEEP_COLUMNS,
+    Band,
+    LowerBound,
+    StaffingCurve,
+    StaffingError,
+    SweepRow,
+    Target,
+    make_tasks,
+    parse_levels,
+    run_sweep,
+    summarise,
+    sweep_executor,
+    workload_lower_bound,
+)
+
+#: Most staffing levels a default range (no ``--officers``) sweeps.
+DEFAULT_LEVELS = 8
+
+
+def load_rates(path: Path | None) -> EventRates:
+    if path is None:
+        return EventRates()
+    try:
+        return EventRates.from_toml(path)
+    except (OSError, ValueError) as exc:
+        detail = str(exc)
+        if isinstance(exc, ValidationError):
+            e = exc.errors()[0]
+            where = ".".join(str(p) for p in e["loc"])
+            detail = f"field '{where}': {e['msg']}" if where else e["msg"]
+        raise StaffingError(f"{path}: {detail}") from None
+
+
+def default_levels(bound: int, current: int) -> list[int]:
+    """From the lower bound up to the larger of the current staffing and 1.5 x the
+    bound, at most :data:`DEFAULT_LEVELS` levels."""
+    top = max(current, math.ceil(1.5 * bound), bound + 1)
+    step = max(1, math.ceil((top - bound) / (DEFAULT_LEVELS - 1)))
+    levels = list(range(bound, top + 1, step))
+    if levels[-1] != top:
+        levels.append(top)
+    return levels
+
+
+def _officers(n: int) -> str:
+    return f"{n} officer" + ("" if n == 1 else "s")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _band(b: Band, fmt: Any = _pct) -> str:
+    if b.low == b.high:
+        return fmt(b.mean)
+    return f"{fmt(b.mean)} ({fmt(b.low)}-{fmt(b.high)})"
+
+
+def format_curve(curve: StaffingCurve, current: int) -> str:
+    """The printed table, the minimum found and the bound."""
+    t = curve.target
+    rule = "every replication" if t.every_replication else "mean of the replications"
+    head = f"{'officers':>8}  {'high+vh on time':<26}{'all on time':<26}{'overdue/wk':<20}"
+    lines = [
+        f"Staffing sweep of {curve.scenario} (now {_officers(current)}); "
+        "compliance = offender-weeks on time after the warm-up, mean (min-max):",
+        "",
+        head + f"{'utilisation':<22}target",
+    ]
+    for lv in curve.levels:
+        lines.append(
+            f"{lv.officers:>8}  {_band(lv.high_and_very_high):<26}{_band(lv.all):<26}"
+            f"{_band(lv.overdue, lambda x: f'{x:.1f}'):<20}{_band(lv.utilisation):<22}"
+            + ("met" if lv.meets_target else "-")
+        )
+    lines.append("")
+    goal = f"high+vh >= {_pct(t.high_and_very_high)}, all >= {_pct(t.all)}, {rule}"
+    if curve.minimum is None:
+        lines.append(f"Minimum staffing: not met at any level swept ({goal}).")
+    else:
+        lines.append(f"Minimum staffing: {_officers(curve.minimum)} ({goal}).")
+    lb = curve.lower_bound
+    if lb is not None:
+        lines.append(
+            f"Lower bound: {_officers(lb.officers)} (visits {lb.visit_hours_per_week:.1f} h + "
+            f"least travel {lb.travel_hours_per_week:.1f} h a week, at "
+            f"{lb.hours_per_officer_week:.1f} visit hours per officer-week; "
+            f"{lb.officers_pooled} if teams were pooled)"
+            + (f"; found / bound = {curve.ratio:.2f}" if curve.ratio is not None else "")
+            + "."
+        )
+    return "\n".join(lines)
+
+
+def representative(curve: StaffingCurve) -> int:
+    """The level the time-series and utilisation plots show: the minimum found, else
+    the largest level swept."""
+    return curve.minimum if curve.minimum is not None else curve.levels[-1].officers
+
+
+def output_files(
+    rows: list[SweepRow],
+    curve: StaffingCurve,
+    bound: LowerBound,
+    info: dict[str, Any],
+) -> dict[str, str | bytes]:
+    """sweep.csv, curve.csv, weeks.csv, lower_bound.json and the three PNGs."""
+    from scheduler import plots
+
+    level = representative(curve)
+    at_level = [r for r in rows if r.officers == level]
+    first = min(at_level, key=lambda r: r.replication)
+    weeks = [
+        {"scenario": r.scenario, "officers": r.officers, "replication": r.replication, **w.flat()}
+        for r in rows
+        for w in r.week_rows
+    ]
+    summary = {**info, **curve.summary(), "lower_bound": bound.to_dict()}
+    return {
+        "sweep.csv": csv_text((r.flat() for r in rows), SWEEP_COLUMNS),
+        "curve.csv": csv_text(curve.rows(), CURVE_COLUMNS),
+        "weeks.csv": csv_text(weeks, list(weeks[0]) if weeks else ["scenario"]),
+        "lower_bound.json": json.dumps(summary, indent=1, default=str),
+        "compliance_vs_staffing.png": plots.compliance_vs_staffing(curve),
+        "overdue_by_tier.png": plots.overdue_by_tier(
+            list(first.week_rows),
+            title=f"{curve.scenario}, {level} officers, replication {first.replication}: "
+            "overdue by tier",
+            warmup_weeks=first.warmup_weeks,
+        ),
+        "utilisation.png": plots.utilisation_distribution(
+            [u for r in at_level for u in r.utilisation_sample],
+            title=f"{curve.scenario}, {level} officers: utilisation per officer-week",
+        ),
+    }
+
+
+@click.command("staffing")
+@click.option(
+    "--scenario",
+    default="borough@1",
+    show_default=True,
+    help="Benchmark scenario NAME[@VERSION]: borough, met, national, borough-growth10, "
+    "borough-growth25, met-growth10, met-growth25, borough-cuts20, met-cuts20, "
+    "borough-small (no version: the latest).",
+)
+@click.option(
+    "--officers",
+    "levels_text",
+    metavar="LO:HI[:STEP] | N,N,...",
+    help="Staffing levels (officers in total, spread over the teams in proportion to "
+    "their sizes). Default: from the lower bound to the current staffing.",
+)
+@click.option("--replications", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--weeks", type=click.IntRange(min=1), default=26, show_default=True)
+@click.option(
+    "--warmup",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="Weeks left out of compliance (the scenario starts with a backlog).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Sweep seed: the same seed gives the same results.",
+)
+@click.option(
+    "--target-high",
+    type=click.FloatRange(0, 1),
+    default=1.0,
+    show_default=True,
+    help="Share of high and very-high offender-weeks that must be on time.",
+)
+@click.option(
+    "--target-all",
+    type=click.FloatRange(0, 1),
+    default=0.95,
+    show_default=True,
+    help="Share of all offender-weeks that must be on time.",
+)
+@click.option(
+    "--target-mean",
+    is_flag=True,
+    help="Hold the mean of the replications to the target (default: every replication).",
+)
+@click.option(
+    "--caseload-cap",
+    type=click.IntRange(1, 1000),
+    help="Caseload cap for every officer; a level with a larger caseload fails the target.",
+)
+@click.option(
+    "--visit-hours",
+    type=click.FloatRange(0, 24, min_open=True),
+    help="Visit hours per working day for every officer (default: each officer's own).",
+)
+@click.option(
+    "--rates",
+    "rates_path",
+    type=click.Path(path_type=Path),
+    help="Event rates TOML (failures, register events, absences).",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path),
+    help="Policy TOML overriding the defaults.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Local processes (default: one per CPU; 1 runs in this process).",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run on an existing Dask cluster, e.g. tcp://host:8786 (its workers need "
+    "rota-planner installed).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory for the CSVs, lower_bound.json and the PNG plots.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@_errors_to_exit
+def staffing_cmd(
+    scenario: str,
+    levels_text: str | None,
+    replications: int,
+    weeks: int,
+    warmup: int,
+    seed: int,
+    target_high: float,
+    target_all: float,
+    target_mean: bool,
+    caseload_cap: int | None,
+    visit_hours: float | None,
+    rates_path: Path | None,
+    policy_path: Path | None,
+    workers: int | None,
+    cluster: str | None,
+    out: Path,
+    overwrite: bool,
+    as_json: bool,
+    no_progress: bool,
+) -> None:
+    """Simulate a range of staffing levels and find the fewest officers that keep the
+    visits on time; compare with the workload lower bound. Writes sweep.csv, curve.csv,
+    weeks.csv, lower_bound.json and PNG plots to --out."""
+    from data.benchmark_scenarios import build, fingerprint, resolve
+    from scheduler.cli import load_policy
+
+    if workers is not None and cluster is not None:
+        raise click.UsageError("--workers and --cluster are alternatives: give one")
+    try:
+        spec = resolve(scenario)
+    except ValueError as exc:
+        raise StaffingError(str(exc)) from None
+    if warmup >= weeks:
+        raise StaffingError(
+            f"the warm-up ({warmup} weeks) must be shorter than the run ({weeks} weeks)"
+        )
+    levels = parse_levels(levels_text) if levels_text is not None else None
+    policy = load_policy(policy_path)
+    rates = load_rates(rates_path)
+    sc = build(spec.key)
+    register = sc.register
+    teams = len({o.team for o in register.officers})
+    bound = workload_lower_bound(register, policy, rates)
+    if levels is None:
+        levels = default_levels(max(bound.officers, teams), len(register.officers))
+    if levels[0] < teams:
+        raise StaffingError(
+            f"--officers: {levels[0]} officer(s) cannot staff the {teams} teams of "
+            f"{spec.key}: at least one per team"
+        )
+    check_output(out, overwrite)
+    tasks = make_tasks(
+        spec.key,
+        levels,
+        replications=replications,
+        weeks=weeks,
+        warmup_weeks=warmup,
+        seed=seed,
+        policy=policy,
+        rates=rates,
+        caseload_cap=caseload_cap,
+        visit_hours=visit_hours,
+    )
+    with sweep_executor(workers, cluster) as executor:
+        rows = run_sweep(tasks, executor, progress=not no_progress)
+    target = Target(target_high, target_all, every_replication=not target_mean)
+    curve = summarise(rows, target, bound)
+    info = {
+        "scenario": spec.key,
+        "description": sc.description,
+        "register_sha256": fingerprint(register),
+        "offenders": len(register.offenders),
+        "officers_now": len(register.officers),
+        "teams": teams,
+        "replications": replications,
+        "weeks": weeks,
+        "warmup_weeks": warmup,
+        "seed": seed,
+        "caseload_cap": caseload_cap,
+        "visit_hours": visit_hours,
+        "rates": rates.model_dump(mode="json"),
+    }
+    if as_json:
+        click.echo(
+            json.dumps(
+                {**info, **curve.summary(), "lower_bound": bound.to_dict(), "curve": curve.rows()},
+                indent=1,
+                default=str,
+            )
+        )
+    else:
+        click.echo(format_curve(curve, len(register.officers)))
+    files = output_files(rows, curve, bound, info)
+    write_private_tree(files, out, overwrite=overwrite)
+    if not as_json:
+        click.echo(f"\nWrote {', '.join(sorted(files))} to {out}/")
