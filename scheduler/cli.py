@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from models import Policy, Register, Rota
 from scheduler.commands import allocate_cmd, record_cmd, simulate_cmd, status_cmd
 from scheduler.commands.audit import audit_cmd
-from scheduler.commands.options import register_source_options
+from scheduler.commands.options import load_settings, register_source_options
 from scheduler.commands.record import StoreOption
 from scheduler.commands.staffing import staffing_cmd
-from scheduler.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
+from scheduler.exceptions import InputFileError, RotaError, UnknownScenarioError
 from scheduler.export import check_output, write_private_tree, write_rota
 from scheduler.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, load_register, register_files
 from scheduler.outcomes import OUTCOME_COLUMNS
@@ -63,17 +63,7 @@ def _next_monday(today: date) -> date:
 
 
 def load_policy(path: Path | None) -> Policy:
-    if path is None:
-        return Policy()
-    try:
-        return Policy.from_toml(path)
-    except (OSError, ValueError) as exc:
-        detail = str(exc)
-        if isinstance(exc, ValidationError):
-            e = exc.errors()[0]
-            where = ".".join(str(p) for p in e["loc"])
-            detail = f"field '{where}': {e['msg']}" if where else e["msg"]
-        raise PolicyError(f"{path}: {detail}") from None
+    return load_settings(Policy, path)
 
 
 def _scenario(name: str, seed: int):

@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+from pydantic import BaseModel, ValidationError
+
+from scheduler.exceptions import PolicyError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_settings(model: type[M], path: Path | None) -> M:
+    """A TOML settings file (policy, event rates) validated into ``model``; its defaults
+    when no file is given. Errors name the file and the first bad field."""
+    if path is None:
+        return model()
+    try:
+        with open(path, "rb") as fh:
+            return model.model_validate(tomllib.load(fh))
+    except (OSError, ValueError) as exc:
+        detail = str(exc)
+        if isinstance(exc, ValidationError):
+            e = exc.errors()[0]
+            where = ".".join(str(p) for p in e["loc"])
+            detail = f"field '{where}': {e['msg']}" if where else e["msg"]
+        raise PolicyError(f"{path}: {detail}") from None
 
 
 def register_source_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

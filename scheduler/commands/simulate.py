@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
 from models import Policy
 from models.simulation import EventRates
-from scheduler.commands.options import register_source_options
+from scheduler.commands.options import load_settings, register_source_options
 from scheduler.commands.record import _errors_to_exit
-from scheduler.exceptions import PolicyError
 from scheduler.export import check_output, write_private_tree
 from scheduler.loaders import csv_text, load_register
 from scheduler.randomness import new_secret_seed
@@ -47,17 +45,7 @@ OFFICER_COLUMNS = ("week", "officer_id", "team", "caseload", "busy_h", "budget_h
 
 
 def load_rates(path: Path | None) -> EventRates:
-    if path is None:
-        return EventRates()
-    try:
-        return EventRates.from_toml(path)
-    except (OSError, ValueError) as exc:
-        detail = str(exc)
-        if isinstance(exc, ValidationError):
-            e = exc.errors()[0]
-            where = ".".join(str(p) for p in e["loc"])
-            detail = f"field '{where}': {e['msg']}" if where else e["msg"]
-        raise PolicyError(f"{path}: {detail}") from None
+    return load_settings(EventRates, path)
 
 
 def simulation_summary(result: SimulationResult, seconds: float) -> dict[str, Any]:

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
-from models.simulation import EventRates
 from scheduler.commands.allocate import _errors_to_exit
+from scheduler.commands.simulate import load_rates
 from scheduler.export import check_output, write_private_tree
 from scheduler.loaders import csv_text
 from scheduler.staffing import (
@@ -42,20 +41,6 @@ from scheduler.staffing import (
 
 #: Most staffing levels a default range (no ``--officers``) sweeps.
 DEFAULT_LEVELS = 8
-
-
-def load_rates(path: Path | None) -> EventRates:
-    if path is None:
-        return EventRates()
-    try:
-        return EventRates.from_toml(path)
-    except (OSError, ValueError) as exc:
-        detail = str(exc)
-        if isinstance(exc, ValidationError):
-            e = exc.errors()[0]
-            where = ".".join(str(p) for p in e["loc"])
-            detail = f"field '{where}': {e['msg']}" if where else e["msg"]
-        raise StaffingError(f"{path}: {detail}") from None
 
 
 def default_levels(bound: int, current: int) -> list[int]:
