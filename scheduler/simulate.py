@@ -79,26 +79,8 @@ class WeekRow:
         return self.busy_h / self.budget_h if self.budget_h else 0.0
 
     def flat(self) -> dict[str, object]:
-        """One CSV row."""
-        row: dict[str, object] = {
-            k: getattr(self, k)
-            for k in (
-                "week",
-                "week_start",
-                "offenders",
-                "active",
-                "officers",
-                "officer_days_absent",
-                "due",
-                "planned",
-                "revisits",
-                "completed",
-                "failed",
-                "shortfall",
-                "missing",
-                "away",
-            )
-        }
+        """One CSV row (columns :data:`WEEK_COLUMNS`)."""
+        row: dict[str, object] = {k: getattr(self, k) for k in _WEEK_COUNTS}
         for t in TIERS:
             row[f"overdue_{t.value}"] = self.overdue[t]
         for t in TIERS:
@@ -106,6 +88,32 @@ class WeekRow:
         row["travel_h"] = round(self.travel_h, 2)
         row["utilisation"] = round(self.utilisation, 4)
         return row
+
+
+_WEEK_COUNTS = (
+    "week",
+    "week_start",
+    "offenders",
+    "active",
+    "officers",
+    "officer_days_absent",
+    "due",
+    "planned",
+    "revisits",
+    "completed",
+    "failed",
+    "shortfall",
+    "missing",
+    "away",
+)
+#: Columns of ``weekly.csv``.
+WEEK_COLUMNS = (
+    *_WEEK_COUNTS,
+    *(f"overdue_{t.value}" for t in TIERS),
+    *(f"longest_gap_{t.value}" for t in TIERS),
+    "travel_h",
+    "utilisation",
+)
 
 
 @dataclass(frozen=True)

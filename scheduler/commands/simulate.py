@@ -18,28 +18,15 @@ from scheduler.commands.record import _errors_to_exit
 from scheduler.export import check_output, write_private_tree
 from scheduler.loaders import csv_text, load_register
 from scheduler.randomness import new_secret_seed
-from scheduler.simulate import TIERS, SimulationResult, WeekRow, simulate, visit_rows
-
-WEEK_COLUMNS = (
-    "week",
-    "week_start",
-    "offenders",
-    "active",
-    "officers",
-    "officer_days_absent",
-    "due",
-    "planned",
-    "revisits",
-    "completed",
-    "failed",
-    "shortfall",
-    "missing",
-    "away",
-    *(f"overdue_{t.value}" for t in TIERS),
-    *(f"longest_gap_{t.value}" for t in TIERS),
-    "travel_h",
-    "utilisation",
+from scheduler.simulate import (
+    TIERS,
+    WEEK_COLUMNS,
+    SimulationResult,
+    WeekRow,
+    simulate,
+    visit_rows,
 )
+
 VISIT_COLUMNS = ("offender_id", "tier", "date", "slot", "outcome", "interval_days")
 OFFICER_COLUMNS = ("week", "officer_id", "team", "caseload", "busy_h", "budget_h", "utilisation")
 
