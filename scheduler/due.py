@@ -132,7 +132,8 @@ def select_due(
     plan's seed) draws the visit dates and times, in register order."""
     due: list[DueVisit] = []
     rest: list[Unscheduled] = []
-    followers: list[tuple[DueVisit, int]] = []  # (drawn visit, revisit day)
+    # (drawn visit, revisit day, the offender's slot weights)
+    followers: list[tuple[DueVisit, int, dict[str, float]]] = []
     for i, registered in enumerate(offenders):
         st = standing(registered, history, week_start)
         off = st.offender
@@ -194,21 +195,19 @@ def select_due(
         due.append(dv)
         nxt = t + 1 + draw_index(rng, pmf)
         if nxt < WEEK_DAYS and not off.two_officers:  # joint visits are booked by hand
-            followers.append((dv, nxt))
-    pinned, revisits = _revisits(followers, len(due), policy, week_start, rng, offenders, history)
+            followers.append((dv, nxt, slots))
+    pinned, revisits = _revisits(followers, len(due), policy, week_start, rng)
     due = [pinned.get(dv.index, dv) for dv in due] + revisits
     due.sort(key=lambda d: -d.urgency)
     return due, rest
 
 
 def _revisits(
-    followers: list[tuple[DueVisit, int]],
+    followers: list[tuple[DueVisit, int, dict[str, float]]],
     n_due: int,
     policy: Policy,
     week_start: date,
     rng: np.random.Generator,
-    offenders: tuple[Offender, ...] | list[Offender],
-    history: History | None,
 ) -> tuple[dict[int, DueVisit], list[DueVisit]]:
     """Short-notice revisits for drawn visits whose next gap ends this week, most urgent
     first within the cap. The first visit is then pinned to its drawn day: returns the
@@ -217,9 +216,7 @@ def _revisits(
     chosen = sorted(followers, key=lambda f: -f[0].urgency)[:cap]
     firsts: dict[int, DueVisit] = {}
     out: list[DueVisit] = []
-    for dv, day in chosen:
-        st = standing(offenders[dv.index], history, week_start)
-        slots = _slot_weights(st, policy)
+    for dv, day, slots in chosen:
         assert dv.target is not None
         first_day = (dv.target - week_start).days
         pinned = _draw_options(rng, policy, week_start, [(first_day, 1.0)], slots)
