@@ -216,8 +216,6 @@ def _plan_with_store(
     """``rota plan --store``: plan from the stored history, then keep the plan, its audit
     and its visits in the store and write ``--out``, together (if writing fails, nothing
     is stored)."""
-    import sqlite3
-
     from scheduler.store import HistoryStore
 
     try:
@@ -242,8 +240,6 @@ def _plan_with_store(
                 plan_id = db.save_plan(rota, register, datetime.now())
                 if out is not None:
                     write_rota(rota, register, out, overwrite=overwrite)
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"history store {path}: {exc}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc}; the plan was not stored") from None
     reattempts = sum(bool(history.of(v.offender_id).failed_entries) for v in rota.visits)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -46,17 +45,15 @@ class StoreOption(click.ParamType):
 
 
 def _errors_to_exit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``scheduler.cli``'s error handling (looked up when the command runs, so that
-    ``scheduler.cli`` can import this module), plus database errors as one line."""
+    """``scheduler.cli``'s error handling, looked up when the command runs so that
+    ``scheduler.cli`` can import this module (database errors arrive as the store's
+    ``StoreError``, a ``RotaError``)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from scheduler import cli
 
-        try:
-            return cli._errors_to_exit(fn)(*args, **kwargs)
-        except sqlite3.Error as exc:
-            raise click.ClickException(f"history store: {exc}") from None
+        return cli._errors_to_exit(fn)(*args, **kwargs)
 
     return wrapper
 
