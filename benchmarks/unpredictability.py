@@ -15,8 +15,11 @@ failed visits, register changes, officer absence) twice:
 
 Both histories go through ``rota audit`` (``scheduler.audit.audit``) against the same
 **baseline**, the maximum-entropy schedule with the default policy's interval and mean
-gap, and each attacker's score is printed as a ratio to the baseline (targets:
-worst-week detection >= 0.9, slot and gap attackers <= 1.1). The **travel premium** is
+gap and the most even (weekday, slot) mix the unit's shifts can carry
+(``scheduler.slot_mix``), and each attacker's score is printed as a ratio to the
+baseline (targets: worst-week detection >= 0.9, slot and gap attackers <= 1.1). The CSV
+also holds the slot attacker against the policy's own mix over every staffed pair
+(``slot_ratio_policy_mix``): what more late and weekend shifts would buy. The **travel premium** is
 measured on every ``--premium-every``-th week of the randomised run: the same week's
 visits are re-planned with every feasible day and time open to the optimiser
 (``plan_week(relax_timing=True)``, same seed and history), and the premium is the extra
@@ -42,6 +45,7 @@ from models import GapShape, Policy, RiskTier
 from scheduler.audit import audit, tradeoff_table
 from scheduler.planner import plan_week
 from scheduler.simulate import PlannedWeek, SimulationResult, simulate
+from scheduler.slot_mix import drawing_policy
 from scheduler.windows import staffed_policy
 
 RESULTS = Path(__file__).parent / "results"
@@ -123,9 +127,15 @@ def run_scenario(
     rows = []
     for label, (res, secs) in runs.items():
         t0 = time.perf_counter()
-        # The baseline draws uniformly over the (weekday, slot)s the unit can staff.
-        report = audit(res.visits, staffed_policy(policy, sc.register.officers))
+        # The baseline draws from the most even (weekday, slot) mix the unit's shifts can
+        # carry (what the planner draws from); beside it, the policy's own mix over the
+        # pairs some shift covers, which more late and weekend shifts would buy.
+        report = audit(
+            res.visits, drawing_policy(policy, sc.register.officers, sc.register.offenders)
+        )
         audit_s = time.perf_counter() - t0
+        policy_mix = audit(res.visits, staffed_policy(policy, sc.register.officers))
+        mix_groups = {g.group: g for g in policy_mix.tiers}
         comp = res.compliance()
         groups = {g.group: g for g in report.tiers}
         for tier in TIERS:
@@ -148,6 +158,8 @@ def run_scenario(
                     "slot": _f(g.slot_attacker.value),
                     "slot_baseline": _f(g.slot_attacker.baseline),
                     "slot_ratio": _f(g.slot_attacker.ratio),
+                    "slot_baseline_policy_mix": _f(mix_groups[tier.value].slot_attacker.baseline),
+                    "slot_ratio_policy_mix": _f(mix_groups[tier.value].slot_attacker.ratio),
                     "gap": _f(g.gap_attacker.value),
                     "gap_baseline": _f(g.gap_attacker.baseline),
                     "gap_ratio": _f(g.gap_attacker.ratio),

@@ -45,6 +45,14 @@ class TimeSlot(BaseModel):
     #: Relative share of visits drawn into this slot (e.g. 2 for twice as many evening
     #: visits as a slot of share 1); 0 keeps the slot for re-attempts only.
     share: Annotated[float, Field(ge=0, le=100)] = 1.0
+    #: The share on particular weekdays, where it differs from ``share``. The planner
+    #: sets it from the unit's staffed hours (``scheduler.slot_mix``), so a weekday
+    #: evening that few officers work draws fewer visits than one many work.
+    day_share: dict[Weekday, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
+
+    def share_on(self, day: Weekday) -> float:
+        """The slot's share of visits drawn on ``day``."""
+        return self.day_share.get(day, self.share)
 
 
 def _default_slots() -> tuple[TimeSlot, ...]:
@@ -111,6 +119,12 @@ class Policy(BaseModel):
     gap_mean_share: dict[RiskTier, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         default_factory=lambda: _per_tier(0.75, 0.75, 0.75, 0.75)
     )
+    #: Expected share of planned visits that end without a successful visit (nobody
+    #: home, refused entry, cancelled). Visit dates are drawn with each day's chance
+    #: raised by 1 / (1 - share), so *successful* visits keep the gap distribution
+    #: above despite failures (``scheduler.gaps.attempt_gap_pmf``); 0 draws as if every
+    #: visit succeeds. Set it from the unit's own records (about 0.2 is common).
+    failed_visit_share: Annotated[float, Field(ge=0.0, le=0.6)] = 0.2
     #: Shape of the secret gap distribution (maximum entropy unless there is a reason).
     gap_shape: GapShape = GapShape.MAX_ENTROPY
     #: Secret random (day, time-of-day) options drawn per visit, among which the

@@ -548,9 +548,13 @@ def _binomial_sum(ks: range, n: int, p: float) -> float:
 
 def slot_distribution(policy: Policy) -> dict[Label, float]:
     """The baseline's chance of each allowed (weekday, slot): proportional to the slot's
-    share, on every weekday the slot is open (uniform if every share is 0)."""
+    share on that weekday, on every weekday the slot is open (uniform if every share is
+    0). With the planner's drawing policy (:func:`scheduler.slot_mix.drawing_policy`)
+    this is the most even mix the unit's shifts can carry."""
     weights = {
-        (int(day), s.name): s.share for s in policy.slots for day in sorted(policy.slot_days(s))
+        (int(day), s.name): s.share_on(day)
+        for s in policy.slots
+        for day in sorted(policy.slot_days(s))
     }
     total = sum(weights.values())
     if total <= 0:

@@ -6,7 +6,10 @@ from the tier's gap distribution (``scheduler.gaps``: maximum entropy on 1..I wi
 ``Policy.gap_mean_share`` x I by default). Each week the draw is made afresh *conditional
 on the gap being at least the days already passed*, which composes week by week to
 exactly that distribution without storing a secret date anywhere: the plan's seed
-(kept in its audit record) replays it. A drawn date inside the week makes the visit due,
+(kept in its audit record) replays it. Since a share of visits fails
+(``Policy.failed_visit_share``), dates are drawn from the *attempt* distribution
+(:func:`scheduler.gaps.attempt_gap_pmf`), whose daily chances are raised so that the
+successful visits follow the tier's distribution. A drawn date inside the week makes the visit due,
 with ``Policy.visit_options`` random (day, time-of-day) options for the optimiser to
 choose among; the interval itself stays the hard deadline. If the next gap after a drawn
 visit would end inside the same week, a short-notice revisit is added (within
@@ -46,7 +49,7 @@ from models import (
     UnscheduledReason,
     Weekday,
 )
-from scheduler.gaps import conditional_gap_pmf, gap_pmf
+from scheduler.gaps import attempt_gap_pmf, conditional_gap_pmf, gap_pmf
 from scheduler.history import Condition, History, Standing, standing
 
 #: Status -> why there is no routine visit. Missing offenders need escalation, not a
@@ -164,6 +167,7 @@ def select_due(
             policy.gap_shape,
             policy.interval_for(off.tier, off.interval_days),
             policy.gap_mean_share[off.tier],
+            policy.failed_visit_share,
         )
         passed = max((week_start - off.last_visit).days, 1)
         cond = conditional_gap_pmf(pmf, passed)
@@ -252,8 +256,12 @@ def draw_index(rng: np.random.Generator, p: np.ndarray) -> int:
 
 
 @lru_cache(maxsize=256)
-def _gap_pmf(shape: GapShape, interval: int, share: float) -> np.ndarray:
+def _gap_pmf(shape: GapShape, interval: int, share: float, failure_share: float) -> np.ndarray:
+    """The gap distribution visit dates are drawn from: the policy's, with each day's
+    chance raised for the visits that will fail (a fixed cycle is left as it is)."""
     pmf = gap_pmf(shape, interval, share)
+    if shape is not GapShape.FIXED:
+        pmf = attempt_gap_pmf(pmf, failure_share)
     pmf.setflags(write=False)
     return pmf
 
@@ -276,11 +284,11 @@ def _in_week_days(
 
 
 def _slot_weights(st: Standing, policy: Policy) -> dict[str, float]:
-    """Policy share of each time slot, the offender's most frequent slot down-weighted."""
+    """Weight kept by each time slot for this offender: their most frequent slot is
+    down-weighted (the slot's share on the drawn weekday multiplies it)."""
     frequent = _most_frequent([s for _, s in st.attended if s is not None])
     return {
-        s.name: s.share * (policy.frequent_slot_weight if s.name == frequent else 1.0)
-        for s in policy.slots
+        s.name: policy.frequent_slot_weight if s.name == frequent else 1.0 for s in policy.slots
     }
 
 
@@ -312,7 +320,9 @@ def _draw_options(
     if not days:
         return ()
     day_ids = np.array([d for d, _ in days])
-    p = np.array([w for _, w in days], dtype=float)
+    # Each day weighted by how much of the week's visiting its slots should take.
+    mass = [_day_mass(policy, week_start + timedelta(days=int(d))) for d, _ in days]
+    p = np.array([w * m for (_, w), m in zip(days, mass, strict=True)], dtype=float)
     p = p / p.sum() if p.sum() > 0 else np.full(len(p), 1 / len(p))
     out: list[tuple[int, str]] = []
     for attempt in range(4 * policy.visit_options):
@@ -333,12 +343,19 @@ def _draw_slot(
     rng: np.random.Generator, policy: Policy, day: date, slot_weight: dict[str, float]
 ) -> str | None:
     wd = Weekday(day.weekday())
-    names = [s.name for s in policy.slots if wd in policy.slot_days(s)]
-    if not names:
+    open_slots = [s for s in policy.slots if wd in policy.slot_days(s)]
+    if not open_slots:
         return None
-    w = np.array([slot_weight.get(n, 1.0) for n in names], dtype=float)
+    w = np.array([s.share_on(wd) * slot_weight.get(s.name, 1.0) for s in open_slots])
     w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
-    return names[draw_index(rng, w)]
+    return open_slots[draw_index(rng, w)].name
+
+
+def _day_mass(policy: Policy, day: date) -> float:
+    """The policy's total slot share on ``day``'s weekday (equal on every day unless the
+    planner set per-weekday shares from the unit's staffed hours)."""
+    wd = Weekday(day.weekday())
+    return sum(s.share_on(wd) for s in policy.slots if wd in policy.slot_days(s))
 
 
 def _reattempt(index: int, st: Standing, policy: Policy, when: date, week_start: date) -> DueVisit:

@@ -133,6 +133,37 @@ def conditional_gap_pmf(pmf: np.ndarray, at_least: int) -> np.ndarray:
     return out
 
 
+def hazard(pmf: np.ndarray) -> np.ndarray:
+    """h[k - 1] = P(G = k | G >= k): the chance of a visit on day k of a gap still open."""
+    s = survival(pmf)[:-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h = np.where(s > 1e-12, pmf / np.where(s > 0, s, 1.0), 1.0)
+    return np.clip(h, 0.0, 1.0)
+
+
+def attempt_gap_pmf(pmf: np.ndarray, failure_share: float) -> np.ndarray:
+    """The gap distribution to draw *attempts* from so that *successful* visits follow
+    ``pmf`` when each attempt fails (nobody home, refused, cancelled) with probability
+    ``failure_share``.
+
+    Each day's attempt hazard is the target hazard divided by ``1 - failure_share``
+    (capped at 1): a failed attempt leaves the gap open, and successes are attempts
+    thinned by ``1 - failure_share``, so the successful-visit hazard is the target's on
+    every day where the cap does not bind (near the interval it does: there every day
+    is attempted). Without this, failures stretch the gaps, the mean gap overshoots the
+    budget and the chance of a visit soon after the last one falls below the
+    baseline's."""
+    if not 0.0 <= failure_share < 1.0:
+        raise ValueError(f"failure share must lie in [0, 1), got {failure_share}")
+    if failure_share == 0.0:
+        return pmf
+    a = np.minimum(hazard(pmf) / (1.0 - failure_share), 1.0)
+    open_before = np.concatenate([[1.0], np.cumprod(1.0 - a)[:-1]])
+    out = a * open_before
+    out[-1] += max(0.0, 1.0 - float(out.sum()))  # the deadline takes what is left
+    return np.asarray(out / out.sum())
+
+
 def visits_per_year(interval: int, share: float, shape: GapShape = GapShape.MAX_ENTROPY) -> float:
     """Successful visits a year at this budget (365.25 / mean gap)."""
     return 365.25 / mean_gap(gap_pmf(shape, interval, share))

@@ -30,8 +30,9 @@ from scheduler.history import History
 from scheduler.problem import TeamProblem, build_team_problem
 from scheduler.randomness import draw_generators, new_secret_seed, team_generators
 from scheduler.routing import TeamSolution, solve_team
+from scheduler.slot_mix import drawing_policy
 from scheduler.travel import GreatCircleTravel, TravelModel
-from scheduler.windows import slot_name, staffed_policy
+from scheduler.windows import slot_name
 
 SOFTWARE_VERSION = "0.1.0"
 
@@ -78,8 +79,9 @@ def plan_week(
 
     due_rng, team_seed = draw_generators(seed)
     # Draw days and times only where some officer can work them (no Sunday draws for a
-    # unit without Sunday shifts): uniform over what is staffed is the most random.
-    drawing = staffed_policy(policy, register.officers)
+    # unit without Sunday shifts), each (weekday, slot) no more than its staffed hours
+    # can carry: the most even mix the unit can staff is the most random.
+    drawing = drawing_policy(policy, register.officers, register.offenders)
     due, rest = select_due(register.offenders, drawing, week_start, history, rng=due_rng)
     if relax_timing:
         due = [dv if dv.revisit else replace(dv, options=(), pinned=False) for dv in due]

@@ -338,8 +338,11 @@ def redraw_options(
     timely = [o for o in options if o[0] <= last] or options
     if not timely:
         return ()
-    share = {s.name: s.share for s in policy.slots}
-    w = np.array([share[name] for _, name in timely], dtype=float) + 1e-9
+    slot = {s.name: s for s in policy.slots}
+    w = np.array(
+        [slot[name].share_on(Weekday(days[d].weekday())) for d, name in timely], dtype=float
+    )
+    w += 1e-9
     n = min(policy.visit_options, len(timely))
     picked = rng.choice(len(timely), size=n, replace=False, p=w / w.sum())
     return tuple(sorted(timely[int(i)] for i in picked))

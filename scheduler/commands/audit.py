@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from models import Policy, RiskTier, VisitOutcome
+from models import Policy, Register, RiskTier, VisitOutcome
 from scheduler.audit import (
     OFFENDER_COLUMNS,
     TIER_COLUMNS,
@@ -48,9 +48,11 @@ from scheduler.loaders import (
     _required,
     _text,
     csv_text,
+    load_register,
     parse_rows,
 )
 from scheduler.outcomes import _offender_id
+from scheduler.slot_mix import drawing_policy
 
 HISTORY_COLUMNS: dict[str, str] = {
     "offender_id": "pseudonymous offender id",
@@ -292,6 +294,21 @@ def _parse_date(value: str | None) -> date | None:
         ) from None
 
 
+def _unit(scenario: str | None, offenders: Path | None, officers: Path | None) -> Register | None:
+    """The register whose shifts set the baseline's slot mix, if one is given."""
+    from scheduler.cli import _scenario
+
+    if (offenders is None) != (officers is None):
+        raise click.UsageError("give --offenders and --officers together")
+    if scenario is not None and officers is not None:
+        raise click.UsageError("give either --scenario or --offenders/--officers, not both")
+    if officers is not None and offenders is not None:
+        return load_register(offenders, officers, as_of=None)
+    if scenario is not None:
+        return _scenario(scenario, 20261130).register
+    return None
+
+
 @click.command("audit")
 @click.option("--store", type=StoreOption(), help=STORE_HELP)
 @click.option(
@@ -317,6 +334,20 @@ def _parse_date(value: str | None) -> date | None:
     help="Print the trade-off table (visits a year and attacker scores per mean-gap "
     "budget); needs no history.",
 )
+@click.option(
+    "--scenario",
+    help="Bundled scenario (borough, met, national) whose shifts set the baseline's "
+    "(weekday, slot) mix, as with --offenders/--officers.",
+)
+@click.option(
+    "--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON (with --officers)."
+)
+@click.option(
+    "--officers",
+    type=click.Path(path_type=Path),
+    help="Officers CSV or JSON: the baseline's (weekday, slot) mix is then the most even one "
+    "the unit's shifts can carry, as the planner draws (default: the policy's own mix).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--out",
@@ -331,6 +362,9 @@ def audit_cmd(
     policy_path: Path | None,
     as_of: str | None,
     tradeoff: bool,
+    scenario: str | None,
+    offenders: Path | None,
+    officers: Path | None,
     as_json: bool,
     out: Path | None,
     overwrite: bool,
@@ -361,13 +395,17 @@ def audit_cmd(
         policy = load_policy(policy_path)
         visits = read_history(history, policy) if history is not None else []
         source = str(history)
+    unit = _unit(scenario, offenders, officers)
+    if unit is not None:
+        policy = drawing_policy(policy, unit.officers, unit.offenders)
+        notes.append("baseline (weekday, slot) mix: the most even one the unit's shifts can carry")
     if store is not None or history is not None:
         result = audit(visits, policy, day, planned=planned)
-    offenders = None
+    per_tier = None
     if result is not None:
         count = Counter(o.tier for o in result.offenders)
-        offenders = {t: count[t] for t in RiskTier}
-    table = tradeoff_table(policy, offenders=offenders) if tradeoff or out is not None else []
+        per_tier = {t: count[t] for t in RiskTier}
+    table = tradeoff_table(policy, offenders=per_tier) if tradeoff or out is not None else []
     if as_json:
         data: dict[str, Any] = {}
         if result is not None:

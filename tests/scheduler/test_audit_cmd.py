@@ -182,3 +182,18 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not both" in result.output
     result = CliRunner().invoke(main, ["audit", "--tradeoff", "--as-of", "31/12/2026"])
     assert result.exit_code == 2 and "not a date" in result.output
+
+
+def test_a_units_shifts_set_the_baseline_slot_mix(tmp_path: Path) -> None:
+    """With the unit's register the slot baseline is the most even mix its shifts can
+    carry (the borough works few evenings and one Saturday shift per officer in six),
+    so the best achievable slot attacker is above the policy's 1/21."""
+    plain = json.loads(rota("--tradeoff", "--json").output)["tradeoff"]["slot_attacker"]
+    result = rota("--tradeoff", "--json", "--scenario", "borough")
+    staffed = json.loads(result.output)["tradeoff"]["slot_attacker"]
+    assert plain == pytest.approx(1 / 21, abs=1e-3)
+    assert 1 / 15 < staffed < 0.15  # the 15 staffed pairs, weekday daytime fuller
+    audited = rota("--history", history_csv(tmp_path), "--scenario", "borough")
+    assert "the most even one the unit's shifts can carry" in audited.output
+    bad = CliRunner().invoke(main, ["audit", "--tradeoff", "--officers", str(tmp_path / "o.csv")])
+    assert bad.exit_code == 2 and "--offenders and --officers together" in bad.output

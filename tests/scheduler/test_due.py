@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from models import Policy, UnscheduledReason
+from models import GapShape, Policy, UnscheduledReason
 from scheduler.due import due_date, select_due, urgency
 from tests.scheduler.conftest import WEEK, offender
 
@@ -25,7 +25,7 @@ def test_due_date_is_last_visit_plus_interval_or_override():
 
 
 def test_due_within_the_week_is_selected_and_later_is_not():
-    p = Policy()
+    p = Policy(gap_shape=GapShape.FIXED)  # visits on the due date: no secret draw
     # high = 91 days: due on Sunday (day 6) -> due; due next Monday (day 7) -> not due.
     on_sunday = offender("sun", "A", tier="high", days_since=91 - 6)
     next_monday = offender("mon", "A", tier="high", days_since=91 - 7)

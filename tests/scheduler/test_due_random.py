@@ -27,10 +27,13 @@ def _with_slot_shares(policy: Policy, shares: dict[str, float]) -> Policy:
     return policy.model_copy(update={"slots": slots})
 
 
-def drawn_gaps(policy: Policy, tier: str, weeks: int, seed: int) -> list[int]:
+def drawn_gaps(policy: Policy, tier: str, weeks: int, seed: int, fail: float = 0.0) -> list[int]:
     """Visit one offender exactly when due selection says (first visit on its drawn date,
-    any short-notice revisit on its date), week after week: the gaps it produces."""
+    any short-notice revisit on its date), week after week: the gaps between successful
+    visits it produces when each visit fails with probability ``fail`` (a failed visit
+    leaves the gap open)."""
     rng = np.random.default_rng(seed)
+    outcome_rng = np.random.default_rng(seed + 1)
     interval = policy.interval_days[RiskTier(tier)]
     off = offender("R", "A", tier=tier, days_since=interval)  # due on Monday
     gaps: list[int] = []
@@ -42,20 +45,18 @@ def drawn_gaps(policy: Policy, tier: str, weeks: int, seed: int) -> list[int]:
         due, _ = select_due([current], policy, monday, rng=rng)
         for dv in sorted(due, key=lambda d: d.revisit):
             day = dv.target if dv.target is not None else monday
+            if outcome_rng.random() < fail:
+                continue
             gaps.append((day - last).days)
             last = day
     return gaps[1:]  # the first gap starts from the register's date
 
 
-@pytest.mark.parametrize("tier", ["very_high", "high"])
-def test_gaps_follow_the_policy_distribution_and_never_exceed_the_interval(tier: str) -> None:
-    policy = Policy(revisit_share_cap=0.5, visit_options=1)
-    interval = policy.interval_days[RiskTier(tier)]
-    gaps = drawn_gaps(policy, tier, weeks=3000 if tier == "very_high" else 6000, seed=7)
-    assert max(gaps) <= interval and min(gaps) >= 1
-    pmf = gap_pmf(policy.gap_shape, interval, policy.gap_mean_share[RiskTier(tier)])
-    # Chi-square goodness of fit on bins with enough expected counts.
-    observed = np.bincount(gaps, minlength=interval + 1)[1:]
+def assert_gaps_follow(gaps: list[int], pmf: np.ndarray) -> None:
+    """Chi-square goodness of fit of whole-day gaps to ``pmf`` (on ~12 equal-mass bins,
+    so every bin has enough expected counts)."""
+    interval = len(pmf)
+    observed = np.bincount(gaps, minlength=interval + 1)[1 : interval + 1]
     expected = pmf * len(gaps)
     bins = np.cumsum(expected) // max(expected.sum() / 12, 1)  # ~12 equal-mass bins
     obs = np.bincount(bins.astype(int), weights=observed)
@@ -63,6 +64,31 @@ def test_gaps_follow_the_policy_distribution_and_never_exceed_the_interval(tier:
     keep = exp > 0
     _, p = stats.chisquare(obs[keep], exp[keep] * obs[keep].sum() / exp[keep].sum())
     assert p > 0.001, (obs, exp)
+
+
+@pytest.mark.parametrize("tier", ["very_high", "high"])
+def test_gaps_follow_the_policy_distribution_and_never_exceed_the_interval(tier: str) -> None:
+    policy = Policy(revisit_share_cap=0.5, visit_options=1, failed_visit_share=0.0)
+    interval = policy.interval_days[RiskTier(tier)]
+    gaps = drawn_gaps(policy, tier, weeks=3000 if tier == "very_high" else 6000, seed=7)
+    assert max(gaps) <= interval and min(gaps) >= 1
+    assert_gaps_follow(gaps, gap_pmf(policy.gap_shape, interval, 0.75))
+    assert np.mean(gaps) == pytest.approx(0.75 * interval, rel=0.05)
+
+
+@pytest.mark.parametrize("fail", [0.1, 0.25])
+def test_successful_visits_follow_the_distribution_despite_failed_visits(fail: float) -> None:
+    """Draws allow for the visits that will fail: successful gaps still follow the
+    policy's distribution and mean (drawing as if every visit succeeded would make a
+    visit soon after the last one rarer than the baseline's)."""
+    interval = 28
+    pmf = gap_pmf(GapShape.MAX_ENTROPY, interval, 0.75)
+    compensated = Policy(revisit_share_cap=0.5, visit_options=1, failed_visit_share=fail)
+    gaps = drawn_gaps(compensated, "very_high", weeks=4000, seed=5, fail=fail)
+    # A failure in the gap's last week can push it past the deadline (a weekly plan
+    # cannot re-attempt within the week): at most the failures of that last week.
+    assert sum(g > interval for g in gaps) / len(gaps) < fail / 2
+    assert_gaps_follow([g for g in gaps if g <= interval], pmf)
     assert np.mean(gaps) == pytest.approx(0.75 * interval, rel=0.05)
 
 

@@ -15,10 +15,12 @@ from scipy import stats
 
 from models import GapShape
 from scheduler.gaps import (
+    attempt_gap_pmf,
     conditional_gap_pmf,
     detection_within,
     fixed_gap_pmf,
     gap_pmf,
+    hazard,
     max_entropy_gap_pmf,
     mean_gap,
     normalised_entropy,
@@ -232,3 +234,33 @@ def test_the_chi_square_check_rejects_another_distribution() -> None:
     other = gap_pmf(GapShape.UNIFORM, 28, 0.75)
     draws = rng.choice(np.arange(1, 29), size=20_000, p=other)
     assert chi_square_p(draws, gap_pmf(GapShape.MAX_ENTROPY, 28, 0.75)) < 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    interval=st.integers(2, 400),
+    share=st.floats(0.5, 0.95),
+    fail=st.floats(0.0, 0.5),
+)
+def test_attempts_thinned_by_failures_give_the_target_gaps(
+    interval: int, share: float, fail: float
+) -> None:
+    """Successful-visit hazard = attempt hazard x (1 - fail) wherever the attempt hazard
+    is below 1: so on those days the successful gaps have the target's hazard."""
+    target = max_entropy_gap_pmf(interval, max(1.0, share * interval))
+    attempts = attempt_gap_pmf(target, fail)
+    assert attempts.sum() == pytest.approx(1.0)
+    assert np.all(attempts >= 0)
+    a = hazard(attempts)
+    h = hazard(target)
+    free = a < 1 - 1e-9
+    np.testing.assert_allclose((a * (1 - fail))[free], h[free], rtol=1e-6, atol=1e-12)
+    # Attempts come no later than the successes they aim at.
+    assert mean_gap(attempts) <= mean_gap(target) + 1e-9
+
+
+def test_attempt_gaps_without_failures_are_the_target() -> None:
+    target = max_entropy_gap_pmf(28, 21)
+    assert attempt_gap_pmf(target, 0.0) is target
+    with pytest.raises(ValueError, match="failure share"):
+        attempt_gap_pmf(target, 1.0)
