@@ -268,7 +268,11 @@ class GroupAudit:
     #: Mean completed gap over the interval: below the target means more visits than
     #: budgeted, above means the budget is not being spent on randomness.
     observed_share: float | None
+    #: Its baseline is what the same estimate reads from as many gaps of the baseline
+    #: schedule (:func:`expected_km_worst_week`); ``worst_week_baseline_long`` is the
+    #: exact long-history value.
     worst_week: Score
+    worst_week_baseline_long: float | None
     #: Days since the last visit at the attacker's safest moment, and gaps still open there.
     worst_week_day: int | None
     worst_week_at_risk: int
@@ -299,6 +303,7 @@ class GroupAudit:
             "target_share": _r(self.target_share),
             "observed_share": _r(self.observed_share),
             **self.worst_week.record("worst_week"),
+            "worst_week_baseline_long": _r(self.worst_week_baseline_long),
             "worst_week_day": self.worst_week_day,
             "worst_week_at_risk": self.worst_week_at_risk,
             "worst_week_enough_data": self.worst_week_enough_data,
@@ -326,6 +331,7 @@ TIER_COLUMNS = (
     "target_share",
     "observed_share",
     *_score_columns("worst_week"),
+    "worst_week_baseline_long",
     "worst_week_day",
     "worst_week_at_risk",
     "worst_week_enough_data",
@@ -500,6 +506,31 @@ def km_worst_week(
     detection = 1.0 - surv[d + window] / surv[d]
     i = int(np.argmin(detection))
     return WorstWeek(float(detection[i]), int(d[i]), int(at_risk[d[i] + 1]), len(d))
+
+
+def expected_km_worst_week(
+    pmf: np.ndarray,
+    n_gaps: int,
+    censored: Sequence[int],
+    rng: np.random.Generator,
+    runs: int,
+    min_at_risk: int = MIN_AT_RISK,
+) -> float | None:
+    """What :func:`km_worst_week` reads, on average, from ``n_gaps`` gaps of the baseline
+    schedule (with the history's own open gaps): the fair baseline for an estimate from
+    a finite history. The estimate is a minimum over days of noisy figures, so it sits
+    below the long-history value even for a perfect schedule; comparing it with the
+    exact value would mark a perfect schedule down by the noise. None when too few
+    runs have a day with enough gaps at risk."""
+    if n_gaps <= 0:
+        return None
+    draws = rng.choice(np.arange(1, len(pmf) + 1), size=(runs, n_gaps), p=pmf)
+    found = [
+        ww.detection
+        for ww in (km_worst_week(row, censored, min_at_risk=min_at_risk) for row in draws)
+        if ww.detection is not None
+    ]
+    return float(np.mean(found)) if len(found) * 2 >= runs else None
 
 
 def plugin_entropy(counts: Sequence[int] | np.ndarray) -> float | None:
@@ -744,6 +775,13 @@ class _Baseline:
     def worst_week(interval: int, share: float) -> float:
         return _baseline_worst_week(interval, share)
 
+    def worst_week_finite(
+        self, interval: int, share: float, n_gaps: int, censored: Sequence[int], min_at_risk: int
+    ) -> float | None:
+        runs = max(self.runs // 10, 100)
+        pmf = self.pmf(interval, share)
+        return expected_km_worst_week(pmf, n_gaps, censored, self.rng, runs, min_at_risk)
+
     def entropy(self, kind: str, n: int, interval: int = 0, share: float = 1.0) -> float | None:
         key = (kind, n, interval, share)
         if key not in self._entropy:
@@ -970,6 +1008,7 @@ def _tier_row(
     enough = ww.detection is not None and (
         ww_base <= 0 or ww.at_risk * ww_base >= MIN_EXPECTED_DETECTIONS
     )
+    ww_finite = base.worst_week_finite(interval, share, len(gaps), censored, min_at_risk)
     relative = [g / s.interval for s in seqs for g in s.gaps]
     slot, slot_n, slot_p = _pooled(seqs, rows, base, "slot")
     gap, gap_n, gap_p = _pooled(seqs, rows, base, "gap")
@@ -984,7 +1023,8 @@ def _tier_row(
         gaps=len(gaps),
         target_share=share,
         observed_share=float(np.mean(relative)) if relative else None,
-        worst_week=Score(ww.detection, ww_base, 0.0),
+        worst_week=Score(ww.detection, ww_base if ww_finite is None else ww_finite, 0.0),
+        worst_week_baseline_long=ww_base,
         worst_week_day=ww.day,
         worst_week_at_risk=ww.at_risk,
         worst_week_enough_data=enough,
@@ -1042,6 +1082,7 @@ def _overall_row(
         target_share=None,
         observed_share=None,
         worst_week=weakest.worst_week if weakest else Score(None, None, 0.0),
+        worst_week_baseline_long=weakest.worst_week_baseline_long if weakest else None,
         worst_week_day=weakest.worst_week_day if weakest else None,
         worst_week_at_risk=weakest.worst_week_at_risk if weakest else 0,
         worst_week_enough_data=weakest.worst_week_enough_data if weakest else False,

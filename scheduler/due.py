@@ -155,7 +155,7 @@ def select_due(
         slots = _slot_weights(st, policy)
         if st.last_failed is not None:  # always back in the next plan, sooner if need be
             when = min(deadline, st.last_failed.date + timedelta(days=policy.reattempt_within_days))
-            due.append(_reattempt(i, st, policy, when, week_start))
+            due.append(_reattempt(i, st, policy, when, week_start, slots, rng))
             continue
         if off.last_visit is None or deadline < week_start:
             days = range(min(URGENT_DAYS, WEEK_DAYS))
@@ -358,11 +358,27 @@ def _day_mass(policy: Policy, day: date) -> float:
     return sum(s.share_on(wd) for s in policy.slots if wd in policy.slot_days(s))
 
 
-def _reattempt(index: int, st: Standing, policy: Policy, when: date, week_start: date) -> DueVisit:
+def _reattempt(
+    index: int,
+    st: Standing,
+    policy: Policy,
+    when: date,
+    week_start: date,
+    slots: dict[str, float],
+    rng: np.random.Generator,
+) -> DueVisit:
+    """A re-attempt after a failed visit: secret options on the week's days up to its
+    deadline (the first four if it is already late), never the failed attempt's weekday
+    or time of day when another is open. Left to the optimiser, re-attempts would go
+    where travel is cheapest, the same weekday mornings week after week."""
     off = st.offender
     failed = st.last_failed
     assert failed is not None
     u = urgency(off, policy, when, week_start)
+    last = (when - week_start).days
+    span = range(min(last, WEEK_DAYS - 1) + 1) if last >= 0 else range(URGENT_DAYS)
+    days = [(d, 0.0 if Weekday(d) == failed.weekday else 1.0) for d in span]
+    weights = {**slots, **({failed.slot: 0.0} if failed.slot in slots else {})}
     return DueVisit(
         index,
         off.id,
@@ -371,6 +387,7 @@ def _reattempt(index: int, st: Standing, policy: Policy, when: date, week_start:
         failed_attempts=len(st.failed_entries),
         avoid_weekday=failed.weekday,
         avoid_slot=failed.slot,
+        options=_draw_options(rng, policy, week_start, days, weights),
     )
 
 

@@ -202,6 +202,8 @@ def group_table(g: GroupAudit) -> list[str]:
         note = ""
         if attr == "worst_week" and s.value is not None:
             note = f"  day {g.worst_week_day}, {g.worst_week_at_risk} open gaps"
+            if g.worst_week_baseline_long is not None:
+                note += f", exact baseline {_f(g.worst_week_baseline_long)}"
             if not g.worst_week_enough_data:
                 note += " (too few to tell from the baseline)"
         lines.append(
@@ -223,7 +225,8 @@ def format_audit(result: AuditResult, source: str, notes: Sequence[str] = ()) ->
         f"offender(s), {o.attended} attended visits, {o.completed} completed",
         "Baseline: maximum-entropy gaps at the policy's mean gap share, (weekday, slot) "
         "drawn by slot share; naive: every visit on its due date in one slot.",
-        "Ratio = score / baseline.",
+        "Ratio = score / baseline. Worst-week baseline: what the estimate reads from as many "
+        "gaps of the baseline schedule (a minimum of noisy figures sits below the exact value).",
         *notes,
     ]
     for g in (*result.tiers, o):

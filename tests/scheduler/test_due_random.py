@@ -182,3 +182,32 @@ def test_same_seed_same_plan_other_seed_other_plan() -> None:
 
     assert timing(5) == timing(5)
     assert any(timing(5) != timing(s) for s in (6, 7, 8))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    failed_days_ago=st.integers(1, 12),
+    slot=st.sampled_from(["morning", "afternoon", "evening"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_reattempts_get_secret_options_away_from_the_failed_weekday_and_slot(
+    failed_days_ago: int, slot: str, seed: int
+) -> None:
+    """A re-attempt is drawn like any visit (not left to the optimiser's cheapest slot),
+    by its deadline, on another weekday and at another time of day than the failure."""
+    from models import VisitOutcome
+
+    policy = Policy()
+    off = offender("R", "A", tier="high", days_since=40)
+    failed_on = WEEK - timedelta(days=failed_days_ago)
+    history = History.from_events(
+        [OutcomeEvent("R", failed_on, VisitOutcome.NO_ANSWER, slot=slot)], policy
+    )
+    due, _ = select_due([off], policy, WEEK, history, rng=np.random.default_rng(seed))
+    (dv,) = due
+    assert dv.failed_attempts == 1 and dv.options
+    deadline = (dv.due_date - WEEK).days
+    for day, name in dv.options:
+        assert day <= deadline
+        assert (WEEK + timedelta(days=day)).weekday() != failed_on.weekday()
+        assert name != slot
