@@ -17,7 +17,9 @@ Both histories go through ``rota audit`` (``scheduler.audit.audit``) against the
 **baseline**, the maximum-entropy schedule with the default policy's interval and mean
 gap and the most even (weekday, slot) mix the unit's shifts can carry
 (``scheduler.slot_mix``), and each attacker's score is printed as a ratio to the
-baseline (targets: worst-week detection >= 0.9, slot and gap attackers <= 1.1). The CSV
+baseline (targets: worst-week detection >= 0.9, slot and gap attackers <= 1.1); an
+offender with weekly hours away from home is held to that mix over the pairs they are at
+home (``available_pairs``). The CSV
 also holds the slot attacker against the policy's own mix over every staffed pair
 (``slot_ratio_policy_mix``): what more late and weekend shifts would buy. The **travel premium** is
 measured on every ``--premium-every``-th week of the randomised run: the same week's
@@ -45,7 +47,7 @@ from models import GapShape, Policy, RiskTier
 from scheduler.audit import audit, tradeoff_table
 from scheduler.planner import plan_week
 from scheduler.simulate import PlannedWeek, SimulationResult, simulate
-from scheduler.slot_mix import drawing_policy
+from scheduler.slot_mix import available_pairs, drawing_policy
 from scheduler.windows import staffed_policy
 
 RESULTS = Path(__file__).parent / "results"
@@ -130,9 +132,11 @@ def run_scenario(
         # The baseline draws from the most even (weekday, slot) mix the unit's shifts can
         # carry (what the planner draws from); beside it, the policy's own mix over the
         # pairs some shift covers, which more late and weekend shifts would buy.
-        report = audit(
-            res.visits, drawing_policy(policy, sc.register.officers, sc.register.offenders)
-        )
+        drawing = drawing_policy(policy, sc.register.officers, sc.register.offenders)
+        # Offenders away at work on weekday daytimes know they are visited evenings and
+        # Saturdays: each is held to the mix over the pairs they are at home.
+        home = {o.id: available_pairs(o, drawing) for o in sc.register.offenders}
+        report = audit(res.visits, drawing, available=home)
         audit_s = time.perf_counter() - t0
         policy_mix = audit(res.visits, staffed_policy(policy, sc.register.officers))
         mix_groups = {g.group: g for g in policy_mix.tiers}

@@ -740,7 +740,14 @@ class _Baseline:
     """The baseline schedule's numbers for one policy and history, each computed once and
     shared by every row."""
 
-    def __init__(self, policy: Policy, seqs: Sequence[_Seq], rng: np.random.Generator, runs: int):
+    def __init__(
+        self,
+        policy: Policy,
+        seqs: Sequence[_Seq],
+        rng: np.random.Generator,
+        runs: int,
+        available: Mapping[str, frozenset[Label]],
+    ):
         self.policy, self.rng, self.runs = policy, rng, runs
         dist = slot_distribution(policy)
         # Categories: the policy's options plus anything seen outside them (e.g. a Sunday
@@ -758,6 +765,22 @@ class _Baseline:
         self.slot_max = float(label_p.max()) if len(label_p) else 0.0
         longest = max((len(s.labels) for s in seqs), default=0)
         self.slot = slot_baseline(label_p, longest, rng, runs)
+        # Offenders at home only at some pairs: the mix over those, one model per set.
+        labels = list(dist)
+        self.own_pairs: dict[str, frozenset[Label]] = {}
+        self.slot_within: dict[frozenset[Label], AttackerBaseline] = {}
+        for s in seqs:
+            pairs = frozenset(available.get(s.offender_id, ())) & frozenset(labels)
+            if not pairs or len(pairs) == len(labels):
+                continue
+            self.own_pairs[s.offender_id] = pairs
+            if pairs not in self.slot_within:
+                p = np.array([dist[k] if k in pairs else 0.0 for k in labels])
+                if p.sum() <= 0:
+                    p = np.array([1.0 if k in pairs else 0.0 for k in labels])
+                p = p[p > 0] / p.sum()
+                n = max(len(x.labels) for x in seqs if self.own_pairs.get(x.offender_id) == pairs)
+                self.slot_within[pairs] = slot_baseline(p, n, rng, runs)
         self.gap: dict[tuple[int, float], AttackerBaseline] = {}
         for key in sorted({self.key(s) for s in seqs}):
             n = max(len(s.gaps) for s in seqs if self.key(s) == key)
@@ -766,6 +789,11 @@ class _Baseline:
 
     def key(self, s: _Seq) -> tuple[int, float]:
         return s.interval, self.policy.gap_mean_share[s.tier]
+
+    def slot_of(self, s: _Seq) -> AttackerBaseline:
+        """The slot attacker's baseline for this offender (their own pairs, if known)."""
+        pairs = self.own_pairs.get(s.offender_id)
+        return self.slot if pairs is None else self.slot_within[pairs]
 
     @staticmethod
     def pmf(interval: int, share: float) -> np.ndarray:
@@ -814,6 +842,7 @@ def audit(
     as_of: dt.date | None = None,
     *,
     planned: Sequence[PlannedRecord] = (),
+    available: Mapping[str, frozenset[Label]] | None = None,
     rng: np.random.Generator | None = None,
     runs: int = MC_RUNS,
     alpha: float = ALPHA,
@@ -831,6 +860,12 @@ def audit(
     planned
         Planned visits, to warn when visits moved by hand reduced randomness
         (:func:`edits_reduce_randomness`).
+    available
+        Per offender id, the (weekday, slot)s at which they are at home
+        (:func:`scheduler.slot_mix.available_pairs`, from their weekly unavailability).
+        An offender away at work every weekday daytime can only be visited on evenings
+        and Saturdays, and knows it: their slot baseline is the baseline's mix over
+        those pairs, not over every pair. Offenders not listed get the whole mix.
     rng
         Generator of the baseline's Monte Carlo (default: the fixed public
         :data:`BASELINE_SEED`).
@@ -858,7 +893,7 @@ def audit(
         )
     end = as_of or max(v.date for v in visits)
     seqs = _sequences(visits, policy, end)
-    base = _Baseline(policy, seqs, rng, runs)
+    base = _Baseline(policy, seqs, rng, runs, available or {})
     rows, flags = [], []
     for s in seqs:
         row, found = _offender_row(s, base, alpha)
@@ -916,7 +951,7 @@ def _offender_row(s: _Seq, base: _Baseline, alpha: float) -> tuple[OffenderAudit
     pmf = base.pmf(interval, share)
     slot_hits, slot_n = slot_attacker_hits(s.labels)
     gap_hits, gap_n = gap_attacker_hits(s.gaps)
-    slot_model, gap_model = base.slot, base.gap[interval, share]
+    slot_model, gap_model = base.slot_of(s), base.gap[interval, share]
     slot_expected = slot_model.expected(slot_n)
     gap_expected = gap_model.expected(gap_n)
     flags = []
@@ -975,7 +1010,7 @@ def _pooled(
     expected = variance = 0.0
     for s, r in zip(seqs, rows, strict=True):
         k = getattr(r, f"{attacker}_predictions")
-        model = base.slot if attacker == "slot" else base.gap[base.key(s)]
+        model = base.slot_of(s) if attacker == "slot" else base.gap[base.key(s)]
         n += k
         hits += getattr(r, f"{attacker}_hits")
         expected += model.expected(k)

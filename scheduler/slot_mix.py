@@ -25,7 +25,7 @@ import numpy as np
 from models import OffenderStatus, Officer, Policy, TimeSlot, Weekday
 from models.offender import Offender
 from scheduler.gaps import gap_pmf, mean_gap
-from scheduler.windows import staffed_policy
+from scheduler.windows import staffed_policy, subtract
 
 WEEK_DAYS = 7
 Pair = tuple[Weekday, str]
@@ -128,6 +128,24 @@ def slot_mix(policy: Policy, officers: Sequence[Officer], load: float) -> dict[P
     return dict(zip(pairs, water_fill(wanted, caps).tolist(), strict=True))
 
 
+def available_pairs(offender: Offender, policy: Policy) -> frozenset[tuple[int, str]]:
+    """The (weekday, slot)s at which the offender is at home for a visit of their tier
+    started in the slot, by their weekly unavailability (work, appointments; dated
+    absences pass). Every policy pair if they have no weekly pattern."""
+    visit_s = policy.visit_minutes[offender.tier] * 60
+    out = set()
+    for slot in policy.slots:
+        for wd in policy.slot_days(slot):
+            blocked = [
+                (max(0, w.window.start_s - visit_s + 1), w.window.end_s)
+                for w in offender.unavailable.weekly
+                if wd in w.days
+            ]
+            if subtract([(slot.window.start_s, slot.window.end_s)], blocked):
+                out.add((int(wd), slot.name))
+    return frozenset(out)
+
+
 def drawing_policy(
     policy: Policy, officers: Sequence[Officer], offenders: Iterable[Offender] = ()
 ) -> Policy:
@@ -153,4 +171,11 @@ def _slot(policy: Policy, name: str) -> TimeSlot:
     return next(s for s in policy.slots if s.name == name)
 
 
-__all__ = ["drawing_policy", "expected_load", "slot_mix", "staffed_hours", "water_fill"]
+__all__ = [
+    "available_pairs",
+    "drawing_policy",
+    "expected_load",
+    "slot_mix",
+    "staffed_hours",
+    "water_fill",
+]

@@ -52,7 +52,7 @@ from scheduler.loaders import (
     parse_rows,
 )
 from scheduler.outcomes import _offender_id
-from scheduler.slot_mix import drawing_policy
+from scheduler.slot_mix import available_pairs, drawing_policy
 
 HISTORY_COLUMNS: dict[str, str] = {
     "offender_id": "pseudonymous offender id",
@@ -399,11 +399,16 @@ def audit_cmd(
         visits = read_history(history, policy) if history is not None else []
         source = str(history)
     unit = _unit(scenario, offenders, officers)
+    available = None
     if unit is not None:
         policy = drawing_policy(policy, unit.officers, unit.offenders)
-        notes.append("baseline (weekday, slot) mix: the most even one the unit's shifts can carry")
+        available = {o.id: available_pairs(o, policy) for o in unit.offenders}
+        notes.append(
+            "baseline (weekday, slot) mix: the most even one the unit's shifts can carry, "
+            "over the pairs each offender is at home"
+        )
     if store is not None or history is not None:
-        result = audit(visits, policy, day, planned=planned)
+        result = audit(visits, policy, day, planned=planned, available=available)
     per_tier = None
     if result is not None:
         count = Counter(o.tier for o in result.offenders)

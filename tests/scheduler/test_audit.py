@@ -335,3 +335,27 @@ def test_tradeoff_table_is_monotone_in_the_share() -> None:
     assert low.visits_per_year == pytest.approx(365.25 / (0.75 * 365))
     assert low.visits_per_year_total == pytest.approx(150 * low.visits_per_year)
     assert next(r for r in rows if r.tier is T.MEDIUM).offenders == 0
+
+
+def test_offenders_home_only_some_pairs_are_held_to_the_mix_over_those() -> None:
+    """Someone away at work every weekday daytime is visited on evenings and Saturdays:
+    against the whole mix that looks predictable, against the pairs they are at home
+    it is as random as can be."""
+    rng = np.random.default_rng(3)
+    evenings = [(d, "evening") for d in range(5)] + [(5, "morning"), (5, "afternoon")]
+    history = []
+    for o in range(40):
+        day = START + timedelta(days=int(rng.integers(0, 7)))
+        for _ in range(25):
+            d, slot = evenings[int(rng.integers(len(evenings)))]
+            day += timedelta(days=int((d - day.weekday()) % 7) + 7 * int(rng.integers(1, 4)))
+            history.append(visit(f"W{o}", day, slot=slot, tier=T.VERY_HIGH))
+    plain = audit(history, Policy())
+    home = {f"W{o}": frozenset(evenings) for o in range(40)}
+    fair = audit(history, Policy(), available=home)
+    (p_row,), (f_row,) = plain.tiers, fair.tiers
+    assert f_row.slot_attacker.baseline == pytest.approx(1 / 7, abs=0.01)
+    assert p_row.slot_attacker.baseline == pytest.approx(1 / 21, abs=0.01)
+    assert p_row.slot_attacker.ratio > 2.0  # flagged against the whole mix
+    assert 0.7 < f_row.slot_attacker.ratio < 1.3
+    assert not [f for f in fair.flags if f.attacker == "slot"]

@@ -10,10 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from models import Policy, Weekday
+from models import ClockWindow, Policy, Unavailability, Weekday, WeeklyWindow
 from scheduler.audit import slot_distribution
 from scheduler.due import select_due
-from scheduler.slot_mix import drawing_policy, expected_load, slot_mix, staffed_hours, water_fill
+from scheduler.slot_mix import (
+    available_pairs,
+    drawing_policy,
+    expected_load,
+    slot_mix,
+    staffed_hours,
+    water_fill,
+)
 from tests.scheduler.conftest import WEEK, offender, officer
 
 caps_and_wants = st.integers(1, 12).flatmap(
@@ -114,3 +121,27 @@ def test_drawn_slots_follow_the_staffed_mix() -> None:
     assert seen[(Weekday.MON, "evening")] == 0  # nobody works Monday evening
     # The drawing policy is recorded as plain per-weekday shares.
     assert all(s.day_share for s in drawing.slots)
+
+
+def test_available_pairs_follow_the_offenders_weekly_hours_away() -> None:
+    policy = Policy()
+    free = offender("F", "A")
+    assert len(available_pairs(free, policy)) == 21
+    worker = offender("W", "A", tier="high").model_copy(
+        update={
+            "unavailable": Unavailability(
+                weekly=(
+                    WeeklyWindow(
+                        days=frozenset(Weekday(d) for d in range(5)),
+                        window=ClockWindow.model_validate({"start": "09:00", "end": "17:00"}),
+                    ),
+                )
+            )
+        }
+    )
+    pairs = available_pairs(worker, policy)
+    # Weekdays 09:00-17:00 away: a 75-minute visit cannot start in the morning (08:00
+    # leaves 60 minutes) or the afternoon; evenings and the weekend are free.
+    assert {(d, "evening") for d in range(5)} <= pairs
+    assert not {(d, s) for d in range(5) for s in ("morning", "afternoon")} & pairs
+    assert {(d, s) for d in (5, 6) for s in ("morning", "afternoon", "evening")} <= pairs
