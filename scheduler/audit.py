@@ -769,18 +769,18 @@ class _Baseline:
         labels = list(dist)
         self.own_pairs: dict[str, frozenset[Label]] = {}
         self.slot_within: dict[frozenset[Label], AttackerBaseline] = {}
+        longest_within: dict[frozenset[Label], int] = {}
         for s in seqs:
             pairs = frozenset(available.get(s.offender_id, ())) & frozenset(labels)
-            if not pairs or len(pairs) == len(labels):
-                continue
-            self.own_pairs[s.offender_id] = pairs
-            if pairs not in self.slot_within:
-                p = np.array([dist[k] if k in pairs else 0.0 for k in labels])
-                if p.sum() <= 0:
-                    p = np.array([1.0 if k in pairs else 0.0 for k in labels])
-                p = p[p > 0] / p.sum()
-                n = max(len(x.labels) for x in seqs if self.own_pairs.get(x.offender_id) == pairs)
-                self.slot_within[pairs] = slot_baseline(p, n, rng, runs)
+            if pairs and len(pairs) < len(labels):
+                self.own_pairs[s.offender_id] = pairs
+                longest_within[pairs] = max(longest_within.get(pairs, 0), len(s.labels))
+        for pairs, n in sorted(longest_within.items(), key=lambda kv: sorted(kv[0])):
+            p = np.array([dist[k] if k in pairs else 0.0 for k in labels])
+            if p.sum() <= 0:
+                p = np.array([1.0 if k in pairs else 0.0 for k in labels])
+            p = p[p > 0] / p.sum()
+            self.slot_within[pairs] = slot_baseline(p, n, rng, runs)
         self.gap: dict[tuple[int, float], AttackerBaseline] = {}
         for key in sorted({self.key(s) for s in seqs}):
             n = max(len(s.gaps) for s in seqs if self.key(s) == key)

@@ -346,7 +346,7 @@ def test_offenders_home_only_some_pairs_are_held_to_the_mix_over_those() -> None
     history = []
     for o in range(40):
         day = START + timedelta(days=int(rng.integers(0, 7)))
-        for _ in range(25):
+        for _ in range(10 + o):  # longer histories later: one model must serve them all
             d, slot = evenings[int(rng.integers(len(evenings)))]
             day += timedelta(days=int((d - day.weekday()) % 7) + 7 * int(rng.integers(1, 4)))
             history.append(visit(f"W{o}", day, slot=slot, tier=T.VERY_HIGH))
