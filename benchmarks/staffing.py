@@ -5,34 +5,37 @@ Run::
 
     python -m benchmarks.staffing --scenarios borough,met [--replications 3] [--weeks 26]
         [--warmup 8] [--workers N] [--max-levels 9] [--generous 1.5] [--timing-weeks 52]
-        [--no-timing]
-        [--target-high 1.0] [--target-all 0.95] [--plateau 0.01] [--seed 1]
+        [--no-timing] [--no-refine] [--plateau 0.01] [--seed 1]
         [--out benchmarks/results/staffing]
 
 For each scenario (a named, versioned benchmark scenario, ``data.benchmark_scenarios``):
 
-1. the workload lower bound (``scheduler.staffing.workload_lower_bound``);
+1. the workload lower bound (``scheduler.staffing_bound.workload_lower_bound``: hours,
+   evening/weekend windows, per team, teams split as the sweep splits them) and its
+   parts, with the level from which every high/very-high visit (every visit) can be
+   made at all;
 2. the time of one ``--timing-weeks``-week simulation at today's staffing, in this
    process (target: met within 5 minutes);
 3. the staffing sweep over levels from the bound up to twice the bound or today's
    staffing (every level when there are few, else ``--max-levels`` levels spaced
-   geometrically), plus today's staffing and ``--generous`` x today's staffing (where
-   officers are not short), ``--replications`` each, over local processes;
-4. the minimum staffing for the issue's target (high + very high 100% and all tiers 95%
-   of offender-weeks on time, every replication) and its ratio to the bound (target:
+   geometrically), plus today's staffing, ``--generous`` x today's staffing, the level
+   below the bound and three quarters of it (is the bound one?), ``--replications``
+   each, over local processes; while the main target is not met, levels 1.25 x the top
+   are added, up to ``--extend`` x today's staffing;
+4. for each of :data:`TARGETS` (the issue's target, high + very high 100% and all 95%
+   of offender-weeks, and 95% / 95%; each on the ``attempted`` measure, an attempt at
+   the door on time, and the ``on_time`` measure, a successful visit on time; every
+   replication) the minimum staffing, narrowed to one officer by bisection between the
+   last failing and the first passing level (same replications and seeds), and its
+   ratio to the bound for that target (``LowerBound.for_target``; the issue's target:
    within 5%, ratio <= 1.05);
-5. the compliance ceiling (the mean compliance of the best-staffed level): what the
-   planner reaches when officers are not short. Failed visits late in an interval,
-   offenders back from custody or abroad and visits that cannot be made for structural
-   reasons (two officers, gender, availability) make some offender-weeks late at any
-   staffing, so the ceiling can sit below 100% and the issue's target is then not met at
-   any level. The *capacity minimum* is the smallest level whose mean compliance (high
-   + very high and all) is within ``--plateau`` of the ceiling, and every larger level's
-   too: the staffing beyond which more officers no longer help. Its ratio to the bound
-   is printed as well.
+5. the compliance ceiling (mean compliance of the best-staffed level, both measures)
+   and the *capacity minimum*: the smallest level whose mean compliance on the main
+   target's measure is within ``--plateau`` of the ceiling, and every larger level's too.
 
-Printed per scenario and written under ``--out``: ``summary.csv`` (one row per
-scenario) and, per scenario, ``sweep.csv``, ``curve.csv``, ``lower_bound.json`` and the
+Printed per scenario and written under ``--out``: ``summary.csv`` (one row per scenario
+and target) and, per scenario, ``sweep.csv``, ``curve.csv`` (``meets_target`` for the
+main target), ``lower_bound.json`` (the bound, its teams, every target's result) and the
 plots (``compliance_vs_staffing.png``, ``overdue_by_tier.png``, ``utilisation.png``).
 ``benchmarks/results/`` is git-ignored.
 """
@@ -53,7 +56,7 @@ from models.simulation import EventRates
 from scheduler import plots
 from scheduler.export import write_private_tree
 from scheduler.loaders import csv_text
-from scheduler.simulate import simulate
+from scheduler.simulate import Measure, simulate
 from scheduler.staffing import (
     CURVE_COLUMNS,
     SWEEP_COLUMNS,
@@ -61,33 +64,51 @@ from scheduler.staffing import (
     SweepRow,
     Target,
     make_tasks,
+    refine_minimum,
     run_sweep,
     summarise,
     sweep_executor,
-    workload_lower_bound,
 )
+from scheduler.staffing_bound import LowerBound, workload_lower_bound
 
 DEFAULT_OUT = Path("benchmarks/results/staffing")
+#: The targets every scenario is scored on; the first is the main one (the issue's
+#: target on what staffing controls).
+TARGETS = (
+    Target(1.0, 0.95, measure=Measure.ATTEMPTED),
+    Target(1.0, 0.95, measure=Measure.ON_TIME),
+    Target(0.95, 0.95, measure=Measure.ATTEMPTED),
+    Target(0.95, 0.95, measure=Measure.ON_TIME),
+)
 SUMMARY_COLUMNS = [
     "scenario",
     "register_sha256",
     "offenders",
     "officers_now",
     "teams",
+    "measure",
+    "target_high_and_very_high",
+    "target_all",
+    "minimum",
+    "failing_below",
+    "bound_for_target",
+    "ratio",
     "lower_bound",
+    "lower_bound_any_split",
+    "lower_bound_hours",
     "lower_bound_pooled",
+    "reach_high",
+    "reach_all",
+    "unservable",
     "workload_h_per_week",
     "hours_per_officer_week",
     "levels",
     "replications",
     "weeks",
-    "minimum_target",
-    "ratio_target",
     "ceiling_high_and_very_high",
     "ceiling_all",
     "capacity_minimum",
-    "ratio_capacity",
-    "utilisation_at_capacity_minimum",
+    "utilisation_at_minimum",
     "timing_weeks",
     "timing_s",
     "sweep_s",
@@ -95,34 +116,42 @@ SUMMARY_COLUMNS = [
 
 
 def sweep_levels(
-    bound: int, current: int, teams: int, max_levels: int, generous: float = 1.5
+    bound: int,
+    current: int,
+    teams: int,
+    max_levels: int,
+    generous: float = 1.5,
+    reach: int = 0,
 ) -> list[int]:
-    """From the bound up to twice the bound or today's staffing, whichever is more:
+    """From the bound (the least of the targets') up to twice the bound, today's
+    staffing or 1.25 x ``reach`` (the main target's bound), whichever is most:
     every level when that is at most ``max_levels``, else ``max_levels`` levels spaced
-    geometrically; plus ``generous`` x today's staffing, where officers are not short
-    (the compliance ceiling). Never below one officer per team."""
+    geometrically; plus today's staffing and ``generous`` x today's staffing, where
+    officers are not short (the compliance ceiling); and, to check that the bound is
+    one, the level below it and three quarters of it. Never below one officer per
+    team."""
     lo = max(bound, teams)
-    hi = max(2 * lo, current, lo + 1)
+    hi = max(2 * lo, current, lo + 1, math.ceil(1.25 * reach))
     if hi - lo + 1 <= max_levels:
         levels = set(range(lo, hi + 1))
     else:
         ratio = (hi / lo) ** (1 / (max_levels - 1))
         levels = {round(lo * ratio**k) for k in range(max_levels)}
-    levels |= {current, max(hi, math.ceil(generous * current))}
+    levels |= {current, max(lo, math.ceil(generous * current))}
+    levels |= {max(teams, lo - 1), max(teams, math.floor(0.75 * lo))}
     return sorted(levels)
 
 
 def capacity_minimum(curve: StaffingCurve, tolerance: float) -> tuple[int | None, float, float]:
-    """The smallest level from which every level's mean compliance is within
-    ``tolerance`` of the best-staffed level's (the ceiling); and the ceiling."""
-    top = curve.levels[-1]
-    ceiling_hi, ceiling_all = top.high_and_very_high.mean, top.all.mean
+    """The smallest level from which every level's mean compliance (on the target's
+    measure) is within ``tolerance`` of the best-staffed level's (the ceiling); and the
+    ceiling."""
+    measure = curve.target.measure
+    ceiling_hi, ceiling_all = (b.mean for b in curve.levels[-1].bands(measure))
     found: int | None = None
     for lv in reversed(curve.levels):
-        if (
-            lv.high_and_very_high.mean < ceiling_hi - tolerance
-            or lv.all.mean < ceiling_all - tolerance
-        ):
+        hi, al = lv.bands(measure)
+        if hi.mean < ceiling_hi - tolerance or al.mean < ceiling_all - tolerance:
             break
         found = lv.officers
     return found, ceiling_hi, ceiling_all
@@ -138,7 +167,7 @@ def time_simulation(name: str, weeks: int, policy: Policy, rates: EventRates) ->
 def scenario_files(
     rows: list[SweepRow], curve: StaffingCurve, info: dict[str, object]
 ) -> dict[str, str | bytes]:
-    level = curve.minimum or info.get("capacity_minimum") or curve.levels[-1].officers
+    level = curve.minimum or curve.levels[-1].officers
     at = [r for r in rows if r.officers == level] or rows
     first = min(at, key=lambda r: r.replication)
     return {
@@ -159,15 +188,33 @@ def scenario_files(
 
 
 def fmt_curve(curve: StaffingCurve) -> list[str]:
-    lines = [f"  {'officers':>8} {'high+vh':>9} {'(min-max)':>17} {'all':>8} {'util':>6}  target"]
+    lines = [
+        f"  {'officers':>8} {'attempted hv':>13} {'(min-max)':>17} {'all':>8} "
+        f"{'on time hv':>11} {'(min-max)':>17} {'all':>8} {'short/wk':>8} {'util':>6}"
+    ]
     for lv in curve.levels:
-        hv = lv.high_and_very_high
+        a_hv, a_all = lv.bands(Measure.ATTEMPTED)
+        hv, al = lv.high_and_very_high, lv.all
+        short = lv.shortfall.mean if lv.shortfall is not None else math.nan
         lines.append(
-            f"  {lv.officers:>8} {hv.mean:>9.2%} ({hv.low:>6.2%}-{hv.high:>6.2%}) "
-            f"{lv.all.mean:>8.2%} {lv.utilisation.mean:>6.1%}  "
-            + ("met" if lv.meets_target else "-")
+            f"  {lv.officers:>8} {a_hv.mean:>13.2%} ({a_hv.low:>6.2%}-{a_hv.high:>6.2%}) "
+            f"{a_all.mean:>8.2%} {hv.mean:>11.2%} ({hv.low:>6.2%}-{hv.high:>6.2%}) "
+            f"{al.mean:>8.2%} {short:>8.1f} {lv.utilisation.mean:>6.1%}"
         )
     return lines
+
+
+def fmt_bound(bound: LowerBound) -> str:
+    return (
+        f"lower bound {bound.officers} officers (hours and evening/weekend windows, teams "
+        f"split as the sweep splits them; {bound.officers_any_split} placed where needed, "
+        f"{bound.officers_hours} on hours alone, {bound.officers_pooled} pooled): visits "
+        f"{bound.visit_hours_per_week:.1f} h + least travel "
+        f"{bound.travel_hours_per_week:.1f} h a week over "
+        f"{bound.hours_per_officer_week:.2f} h per officer-week; every high/very-high "
+        f"visit possible from {bound.reach_high}, every visit from {bound.reach_all}; "
+        f"{bound.unservable} offender(s) no officer can ever visit"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -182,14 +229,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--generous", type=float, default=1.5)
     ap.add_argument("--timing-weeks", type=int, default=52)
     ap.add_argument("--no-timing", action="store_true")
-    ap.add_argument("--target-high", type=float, default=1.0)
-    ap.add_argument("--target-all", type=float, default=0.95)
+    ap.add_argument("--no-refine", action="store_true")
+    ap.add_argument("--extend", type=float, default=3.0)
     ap.add_argument("--plateau", type=float, default=0.01)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args(argv)
 
     policy, rates = Policy(), EventRates()
-    target = Target(args.target_high, args.target_all)
     summary_rows: list[dict[str, object]] = []
     for name in [s.strip() for s in args.scenarios.split(",") if s.strip()]:
         spec = resolve(name)
@@ -202,87 +248,115 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"in {teams} team(s)",
             flush=True,
         )
-        print(
-            f"lower bound {bound.officers} officers ({bound.officers_pooled} pooled): "
-            f"visits {bound.visit_hours_per_week:.1f} h + least travel "
-            f"{bound.travel_hours_per_week:.1f} h a week over "
-            f"{bound.hours_per_officer_week:.2f} h per officer-week",
-            flush=True,
-        )
+        print(fmt_bound(bound), flush=True)
         timing = None
         if not args.no_timing:
             timing = time_simulation(spec.key, args.timing_weeks, policy, rates)
             print(f"{args.timing_weeks}-week simulation at today's staffing: {timing:.1f} s")
         levels = sweep_levels(
-            bound.officers, len(reg.officers), teams, args.max_levels, args.generous
+            min(bound.for_target(*t.full) for t in TARGETS),
+            len(reg.officers),
+            teams,
+            args.max_levels,
+            args.generous,
+            reach=bound.for_target(*TARGETS[0].full),
         )
         print(f"sweeping {levels} x {args.replications} replications, {args.weeks} weeks")
-        tasks = make_tasks(
-            spec.key,
-            levels,
-            replications=args.replications,
-            weeks=args.weeks,
-            warmup_weeks=args.warmup,
-            seed=args.seed,
-            policy=policy,
-            rates=rates,
-        )
+
+        def tasks(at: list[int], key: str = spec.key) -> list:
+            return make_tasks(
+                key,
+                at,
+                replications=args.replications,
+                weeks=args.weeks,
+                warmup_weeks=args.warmup,
+                seed=args.seed,
+                policy=policy,
+                rates=rates,
+            )
+
         started = time.perf_counter()
         with sweep_executor(args.workers) as executor:
-            rows = run_sweep(tasks, executor, progress=sys.stderr.isatty())
+            rows = run_sweep(tasks(levels), executor, progress=sys.stderr.isatty())
+            top = max(levels)
+            while summarise(rows, TARGETS[0]).minimum is None and math.ceil(
+                1.25 * top
+            ) <= args.extend * len(reg.officers):
+                top = math.ceil(1.25 * top)
+                print(f"main target not met yet: extending the sweep to {top}", flush=True)
+                rows += run_sweep(tasks([top]), executor, progress=sys.stderr.isatty())
+            if not args.no_refine:
+                for target in TARGETS:
+                    rows = refine_minimum(
+                        rows,
+                        target,
+                        lambda at: run_sweep(tasks(at), executor, progress=sys.stderr.isatty()),
+                    )
         sweep_s = time.perf_counter() - started
-        curve = summarise(rows, target, bound)
-        cap_min, ceil_hi, ceil_all = capacity_minimum(curve, args.plateau)
-        ratio_cap = cap_min / bound.officers if cap_min is not None else None
-        util = next(
-            (lv.utilisation.mean for lv in curve.levels if lv.officers == cap_min), math.nan
-        )
-        print("\n".join(fmt_curve(curve)))
-        print(
-            f"minimum for the target (high+vh >= {target.high_and_very_high:.0%}, all >= "
-            f"{target.all:.0%}, every replication): "
-            + (
-                f"{curve.minimum} officers, {curve.ratio:.2f} x the bound"
-                if curve.minimum is not None and curve.ratio is not None
-                else "not met at any level"
-            )
-        )
-        print(
-            f"ceiling (at {curve.levels[-1].officers} officers): high+vh {ceil_hi:.2%}, "
-            f"all {ceil_all:.2%}; capacity minimum (within {args.plateau:.0%} of it): "
-            + (
-                f"{cap_min} officers, {ratio_cap:.2f} x the bound, utilisation {util:.0%}"
-                if cap_min is not None and ratio_cap is not None
-                else "none"
-            )
-        )
-        print(f"sweep: {len(tasks)} simulations in {sweep_s:.0f} s", flush=True)
-        info: dict[str, object] = {
+        rows.sort(key=lambda r: (r.officers, r.replication))
+        curves = [summarise(rows, target, bound) for target in TARGETS]
+        main_curve = curves[0]
+        cap_min, ceil_hi, ceil_all = capacity_minimum(main_curve, args.plateau)
+        print("\n".join(fmt_curve(main_curve)))
+        base = {
             "scenario": spec.key,
             "register_sha256": fingerprint(reg),
             "offenders": len(reg.offenders),
             "officers_now": len(reg.officers),
             "teams": teams,
             "lower_bound": bound.officers,
+            "lower_bound_any_split": bound.officers_any_split,
+            "lower_bound_hours": bound.officers_hours,
             "lower_bound_pooled": bound.officers_pooled,
+            "reach_high": bound.reach_high,
+            "reach_all": bound.reach_all,
+            "unservable": bound.unservable,
             "workload_h_per_week": round(bound.workload_hours_per_week, 2),
             "hours_per_officer_week": round(bound.hours_per_officer_week, 3),
-            "levels": " ".join(map(str, levels)),
+            "levels": " ".join(str(lv.officers) for lv in main_curve.levels),
             "replications": args.replications,
             "weeks": args.weeks,
-            "minimum_target": curve.minimum,
-            "ratio_target": round(curve.ratio, 4) if curve.ratio is not None else None,
             "ceiling_high_and_very_high": round(ceil_hi, 4),
             "ceiling_all": round(ceil_all, 4),
             "capacity_minimum": cap_min,
-            "ratio_capacity": round(ratio_cap, 4) if ratio_cap is not None else None,
-            "utilisation_at_capacity_minimum": round(util, 4),
             "timing_weeks": args.timing_weeks if timing is not None else None,
             "timing_s": round(timing, 1) if timing is not None else None,
             "sweep_s": round(sweep_s, 1),
         }
-        summary_rows.append(info)
-        files = scenario_files(rows, curve, {**info, "bound": bound.to_dict(), **curve.summary()})
+        results = []
+        for curve in curves:
+            t = curve.target
+            util = next(
+                (lv.utilisation.mean for lv in curve.levels if lv.officers == curve.minimum),
+                None,
+            )
+            result = {
+                "measure": Measure(t.measure).value,
+                "target_high_and_very_high": t.high_and_very_high,
+                "target_all": t.all,
+                "minimum": curve.minimum,
+                "failing_below": curve.failing_below,
+                "bound_for_target": curve.bound,
+                "ratio": round(curve.ratio, 4) if curve.ratio is not None else None,
+                "utilisation_at_minimum": round(util, 4) if util is not None else None,
+            }
+            results.append(result)
+            summary_rows.append({**base, **result})
+            found = (
+                f"{curve.minimum} officers (one fewer fails: {curve.failing_below}), bound "
+                f"{curve.bound}, ratio {curve.ratio:.2f}"
+                if curve.minimum is not None and curve.ratio is not None
+                else f"not met at any level (bound {curve.bound})"
+            )
+            print(f"minimum for {t.describe()}: {found}")
+        print(
+            f"ceiling (at {main_curve.levels[-1].officers} officers, attempted): high+vh "
+            f"{ceil_hi:.2%}, all {ceil_all:.2%}; capacity minimum (within "
+            f"{args.plateau:.0%} of it): {cap_min}"
+        )
+        print(f"sweep: {len(rows)} simulations in {sweep_s:.0f} s", flush=True)
+        info = {**base, "targets": results, "bound": bound.to_dict(), **main_curve.summary()}
+        files = scenario_files(rows, main_curve, info)
         write_private_tree(files, args.out / spec.key.replace("@", "_v"), overwrite=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.csv").write_text(csv_text(summary_rows, SUMMARY_COLUMNS))

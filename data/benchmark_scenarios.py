@@ -19,7 +19,9 @@ Scenarios
     own rule for new registrations), drawn from a seeded generator.
 ``<base>-cuts20``
     The register with 20% fewer officers (:func:`scheduler.staffing.restaff`:
-    proportionally over the teams, caseloads re-allocated).
+    proportionally over the teams, caseloads re-allocated). Version 1 cuts each team's
+    officers from the end of its list; version 2 keeps each team's mix of late, Saturday
+    and female officers (``restaff``'s balanced order, as staffing sweeps do).
 ``borough-small``
     ``borough`` at a tenth of its size (30 offenders, 1 officer): quick demos and tests.
 """
@@ -56,6 +58,9 @@ class BenchmarkScenario:
     growth: float = 0.0
     #: Share of the officers kept (0.8: a 20% cut), via ``restaff``.
     officer_share: float = 1.0
+    #: Which officers ``restaff`` keeps: "balanced" (the team's mix) or "listed" (the
+    #: first of each team's list, the rule of ``*-cuts20@1``).
+    restaff_order: str = "balanced"
     description: str = ""
 
     @property
@@ -82,15 +87,18 @@ def _definitions() -> dict[str, BenchmarkScenario]:
                     description=f"'{base}' with {pct}% more offenders, same officers",
                 )
             )
-        out.append(
-            BenchmarkScenario(
-                f"{base}-cuts20",
-                1,
-                base,
-                officer_share=0.8,
-                description=f"'{base}' with 20% fewer officers",
+        for version, order in ((1, "listed"), (2, "balanced")):
+            out.append(
+                BenchmarkScenario(
+                    f"{base}-cuts20",
+                    version,
+                    base,
+                    officer_share=0.8,
+                    restaff_order=order,
+                    description=f"'{base}' with 20% fewer officers"
+                    + ("" if version == 1 else ", each team's mix of shifts kept"),
+                )
             )
-        )
     out.append(
         BenchmarkScenario(
             "borough-small",
@@ -137,7 +145,9 @@ def build(name: str) -> Scenario:
             len({o.team for o in register.officers}),
             round(len(register.officers) * spec.officer_share),
         )
-        register = restaff(register, keep)
+        register = restaff(
+            register, keep, order="listed" if spec.restaff_order == "listed" else "balanced"
+        )
     description = f"{spec.key}: {spec.description}. {sc.description}"
     return Scenario(
         name=spec.key, week_start=sc.week_start, register=register, description=description

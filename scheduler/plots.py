@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from scheduler.simulate import TIERS, OfficerWeek, WeekRow  # noqa: E402
-from scheduler.staffing import StaffingCurve  # noqa: E402
+from scheduler.simulate import TIERS, Measure, OfficerWeek, WeekRow  # noqa: E402
+from scheduler.staffing import StaffingCurve, StaffingError  # noqa: E402
 
 TIER_COLOURS = {"low": "#4daf4a", "medium": "#377eb8", "high": "#ff7f00", "very_high": "#e41a1c"}
 DPI = 110
@@ -35,40 +35,58 @@ def _png(fig: Figure) -> bytes:
 
 
 def compliance_vs_staffing(curve: StaffingCurve, *, title: str | None = None) -> bytes:
-    """Share of offender-weeks on time (high + very high, and all tiers) against the
-    number of officers: the mean over replications, the min-max band shaded, and 95%
-    intervals of the mean as error bars when there are three or more replications.
-    Dashed lines: the target; dotted vertical lines: the lower bound and the minimum
-    staffing found."""
+    """Share of offender-weeks compliant (high + very high, and all tiers) against the
+    number of officers, under both measures: attempted on time (an attempt at the door
+    by the due date; solid) and on time (a successful visit; dashed). The mean over
+    replications, the min-max band shaded for the target's measure, and 95% intervals of
+    the mean as error bars when there are three or more replications. Horizontal lines:
+    the target; dotted vertical lines: the lower bound(s) and the minimum found."""
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     x = [lv.officers for lv in curve.levels]
-    series = (
-        ("high_and_very_high", "high + very high", "#e41a1c", curve.target.high_and_very_high),
-        ("all", "all tiers", "#377eb8", curve.target.all),
-    )
-    for name, label, colour, goal in series:
-        bands = [getattr(lv, name) for lv in curve.levels]
-        mean = [b.mean for b in bands]
-        ax.fill_between(
-            x, [b.low for b in bands], [b.high for b in bands], color=colour, alpha=0.15
+    target_measure = Measure(curve.target.measure)
+    for measure, style, word in (
+        (Measure.ATTEMPTED, "o-", "attempted"),
+        (Measure.ON_TIME, "s--", "on time"),
+    ):
+        try:
+            pairs = [lv.bands(measure) for lv in curve.levels]
+        except StaffingError:
+            continue
+        series = (
+            (0, "high + very high", "#e41a1c", curve.target.high_and_very_high),
+            (1, "all tiers", "#377eb8", curve.target.all),
         )
-        ax.plot(x, mean, "o-", color=colour, label=label)
-        if all(b.ci_low is not None for b in bands):
-            err_lo = [b.mean - (b.ci_low or 0.0) for b in bands]
-            err_hi = [(b.ci_high or 0.0) - b.mean for b in bands]
-            ax.errorbar(x, mean, yerr=[err_lo, err_hi], fmt="none", ecolor=colour, capsize=3)
-        ax.axhline(goal, color=colour, linestyle="--", linewidth=0.8)
+        for k, label, colour, goal in series:
+            bands = [p[k] for p in pairs]
+            mean = [b.mean for b in bands]
+            shown = measure is target_measure
+            if shown:
+                ax.fill_between(
+                    x, [b.low for b in bands], [b.high for b in bands], color=colour, alpha=0.15
+                )
+                ax.axhline(goal, color=colour, linestyle=":", linewidth=0.8)
+            ax.plot(
+                x, mean, style, color=colour, alpha=1.0 if shown else 0.5, label=f"{label}, {word}"
+            )
+            if shown and all(b.ci_low is not None for b in bands):
+                err_lo = [b.mean - (b.ci_low or 0.0) for b in bands]
+                err_hi = [(b.ci_high or 0.0) - b.mean for b in bands]
+                ax.errorbar(x, mean, yerr=[err_lo, err_hi], fmt="none", ecolor=colour, capsize=3)
     lb = curve.lower_bound
     if lb is not None:
-        ax.axvline(lb.officers, color="grey", linestyle=":", label=f"lower bound {lb.officers}")
+        ax.axvline(lb.officers, color="grey", linestyle=":", label=f"workload bound {lb.officers}")
+        if curve.bound is not None and curve.bound != lb.officers:
+            ax.axvline(
+                curve.bound, color="grey", linestyle="-.", label=f"bound for target {curve.bound}"
+            )
     if curve.minimum is not None:
         ax.axvline(curve.minimum, color="black", linestyle=":", label=f"minimum {curve.minimum}")
     ax.set_xlabel("officers")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("offender-weeks on time")
+    ax.set_ylabel("offender-weeks compliant")
     ax.set_title(title or f"{curve.scenario}: compliance against staffing")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="lower right", fontsize="x-small")
     fig.tight_layout()
     return _png(fig)
 

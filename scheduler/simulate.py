@@ -9,6 +9,24 @@ stage of the pipeline: the simulator only draws what the world does.
 
 Every draw comes from one seed (a ``SeedSequence`` spawned per week), so a run replays
 exactly, whatever else runs beside it.
+
+Compliance is measured two ways (:class:`Measure`), per active offender at the end of
+each week after the warm-up:
+
+* ``on_time``: the offender has had a *successful* visit within their interval (plus
+  ``Policy.grace_days``). This is the register's own standard, but no staffing reaches
+  100%: about one attempt in five fails at the door (no answer, refused), and a failure
+  in the last days of an interval makes the offender late whatever the unit does.
+* ``attempted``: the unit *knocked on the door on time*: the offender is on time as
+  above, or, past their interval, the first attempt at the door since the last successful
+  visit (successful or not) was made by the due date and the latest attempt is no more
+  than ``Policy.reattempt_within_days`` (+ grace) old, i.e. each failed attempt was
+  followed up within the policy's re-attempt window. A visit called off by the police is
+  no attempt; an offender back from custody, hospital or abroad (or found again) after
+  their due date is due an attempt within the re-attempt window of their return. This
+  is what staffing controls: an offender late only because they were not
+  in or refused entry (a matter for a section 96B warrant, not for more officers) counts
+  as attempted on time; one late because no officer got there does not.
 """
 
 from __future__ import annotations
@@ -17,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
 import numpy as np
 
@@ -29,6 +48,7 @@ from models import (
     Register,
     RiskTier,
     Rota,
+    Unavailability,
     VisitOutcome,
 )
 from models.common import UK_LAT, UK_LON
@@ -46,6 +66,16 @@ WEEKS_PER_YEAR = 365.25 / 7
 #: modelled on: homes stay in the unit's real spread of addresses.
 JITTER_DEG = 0.003
 _AWAY = (VisitOutcome.IN_CUSTODY, VisitOutcome.IN_HOSPITAL, VisitOutcome.ABROAD)
+
+
+class Measure(StrEnum):
+    """Which compliance a figure or a staffing target means (module docstring)."""
+
+    #: A successful visit within the interval (the register's standard).
+    ON_TIME = "on_time"
+    #: An attempt at the door by the due date, failed ones followed up within the
+    #: re-attempt window: the part of compliance that staffing controls.
+    ATTEMPTED = "attempted"
 
 
 @dataclass(frozen=True)
@@ -141,17 +171,21 @@ class SimulationResult:
     visits: list[VisitRecord] = field(default_factory=list)
     #: Per tier: [offender-weeks on time, offender-weeks counted] after the warm-up.
     on_time: dict[RiskTier, list[int]] = field(default_factory=dict)
+    #: Per tier: [offender-weeks attempted on time, offender-weeks counted].
+    attempted: dict[RiskTier, list[int]] = field(default_factory=dict)
     warmup_weeks: int = 0
 
-    def compliance(self) -> dict[str, float]:
-        """Share of active offender-weeks (after the warm-up) with no visit overdue, by
-        tier, for high and very high together, and over all tiers."""
+    def compliance(self, measure: Measure = Measure.ON_TIME) -> dict[str, float]:
+        """Share of active offender-weeks (after the warm-up) compliant under ``measure``
+        (:class:`Measure`), by tier, for high and very high together, and over all
+        tiers."""
+        tally = self.on_time if Measure(measure) is Measure.ON_TIME else self.attempted
         out: dict[str, float] = {}
         for t in TIERS:
-            ok, n = self.on_time.get(t, [0, 0])
+            ok, n = tally.get(t, [0, 0])
             out[t.value] = ok / n if n else 1.0
-        hi = [self.on_time.get(t, [0, 0]) for t in (RiskTier.HIGH, RiskTier.VERY_HIGH)]
-        every = [self.on_time.get(t, [0, 0]) for t in TIERS]
+        hi = [tally.get(t, [0, 0]) for t in (RiskTier.HIGH, RiskTier.VERY_HIGH)]
+        every = [tally.get(t, [0, 0]) for t in TIERS]
         out["high_and_very_high"] = _share(hi)
         out["all"] = _share(every)
         return out
@@ -220,6 +254,14 @@ class _State:
     #: Last successful visit seen and longest gap so far, per offender.
     last_success: dict[str, date | None]
     longest: dict[str, int]
+    #: First and latest attempt at the door (failed entry) since the last successful
+    #: visit, per offender with one (the ``attempted`` measure).
+    first_knock: dict[str, date] = field(default_factory=dict)
+    last_knock: dict[str, date] = field(default_factory=dict)
+    #: Offenders not active (away, missing, reactive) at the last week's end, and the
+    #: week's end each was first seen active again since their last successful visit.
+    inactive: set[str] = field(default_factory=set)
+    returned: dict[str, date] = field(default_factory=dict)
     next_id: int = 1
     seq: int = 0
 
@@ -363,8 +405,9 @@ def _register_events(
 
 
 def _register_new(state: _State, monday: date, rates: EventRates, rng: np.random.Generator) -> None:
-    """New registrations, each modelled on a random current offender (tier, flags and
-    neighbourhood), managed by the least-loaded officer of that offender's team."""
+    """New registrations, each modelled on a random current offender (tier, flags,
+    weekly availability and neighbourhood; not their dated absences), managed by the
+    least-loaded officer of that offender's team."""
     count = int(rng.poisson(len(state.offenders) * rates.registrations_per_year / WEEKS_PER_YEAR))
     if not count or not state.offenders:
         return
@@ -387,6 +430,9 @@ def _register_new(state: _State, monday: date, rates: EventRates, rng: np.random
                 "last_visit": None,
                 "interval_days": None,
                 "status": OffenderStatus.ACTIVE,
+                # Known weekly hours away are the model's kind of life; its dated
+                # absences (a custody or hospital stay) are not the newcomer's.
+                "unavailable": Unavailability(weekly=model.unavailable.weekly),
             }
         )
         state.registered[oid] = monday + timedelta(days=int(rng.integers(WEEK)))
@@ -397,6 +443,10 @@ def _deregister(state: _State, oid: str) -> None:
     del state.offenders[oid]
     state.history.pop(oid, None)
     state.truth.pop(oid, None)
+    state.first_knock.pop(oid, None)
+    state.last_knock.pop(oid, None)
+    state.returned.pop(oid, None)
+    state.inactive.discard(oid)
 
 
 def _visit_outcomes(
@@ -461,12 +511,53 @@ def _apply(state: _State, events: list[OutcomeEvent], policy: Policy) -> None:
         if ev.offender_id not in state.offenders:
             continue
         state.history[ev.offender_id] = step(state.history.get(ev.offender_id, empty), ev, policy)
+        _knock(state, ev)
         if ev.outcome.is_success:
             prev = state.last_success.get(ev.offender_id)
             if prev is not None:
                 gap = (ev.date - prev).days
                 state.longest[ev.offender_id] = max(state.longest[ev.offender_id], gap)
             state.last_success[ev.offender_id] = ev.date
+
+
+def _knock(state: _State, ev: OutcomeEvent) -> None:
+    """Keep the attempts at the door since the last successful visit: a failed entry
+    adds one; any other outcome but a police cancellation (success, or the offender
+    found away or gone) ends the episode."""
+    oid = ev.offender_id
+    if ev.outcome.is_failed_entry:
+        state.first_knock.setdefault(oid, ev.date)
+        state.last_knock[oid] = ev.date
+    elif not ev.outcome.is_neutral:
+        state.first_knock.pop(oid, None)
+        state.last_knock.pop(oid, None)
+        if ev.outcome.is_success:
+            state.returned.pop(oid, None)
+
+
+def attempted_on_time(
+    sunday: date,
+    due: date,
+    first_knock: date | None,
+    last_knock: date | None,
+    policy: Policy,
+    returned: date | None = None,
+) -> bool:
+    """The ``attempted`` measure for one offender at the end of a week: on time, or
+    past ``due`` (last successful visit + interval) with a first attempt at the door by
+    ``due`` and the latest no more than ``reattempt_within_days`` old (grace added to
+    both, as for ``on_time``). An offender who came back (from custody, hospital,
+    abroad, missing) after ``due`` was seen active again at the end of the week
+    ``returned``: their first attempt is due within the re-attempt window of that."""
+    grace = timedelta(days=policy.grace_days)
+    window = timedelta(days=policy.reattempt_within_days + policy.grace_days)
+    if returned is not None:
+        due = max(due, returned + window - grace)
+    if sunday <= due + grace:
+        return True
+    if first_knock is None or last_knock is None:
+        return False
+    return first_knock <= due + grace and sunday - last_knock <= window
 
 
 def _measure(
@@ -484,6 +575,7 @@ def _measure(
     overdue: Counter[RiskTier] = Counter()
     longest: dict[RiskTier, int] = dict.fromkeys(TIERS, 0)
     missing = away = active = 0
+    inactive: set[str] = set()
     counted = w >= result.warmup_weeks
     for off in state.offenders.values():
         st = standing(off, history, sunday)
@@ -492,7 +584,10 @@ def _measure(
             missing += 1
         if status is not OffenderStatus.ACTIVE:
             away += status is not OffenderStatus.MISSING and status is not OffenderStatus.REACTIVE
+            inactive.add(off.id)
             continue
+        if off.id in state.inactive:
+            state.returned[off.id] = sunday
         active += 1
         last = st.offender.last_visit or state.registered.get(off.id, monday)
         gap = (sunday - last).days
@@ -504,6 +599,18 @@ def _measure(
             tally = result.on_time.setdefault(off.tier, [0, 0])
             tally[0] += not late
             tally[1] += 1
+            knocked = not late or attempted_on_time(
+                sunday,
+                last + timedelta(days=interval),
+                state.first_knock.get(off.id),
+                state.last_knock.get(off.id),
+                policy,
+                state.returned.get(off.id),
+            )
+            tried = result.attempted.setdefault(off.tier, [0, 0])
+            tried[0] += knocked
+            tried[1] += 1
+    state.inactive = inactive
     completed = sum(v.outcome.is_success for v in outcomes)
     caseload = Counter(o.manager_id for o in register.offenders)
     busy: Counter[str] = Counter()

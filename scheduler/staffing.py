@@ -9,7 +9,8 @@ hours plus the least possible travel would need if every available hour were use
 
 * :func:`restaff` gives a register any number of officers (spread over its teams in
   proportion to their sizes) and re-allocates the caseloads with the exact allocation.
-* :func:`workload_lower_bound` is the bound (assumptions in its docstring).
+* :func:`scheduler.staffing_bound.workload_lower_bound` is the bound (assumptions in
+  its docstring), built on the same :func:`roster` of each team.
 * :class:`SweepTask` / :func:`run_task` / :func:`run_sweep` run the sweep;
   :func:`summarise` turns its rows into a :class:`StaffingCurve`.
 
@@ -44,19 +45,22 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from models import OffenderStatus, Officer, Policy, Register, RiskTier
+from models import Gender, Officer, Policy, Register
 from models.simulation import EventRates
 from scheduler.allocation import AllocationSettings, allocate
 from scheduler.exceptions import RotaError
-from scheduler.gaps import gap_pmf, mean_gap
-from scheduler.simulate import TIERS, WeekRow, simulate
-from scheduler.travel import GreatCircleTravel, TravelModel
+from scheduler.simulate import TIERS, Measure, WeekRow, simulate
+
+if TYPE_CHECKING:
+    from scheduler.staffing_bound import LowerBound
 
 WEEK_DAYS = 7
+#: How :func:`restaff` picks a team's officers: :func:`balanced_order` or list order.
+RosterOrder = Literal["balanced", "listed"]
 #: Officer-id suffix of officers added by :func:`restaff` (``<TEAM>-S001``).
 ADDED_OFFICER_TAG = "S"
 #: Most officers a sweep level may have (a guard against typos like 4:1000000).
@@ -106,24 +110,89 @@ def _id_stem(team: str) -> str:
     return stem[:56]
 
 
-def _team_officers(team: str, current: list[Officer], k: int, taken: set[str]) -> list[Officer]:
-    """``k`` officers for a team: its first ``k`` officers, or all of them plus clones of
-    them round-robin (same shifts, base, visit hours, cap and gender) with new ids."""
-    if k <= len(current):
-        return current[:k]
-    out = list(current)
+def officer_features(officer: Officer, policy: Policy) -> np.ndarray:
+    """What an officer adds to a team's cover: for every (weekday, policy slot) whether
+    their shift can staff the slot (room for the shortest visit, as
+    :func:`scheduler.windows.staffed_policy` decides), the number of days they staff each
+    slot, their weekend shifts, and their gender (female, male)."""
+    shortest_s = min(policy.visit_minutes.values()) * 60
+    grid = np.zeros((WEEK_DAYS, len(policy.slots)))
+    if officer.visit_hours > 0:
+        for sh in officer.shifts:
+            for j, slot in enumerate(policy.slots):
+                if sh.day not in policy.slot_days(slot):
+                    continue
+                overlap = min(sh.window.end_s, slot.window.end_s + shortest_s) - max(
+                    sh.window.start_s, slot.window.start_s
+                )
+                grid[int(sh.day), j] = overlap >= shortest_s
+    weekend = sum(int(sh.day) >= 5 for sh in officer.shifts)
+    gender = [officer.gender is Gender.FEMALE, officer.gender is Gender.MALE]
+    return np.concatenate([grid.ravel(), grid.sum(axis=0), [weekend], gender]).astype(float)
+
+
+def balanced_order(officers: Sequence[Officer], policy: Policy) -> list[int]:
+    """The team's officers (indices) in an order whose every prefix has, as nearly as
+    can be, the team's own mix of cover (:func:`officer_features`: evening and weekend
+    shifts, the days they fall on, gender).
+
+    Greedy: each next officer is the one that brings the prefix's feature counts closest
+    (least squares) to the prefix length times the team's mean; ties go to list order.
+    :func:`roster` cycles through this order, so a team cut to ``k`` officers keeps about
+    ``k`` times its share of late and Saturday shifts, and a team that grows adds them in
+    proportion: more officers really add evening and weekend capacity."""
+    if not officers:
+        return []
+    x = np.array([officer_features(o, policy) for o in officers])
+    target = x.mean(axis=0)
+    left = list(range(len(officers)))
+    counts = np.zeros(x.shape[1])
+    order: list[int] = []
+    for p in range(1, len(officers) + 1):
+        miss = ((counts + x[left] - p * target) ** 2).sum(axis=1)
+        pick = left[int(np.argmin(miss))]  # argmin takes the first of equals: list order
+        order.append(pick)
+        counts += x[pick]
+        left.remove(pick)
+    return order
+
+
+def roster(order: Sequence[int], k: int) -> list[int]:
+    """Which of a team's officers each of ``k`` officers is (or is a clone of): the
+    first ``k`` of ``order`` repeated. Positions past ``len(order)`` are clones."""
+    return [order[i % len(order)] for i in range(k)] if order else []
+
+
+def _team_officers(
+    team: str, current: list[Officer], k: int, taken: set[str], order: Sequence[int]
+) -> list[Officer]:
+    """``k`` officers for a team by :func:`roster` over ``order``: the officers it keeps
+    (in their list order), then clones (same shifts, base, visit hours, cap and gender)
+    with new ids."""
+    picks = roster(order, k)
+    kept = sorted(set(picks[: len(current)]))
+    out = [current[i] for i in kept]
     stem = _id_stem(team)
     n = 0
-    for i in range(k - len(current)):
-        model = current[i % len(current)]
+    for i in picks[len(current) :]:
         while True:
             n += 1
             oid = f"{stem}-{ADDED_OFFICER_TAG}{n:03d}"
             if oid not in taken:
                 break
         taken.add(oid)
-        out.append(model.model_copy(update={"id": oid, "absent": ()}))
+        out.append(current[i].model_copy(update={"id": oid, "absent": ()}))
     return out
+
+
+def team_order(officers: Sequence[Officer], policy: Policy, order: RosterOrder) -> list[int]:
+    """The order :func:`restaff` takes a team's officers in: :func:`balanced_order`, or
+    the list order (``"listed"``: the original rule, kept for ``*-cuts20@1``)."""
+    if order == "listed":
+        return list(range(len(officers)))
+    if order == "balanced":
+        return balanced_order(officers, policy)
+    raise StaffingError(f"unknown roster order {order!r} (balanced or listed)")
 
 
 def restaff(
@@ -133,15 +202,19 @@ def restaff(
     *,
     caseload_cap: int | None = None,
     visit_hours: float | None = None,
+    order: RosterOrder = "balanced",
 ) -> Register:
     """The same offenders with ``officers`` officers, caseloads re-allocated.
 
     Officers are spread over the teams in proportion to the current team sizes
-    (:func:`team_counts`: largest remainder, at least one per team). A team that grows
-    gets clones of its own officers, round-robin (same shifts, base, visit hours and
-    gender; ids ``<TEAM>-S001``...); a team that shrinks loses officers from the end of
-    its list. Caseloads are then re-allocated with the exact allocation
-    (:func:`scheduler.allocation.allocate`, continuity kept where it can be).
+    (:func:`team_counts`: largest remainder, at least one per team). Within a team the
+    officers are taken in :func:`balanced_order` (``order="balanced"``), cycling: a team
+    cut to ``k`` keeps the first ``k``, a team that grows keeps everyone and adds clones
+    of them in that order (same shifts, base, visit hours and gender; ids
+    ``<TEAM>-S001``...), so late, Saturday and female officers stay in proportion at
+    every level (``order="listed"`` takes the list order instead: the first ``k``, or
+    clones round-robin from the top). Caseloads are then re-allocated with the exact
+    allocation (:func:`scheduler.allocation.allocate`, continuity kept where it can be).
 
     Nobody is left unmanaged: each officer's cap is raised to at least ``ceil(team
     offenders / team officers)`` (the weekly planner needs every offender to have a
@@ -174,7 +247,8 @@ def restaff(
     kept: list[Officer] = []
     added: list[Officer] = []
     for team in sorted(by_team):
-        chosen = _team_officers(team, by_team[team], counts[team], taken)
+        mates = by_team[team]
+        chosen = _team_officers(team, mates, counts[team], taken, team_order(mates, policy, order))
         floor_cap = math.ceil(team_load[team] / counts[team])
         for o in chosen:
             cap = min(1000, max(caseload_cap or o.caseload_cap, floor_cap))
@@ -221,219 +295,6 @@ def _place_unallocated(
             load[manager] += 1
         out[off.id] = manager
     return out
-
-
-# --------------------------------------------------------------------------------------
-# Workload lower bound
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TeamBound:
-    """One team's share of the lower bound (per week)."""
-
-    team: str
-    officers_now: int
-    active: int
-    visits_per_week: float
-    attempts_per_week: float
-    visit_hours: float
-    travel_hours: float
-    hours_per_officer: float
-    officers: int
-
-    @property
-    def workload_hours(self) -> float:
-        return self.visit_hours + self.travel_hours
-
-
-@dataclass(frozen=True)
-class LowerBound:
-    """Officers the visit workload needs at the very least, with its parts (per week).
-
-    ``officers`` adds up each team's ``max(1, ceil(team workload / team hours per
-    officer))``: officers do not move between teams and every team needs one, so this is
-    the bound a whole-register staffing level is held to. ``officers_pooled`` is
-    ``ceil(total workload / hours per officer)`` as if the register were one team.
-    """
-
-    officers: int
-    officers_pooled: int
-    visits_per_week: float
-    attempts_per_week: float
-    visit_hours_per_week: float
-    travel_hours_per_week: float
-    hours_per_officer_week: float
-    teams: tuple[TeamBound, ...] = ()
-
-    @property
-    def workload_hours_per_week(self) -> float:
-        return self.visit_hours_per_week + self.travel_hours_per_week
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable figures (teams included)."""
-        r = 3
-        return {
-            "officers": self.officers,
-            "officers_pooled": self.officers_pooled,
-            "visits_per_week": round(self.visits_per_week, r),
-            "attempts_per_week": round(self.attempts_per_week, r),
-            "visit_hours_per_week": round(self.visit_hours_per_week, r),
-            "travel_hours_per_week": round(self.travel_hours_per_week, r),
-            "workload_hours_per_week": round(self.workload_hours_per_week, r),
-            "hours_per_officer_week": round(self.hours_per_officer_week, r),
-            "teams": [
-                {
-                    "team": t.team,
-                    "officers_now": t.officers_now,
-                    "active": t.active,
-                    "visits_per_week": round(t.visits_per_week, r),
-                    "attempts_per_week": round(t.attempts_per_week, r),
-                    "visit_hours": round(t.visit_hours, r),
-                    "travel_hours": round(t.travel_hours, r),
-                    "hours_per_officer": round(t.hours_per_officer, r),
-                    "officers": t.officers,
-                }
-                for t in self.teams
-            ],
-        }
-
-
-def availability(rates: EventRates) -> float:
-    """Expected share of an officer's working days they are at work, exactly as
-    :func:`scheduler.simulate.simulate` draws absences: a whole week of leave with
-    probability ``leave_share``, otherwise each day lost to sickness or abstraction with
-    probability ``sickness_share + abstraction_share``. (It is a little above
-    ``1 - rates.absence_share``, so using it keeps the bound a bound.)"""
-    return (1.0 - rates.leave_share) * (1.0 - rates.sickness_share - rates.abstraction_share)
-
-
-def min_incoming_travel_s(
-    home_lat: np.ndarray,
-    home_lon: np.ndarray,
-    base_lat: np.ndarray,
-    base_lon: np.ndarray,
-    travel: TravelModel,
-) -> np.ndarray:
-    """For each home, the least travel time into it from any other home or any base.
-
-    In any route each visited home has exactly one incoming arc, from a base or from
-    another home the team visits, so the sum over visits of these minima is a lower
-    bound on the routes' travel (returns to base left out)."""
-    n = len(home_lat)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    lat = np.concatenate([np.asarray(home_lat, float), np.asarray(base_lat, float)])
-    lon = np.concatenate([np.asarray(home_lon, float), np.asarray(base_lon, float)])
-    m = travel.matrix_s(lat, lon).astype(np.int64)
-    into = m[:, :n].copy()  # rows: from any node; columns: into each home
-    into[np.arange(n), np.arange(n)] = np.iinfo(np.int64).max  # not from itself
-    if into.shape[0] == 1:
-        return np.zeros(n, dtype=np.int64)
-    return np.asarray(into.min(axis=0), dtype=np.int64)
-
-
-def workload_lower_bound(
-    register: Register,
-    policy: Policy | None = None,
-    rates: EventRates | None = None,
-    *,
-    travel: TravelModel | None = None,
-) -> LowerBound:
-    """The fewest officers that could do the register's visit workload.
-
-    Per week, for every offender active at the start (not reactive, in custody, in
-    hospital, abroad or missing):
-
-    * successful visits: ``7 / mean gap`` of the offender's interval under the policy's
-      gap distribution (:func:`scheduler.gaps.gap_pmf`, mean ``gap_mean_share x I``);
-    * attempts: visits x ``1 / (1 - rates.fail_share)``, the expected attempts per
-      success when each attempt fails (no answer, refused, cancelled) independently
-      with probability ``fail_share``;
-    * officer time per attempt: ``visit_minutes`` of the tier (twice for a two-officer
-      visit) plus the least travel into the home from any other home of the team or
-      any of its officers' bases (:func:`min_incoming_travel_s`; twice for a
-      two-officer visit, both officers arrive).
-
-    Hours available per officer per week: ``visit_hours`` x working days (shifts) x the
-    expected share of days at work (:func:`availability`), averaged over the officers
-    (per team for the per-team figure).
-
-    What the bound leaves out, each of which only adds work or removes capacity in the
-    simulation: time windows (shifts, slots, offenders' unavailability), the return
-    to base at the end of each day, visits that cannot be made for structural reasons
-    (no two officers on duty together, officer-gender rules), the starting backlog, the
-    short-notice revisits, visits that find the offender away or gone, and the
-    register's growth (new registrations outnumber deregistrations with the default
-    rates). What it assumes: successes come at the drawn dates, so the delay a failed
-    attempt adds before the next success is not counted as fewer visits (it is a few
-    days per failure, i.e. some percent fewer visits for the very-high tier); and the
-    register's mix of active offenders stays as it is at the start.
-    """
-    policy = policy or Policy()
-    rates = rates or EventRates()
-    travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
-    per_success = 1.0 / (1.0 - rates.fail_share)
-    at_work = availability(rates)
-    gap_of: dict[tuple[RiskTier, int], float] = {}
-
-    def visits_per_week(tier: RiskTier, interval: int) -> float:
-        key = (tier, interval)
-        if key not in gap_of:
-            pmf = gap_pmf(policy.gap_shape, interval, policy.gap_mean_share[tier])
-            gap_of[key] = WEEK_DAYS / mean_gap(pmf)
-        return gap_of[key]
-
-    team_of = {o.id: o.team for o in register.officers}
-    staff: dict[str, list[Officer]] = defaultdict(list)
-    for o in register.officers:
-        staff[o.team].append(o)
-    caseload: dict[str, list[int]] = defaultdict(list)
-    for i, off in enumerate(register.offenders):
-        caseload[team_of[off.manager_id]].append(i)
-
-    teams: list[TeamBound] = []
-    for team in sorted(staff):
-        mine = [register.offenders[i] for i in caseload.get(team, [])]
-        officers = staff[team]
-        into_s = min_incoming_travel_s(
-            np.array([o.home.lat for o in mine]),
-            np.array([o.home.lon for o in mine]),
-            np.array([o.base.lat for o in officers]),
-            np.array([o.base.lon for o in officers]),
-            travel,
-        )
-        visits = attempts = visit_h = travel_h = 0.0
-        active = 0
-        for off, t_s in zip(mine, into_s.tolist(), strict=True):
-            if off.status is not OffenderStatus.ACTIVE:
-                continue
-            active += 1
-            crew = 2 if off.two_officers else 1
-            v = visits_per_week(off.tier, policy.interval_for(off.tier, off.interval_days))
-            a = v * per_success
-            visits += v
-            attempts += a
-            visit_h += a * crew * policy.visit_minutes[off.tier] / 60
-            travel_h += a * crew * t_s / 3600
-        hours = at_work * float(np.mean([o.visit_hours * len(o.shifts) for o in officers]))
-        need = max(1, math.ceil((visit_h + travel_h) / hours - 1e-9)) if hours > 0 else 1
-        teams.append(
-            TeamBound(team, len(officers), active, visits, attempts, visit_h, travel_h, hours, need)
-        )
-    all_hours = at_work * float(np.mean([o.visit_hours * len(o.shifts) for o in register.officers]))
-    work = sum(t.workload_hours for t in teams)
-    pooled = max(1, math.ceil(work / all_hours - 1e-9)) if all_hours > 0 else 1
-    return LowerBound(
-        officers=sum(t.officers for t in teams),
-        officers_pooled=pooled,
-        visits_per_week=sum(t.visits_per_week for t in teams),
-        attempts_per_week=sum(t.attempts_per_week for t in teams),
-        visit_hours_per_week=sum(t.visit_hours for t in teams),
-        travel_hours_per_week=sum(t.travel_hours for t in teams),
-        hours_per_officer_week=all_hours,
-        teams=tuple(teams),
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -522,8 +383,9 @@ class SweepRow:
     seed: int
     weeks: int
     warmup_weeks: int
-    #: Share of offender-weeks on time after the warm-up: per tier, high and very high
-    #: together ("high_and_very_high") and over all tiers ("all").
+    #: Share of offender-weeks on time after the warm-up (``Measure.ON_TIME``): per
+    #: tier, high and very high together ("high_and_very_high") and over all tiers
+    #: ("all").
     compliance: dict[str, float]
     #: Mean offenders overdue per week after the warm-up, and at the end.
     overdue_mean: float
@@ -539,7 +401,13 @@ class SweepRow:
     week_rows: tuple[WeekRow, ...]
     #: Per officer-week utilisation after the warm-up (weeks with some budget only).
     utilisation_sample: tuple[float, ...]
+    #: The same shares under ``Measure.ATTEMPTED`` (an attempt at the door on time).
+    attempted: dict[str, float] = field(default_factory=dict)
     elapsed_s: float = field(default=0.0, compare=False)
+
+    def measured(self, measure: Measure) -> dict[str, float]:
+        """The compliance shares under ``measure``."""
+        return self.compliance if Measure(measure) is Measure.ON_TIME else self.attempted
 
     @property
     def caseload_ok(self) -> bool:
@@ -560,6 +428,8 @@ class SweepRow:
         }
         for t in TIERS:
             row[f"compliance_{t.value}"] = round(self.compliance[t.value], 6)
+        for key in ("high_and_very_high", "all", *(t.value for t in TIERS)):
+            row[f"attempted_{key}"] = round(self.attempted[key], 6) if self.attempted else ""
         row.update(
             {
                 "overdue_mean": round(self.overdue_mean, 4),
@@ -586,6 +456,9 @@ SWEEP_COLUMNS = [
     "compliance_high_and_very_high",
     "compliance_all",
     *[f"compliance_{t.value}" for t in TIERS],
+    "attempted_high_and_very_high",
+    "attempted_all",
+    *[f"attempted_{t.value}" for t in TIERS],
     "overdue_mean",
     "overdue_end",
     "utilisation",
@@ -721,7 +594,8 @@ def run_task(task: SweepTask) -> SweepRow:
         seed=task.sim_seed,
         weeks=task.weeks,
         warmup_weeks=task.warmup_weeks,
-        compliance=result.compliance(),
+        compliance=result.compliance(Measure.ON_TIME),
+        attempted=result.compliance(Measure.ATTEMPTED),
         overdue_mean=sum(sum(w.overdue.values()) for w in counted) / n,
         overdue_end=sum(result.weeks[-1].overdue.values()),
         utilisation=busy / budget if budget else 0.0,
@@ -817,13 +691,21 @@ def run_sweep(
 
 @dataclass(frozen=True)
 class Target:
-    """The compliance a staffing level must reach: shares of offender-weeks on time
-    after the warm-up. ``every_replication`` (default) asks it of every replication,
-    otherwise of their mean."""
+    """The compliance a staffing level must reach: shares of offender-weeks compliant
+    after the warm-up, under ``measure`` (:class:`scheduler.simulate.Measure`).
+
+    The default measure is ``attempted``: the unit knocked on the door on time (a failed
+    attempt followed up within the re-attempt window counts), which is what staffing
+    controls. ``on_time`` asks for a successful visit within the interval; about one
+    attempt in five fails at the door, so a failure late in an interval makes some
+    offender-weeks late at any staffing and a 100% target on it is out of reach.
+    ``every_replication`` (default) asks the target of every replication, otherwise of
+    their mean."""
 
     high_and_very_high: float = 1.0
     all: float = 0.95
     every_replication: bool = True
+    measure: Measure = Measure.ATTEMPTED
 
     def met_by(self, compliance: dict[str, float]) -> bool:
         eps = 1e-12
@@ -831,6 +713,27 @@ class Target:
             compliance["high_and_very_high"] >= self.high_and_very_high - eps
             and compliance["all"] >= self.all - eps
         )
+
+    @property
+    def full(self) -> tuple[bool, bool]:
+        """Whether every high / very-high, and every, offender-week must comply: the
+        bound then also needs every such visit to be possible at all."""
+        return self.high_and_very_high >= 1.0, self.all >= 1.0
+
+    def describe(self) -> str:
+        rule = "every replication" if self.every_replication else "mean of the replications"
+        return (
+            f"{Measure(self.measure).value}: high+vh >= {100 * self.high_and_very_high:.1f}%, "
+            f"all >= {100 * self.all:.1f}%, {rule}"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "measure": Measure(self.measure).value,
+            "high_and_very_high": self.high_and_very_high,
+            "all": self.all,
+            "every_replication": self.every_replication,
+        }
 
 
 @dataclass(frozen=True)
@@ -856,6 +759,9 @@ class Band:
 
 @dataclass(frozen=True)
 class LevelSummary:
+    """One staffing level over its replications. ``high_and_very_high`` and ``all`` are
+    on time (``Measure.ON_TIME``); the ``attempted_`` bands are ``Measure.ATTEMPTED``."""
+
     officers: int
     replications: int
     high_and_very_high: Band
@@ -864,6 +770,29 @@ class LevelSummary:
     utilisation: Band
     max_caseload: int
     meets_target: bool
+    attempted_high_and_very_high: Band | None = None
+    attempted_all: Band | None = None
+    shortfall: Band | None = None
+
+    def bands(self, measure: Measure) -> tuple[Band, Band]:
+        """(high + very high, all) under ``measure``."""
+        if Measure(measure) is Measure.ON_TIME:
+            return self.high_and_very_high, self.all
+        if self.attempted_high_and_very_high is None or self.attempted_all is None:
+            raise StaffingError("these sweep rows carry no attempted-on-time figures")
+        return self.attempted_high_and_very_high, self.attempted_all
+
+
+#: Band names of ``curve.csv``, each with mean, min, max and a 95% interval.
+CURVE_BANDS = (
+    "high_and_very_high",
+    "all",
+    "attempted_high_and_very_high",
+    "attempted_all",
+    "overdue",
+    "shortfall",
+    "utilisation",
+)
 
 
 @dataclass(frozen=True)
@@ -879,11 +808,27 @@ class StaffingCurve:
     lower_bound: LowerBound | None = None
 
     @property
+    def bound(self) -> int | None:
+        """The lower bound this target is held to (``LowerBound.for_target``)."""
+        if self.lower_bound is None:
+            return None
+        return self.lower_bound.for_target(*self.target.full)
+
+    @property
     def ratio(self) -> float | None:
         """Minimum found over the lower bound (1.0 would be a perfect planner)."""
-        if self.minimum is None or self.lower_bound is None:
+        if self.minimum is None or self.bound is None:
             return None
-        return self.minimum / self.lower_bound.officers
+        return self.minimum / self.bound
+
+    @property
+    def failing_below(self) -> int | None:
+        """The largest level swept below the minimum (it fails the target): the
+        minimum is exact when this is one less."""
+        if self.minimum is None:
+            return None
+        below = [lv.officers for lv in self.levels if lv.officers < self.minimum]
+        return max(below) if below else None
 
     def rows(self) -> list[dict[str, object]]:
         """``curve.csv``: one row per level, with bands."""
@@ -893,13 +838,16 @@ class StaffingCurve:
                 "officers": lv.officers,
                 "replications": lv.replications,
             }
-            for name in ("high_and_very_high", "all", "overdue", "utilisation"):
-                b: Band = getattr(lv, name)
-                row[f"{name}_mean"] = round(b.mean, 6)
-                row[f"{name}_min"] = round(b.low, 6)
-                row[f"{name}_max"] = round(b.high, 6)
-                row[f"{name}_ci_low"] = "" if b.ci_low is None else round(b.ci_low, 6)
-                row[f"{name}_ci_high"] = "" if b.ci_high is None else round(b.ci_high, 6)
+            for name in CURVE_BANDS:
+                b: Band | None = getattr(lv, name)
+                for stat, value in (
+                    ("mean", None if b is None else b.mean),
+                    ("min", None if b is None else b.low),
+                    ("max", None if b is None else b.high),
+                    ("ci_low", None if b is None else b.ci_low),
+                    ("ci_high", None if b is None else b.ci_high),
+                ):
+                    row[f"{name}_{stat}"] = "" if value is None else round(value, 6)
             row["max_caseload"] = lv.max_caseload
             row["meets_target"] = str(lv.meets_target).lower()
             out.append(row)
@@ -910,13 +858,11 @@ class StaffingCurve:
         lb = self.lower_bound
         return {
             "scenario": self.scenario,
-            "target": {
-                "high_and_very_high": self.target.high_and_very_high,
-                "all": self.target.all,
-                "every_replication": self.target.every_replication,
-            },
+            "target": self.target.to_dict(),
             "minimum_staffing": self.minimum,
+            "failing_below_minimum": self.failing_below,
             "lower_bound": lb.officers if lb else None,
+            "bound_for_target": self.bound,
             "ratio": round(self.ratio, 4) if self.ratio is not None else None,
             "levels": [lv.officers for lv in self.levels],
         }
@@ -925,11 +871,7 @@ class StaffingCurve:
 CURVE_COLUMNS = [
     "officers",
     "replications",
-    *[
-        f"{n}_{s}"
-        for n in ("high_and_very_high", "all", "overdue", "utilisation")
-        for s in ("mean", "min", "max", "ci_low", "ci_high")
-    ],
+    *[f"{n}_{s}" for n in CURVE_BANDS for s in ("mean", "min", "max", "ci_low", "ci_high")],
     "max_caseload",
     "meets_target",
 ]
@@ -940,8 +882,9 @@ def summarise(
     target: Target | None = None,
     lower_bound: LowerBound | None = None,
 ) -> StaffingCurve:
-    """Per staffing level: mean and band of compliance (high + very high, all), overdue
-    and utilisation; the minimum staffing meeting ``target``.
+    """Per staffing level: mean and band of compliance under both measures (high + very
+    high, all), overdue, shortfall and utilisation; the minimum staffing meeting
+    ``target`` (under ``target.measure``).
 
     A level meets the target when every replication does (or their mean, with
     ``Target(every_replication=False)``), and no caseload is above a requested cap. The
@@ -957,25 +900,32 @@ def summarise(
     levels: list[LevelSummary] = []
     for n in sorted(by_level):
         rs = sorted(by_level[n], key=lambda r: r.replication)
-        hi = [r.compliance["high_and_very_high"] for r in rs]
-        al = [r.compliance["all"] for r in rs]
+        scored = [r.measured(target.measure) for r in rs]
+        if any(not c for c in scored):
+            raise StaffingError(f"the sweep rows carry no {Measure(target.measure).value} figures")
         if target.every_replication:
-            ok = all(target.met_by(r.compliance) for r in rs)
+            ok = all(target.met_by(c) for c in scored)
         else:
             ok = target.met_by(
-                {"high_and_very_high": float(np.mean(hi)), "all": float(np.mean(al))}
+                {k: float(np.mean([c[k] for c in scored])) for k in ("high_and_very_high", "all")}
             )
         ok = ok and all(r.caseload_ok for r in rs)
+        tried = all(r.attempted for r in rs)
         levels.append(
             LevelSummary(
                 officers=n,
                 replications=len(rs),
-                high_and_very_high=Band.of(hi),
-                all=Band.of(al),
+                high_and_very_high=Band.of([r.compliance["high_and_very_high"] for r in rs]),
+                all=Band.of([r.compliance["all"] for r in rs]),
                 overdue=Band.of([r.overdue_mean for r in rs]),
                 utilisation=Band.of([r.utilisation for r in rs]),
                 max_caseload=max(r.max_caseload for r in rs),
                 meets_target=ok,
+                attempted_high_and_very_high=(
+                    Band.of([r.attempted["high_and_very_high"] for r in rs]) if tried else None
+                ),
+                attempted_all=Band.of([r.attempted["all"] for r in rs]) if tried else None,
+                shortfall=Band.of([r.shortfall_per_week for r in rs]),
             )
         )
     minimum: int | None = None
@@ -987,6 +937,35 @@ def summarise(
     return StaffingCurve(scenario, tuple(levels), target, minimum, lower_bound)
 
 
+def refine_minimum(
+    rows: Sequence[SweepRow],
+    target: Target,
+    run_levels: Callable[[list[int]], list[SweepRow]],
+    *,
+    per_round: int = 1,
+) -> list[SweepRow]:
+    """Narrow the minimum down to one officer: bisect between the largest failing level
+    below it and the minimum, running ``per_round`` new levels a round with
+    ``run_levels`` (the same replications and seeds as the sweep, so every level sees
+    the same random stream: common random numbers). Returns ``rows`` with the new
+    levels' rows added.
+
+    It assumes compliance rises with staffing between the two levels (as the minimum's
+    definition does for levels not swept). Nothing to do when no level meets the target
+    or the smallest level swept already does (sweep lower to bracket it)."""
+    if per_round < 1:
+        raise StaffingError(f"per_round must be at least 1, got {per_round}")
+    out = list(rows)
+    while True:
+        curve = summarise(out, target)
+        hi, lo = curve.minimum, curve.failing_below
+        if hi is None or lo is None or hi - lo <= 1:
+            return out
+        step = (hi - lo) / (per_round + 1)
+        mids = {round(lo + step * (i + 1)) for i in range(per_round)}
+        out += run_levels(sorted({min(hi - 1, max(lo + 1, m)) for m in mids}))
+
+
 def officer_week_sample(rows: Sequence[SweepRow]) -> list[float]:
     """All per-officer-week utilisations of ``rows`` (for the histogram)."""
     return [u for r in rows for u in r.utilisation_sample]
@@ -994,22 +973,23 @@ def officer_week_sample(rows: Sequence[SweepRow]) -> list[float]:
 
 __all__ = [
     "Band",
+    "CURVE_BANDS",
     "InlineExecutor",
     "LevelSummary",
-    "LowerBound",
     "StaffingCurve",
     "StaffingError",
     "SweepRow",
     "SweepTask",
     "Target",
-    "TeamBound",
     "make_tasks",
     "parse_levels",
-    "restaff",
     "run_sweep",
     "run_task",
     "summarise",
     "sweep_executor",
     "team_counts",
-    "workload_lower_bound",
+    "balanced_order",
+    "refine_minimum",
+    "restaff",
+    "roster",
 ]

@@ -2,8 +2,9 @@
 
 A thin layer over :mod:`scheduler.staffing`: resolve the benchmark scenario
 (``borough@1``...), read the policy and event rates, run the sweep (simulations at each
-staffing level, several replications) on local processes or a Dask cluster, then print
-compliance against staffing with bands, the minimum staffing meeting the target and the
+staffing level, several replications) on local processes or a Dask cluster, narrow the
+minimum down to one officer by bisection, then print compliance against staffing with
+bands (on time and attempted on time), the minimum staffing meeting the target and the
 workload lower bound, and write the tables and plots privately (all files or none).
 Every input is checked before the first simulation starts, so a bad option never costs
 a sweep and never leaves an output directory.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +24,23 @@ from scheduler.commands.allocate import _errors_to_exit
 from scheduler.commands.simulate import load_rates
 from scheduler.export import check_output, write_private_tree
 from scheduler.loaders import csv_text
+from scheduler.simulate import Measure
 from scheduler.staffing import (
     CURVE_COLUMNS,
     SWEEP_COLUMNS,
     Band,
-    LowerBound,
     StaffingCurve,
     StaffingError,
     SweepRow,
     Target,
     make_tasks,
     parse_levels,
+    refine_minimum,
     run_sweep,
     summarise,
     sweep_executor,
-    workload_lower_bound,
 )
+from scheduler.staffing_bound import LowerBound, workload_lower_bound
 
 #: Most staffing levels a default range (no ``--officers``) sweeps.
 DEFAULT_LEVELS = 8
@@ -71,36 +74,63 @@ def _band(b: Band, fmt: Any = _pct) -> str:
 def format_curve(curve: StaffingCurve, current: int) -> str:
     """The printed table, the minimum found and the bound."""
     t = curve.target
-    rule = "every replication" if t.every_replication else "mean of the replications"
-    head = f"{'officers':>8}  {'high+vh on time':<26}{'all on time':<26}{'overdue/wk':<20}"
+    measure = Measure(t.measure)
+    other = Measure.ON_TIME if measure is Measure.ATTEMPTED else Measure.ATTEMPTED
+    names = {Measure.ON_TIME: "on time", Measure.ATTEMPTED: "attempted"}
     lines = [
-        f"Staffing sweep of {curve.scenario} (now {_officers(current)}); "
-        "compliance = offender-weeks on time after the warm-up, mean (min-max):",
+        f"Staffing sweep of {curve.scenario} (now {_officers(current)}); compliance = "
+        "offender-weeks after the warm-up, mean (min-max). On time: a successful visit "
+        "within the interval; attempted: an attempt at the door by the due date, failed "
+        "ones followed up within the re-attempt window.",
         "",
-        head + f"{'utilisation':<22}target",
+        f"{'officers':>8}  {'high+vh ' + names[measure]:<26}{'all ' + names[measure]:<26}"
+        f"{'high+vh/all ' + names[other]:<24}{'overdue/wk':<20}{'utilisation':<22}target",
     ]
     for lv in curve.levels:
+        hv, al = lv.bands(measure)
+        try:
+            o_hv, o_al = lv.bands(other)
+            second = f"{_pct(o_hv.mean)} / {_pct(o_al.mean)}"
+        except StaffingError:
+            second = "-"
         lines.append(
-            f"{lv.officers:>8}  {_band(lv.high_and_very_high):<26}{_band(lv.all):<26}"
+            f"{lv.officers:>8}  {_band(hv):<26}{_band(al):<26}{second:<24}"
             f"{_band(lv.overdue, lambda x: f'{x:.1f}'):<20}{_band(lv.utilisation):<22}"
             + ("met" if lv.meets_target else "-")
         )
     lines.append("")
-    goal = f"high+vh >= {_pct(t.high_and_very_high)}, all >= {_pct(t.all)}, {rule}"
+    goal = t.describe()
     if curve.minimum is None:
         lines.append(f"Minimum staffing: not met at any level swept ({goal}).")
     else:
-        lines.append(f"Minimum staffing: {_officers(curve.minimum)} ({goal}).")
+        below = curve.failing_below
+        exact = (
+            " (exact: one fewer fails)"
+            if below == curve.minimum - 1
+            else f" (between {below + 1} and {curve.minimum})"
+            if below is not None
+            else " (or fewer: the smallest level swept meets it)"
+        )
+        lines.append(f"Minimum staffing: {_officers(curve.minimum)}{exact} ({goal}).")
     lb = curve.lower_bound
     if lb is not None:
         lines.append(
-            f"Lower bound: {_officers(lb.officers)} (visits {lb.visit_hours_per_week:.1f} h + "
-            f"least travel {lb.travel_hours_per_week:.1f} h a week, at "
-            f"{lb.hours_per_officer_week:.1f} visit hours per officer-week; "
-            f"{lb.officers_pooled} if teams were pooled)"
-            + (f"; found / bound = {curve.ratio:.2f}" if curve.ratio is not None else "")
+            f"Lower bound: {_officers(lb.officers)} for the visit workload (visits "
+            f"{lb.visit_hours_per_week:.1f} h + least travel {lb.travel_hours_per_week:.1f} h "
+            f"a week, {lb.hours_per_officer_week:.1f} visit hours per officer-week, and the "
+            f"evening/weekend work within the shifts that can do it; "
+            f"{lb.officers_any_split} with officers placed where needed, "
+            f"{lb.officers_hours} on hours alone); every high/very-high visit possible "
+            f"from {lb.reach_high}, every visit from {lb.reach_all}"
+            + (f"; {lb.unservable} offender(s) no officer can ever visit" if lb.unservable else "")
             + "."
         )
+        if curve.bound is not None:
+            lines.append(
+                f"Bound for this target: {_officers(curve.bound)}"
+                + (f"; found / bound = {curve.ratio:.2f}" if curve.ratio is not None else "")
+                + "."
+            )
     return "\n".join(lines)
 
 
@@ -119,6 +149,7 @@ def output_files(
     """sweep.csv, curve.csv, weeks.csv, lower_bound.json and the three PNGs."""
     from scheduler import plots
 
+    rows = sorted(rows, key=lambda r: (r.officers, r.replication))
     level = representative(curve)
     at_level = [r for r in rows if r.officers == level]
     first = min(at_level, key=lambda r: r.replication)
@@ -194,9 +225,26 @@ def output_files(
     help="Share of all offender-weeks that must be on time.",
 )
 @click.option(
+    "--target-measure",
+    type=click.Choice(["attempted", "on-time"]),
+    default="attempted",
+    show_default=True,
+    help="What the target counts: 'attempted' = an attempt at the door by the due date "
+    "(failed ones followed up within the re-attempt window), what staffing controls; "
+    "'on-time' = a successful visit within the interval (failed entries keep it below "
+    "100% at any staffing).",
+)
+@click.option(
     "--target-mean",
     is_flag=True,
     help="Hold the mean of the replications to the target (default: every replication).",
+)
+@click.option(
+    "--refine/--no-refine",
+    default=True,
+    show_default=True,
+    help="Bisect between the last failing and the first passing level, so the minimum "
+    "is exact to one officer (same replications and seeds).",
 )
 @click.option(
     "--caseload-cap",
@@ -250,7 +298,9 @@ def staffing_cmd(
     seed: int,
     target_high: float,
     target_all: float,
+    target_measure: str,
     target_mean: bool,
+    refine: bool,
     caseload_cap: int | None,
     visit_hours: float | None,
     rates_path: Path | None,
@@ -284,30 +334,42 @@ def staffing_cmd(
     sc = build(spec.key)
     register = sc.register
     teams = len({o.team for o in register.officers})
-    bound = workload_lower_bound(register, policy, rates)
+    bound = workload_lower_bound(register, policy, rates, visit_hours=visit_hours)
+    measure = Measure.ON_TIME if target_measure == "on-time" else Measure.ATTEMPTED
+    target = Target(target_high, target_all, not target_mean, measure)
     if levels is None:
-        levels = default_levels(max(bound.officers, teams), len(register.officers))
+        levels = default_levels(max(bound.for_target(*target.full), teams), len(register.officers))
     if levels[0] < teams:
         raise StaffingError(
             f"--officers: {levels[0]} officer(s) cannot staff the {teams} teams of "
             f"{spec.key}: at least one per team"
         )
     check_output(out, overwrite)
-    tasks = make_tasks(
-        spec.key,
-        levels,
-        replications=replications,
-        weeks=weeks,
-        warmup_weeks=warmup,
-        seed=seed,
-        policy=policy,
-        rates=rates,
-        caseload_cap=caseload_cap,
-        visit_hours=visit_hours,
-    )
+
+    def tasks_for(at: list[int]) -> list[Any]:
+        return make_tasks(
+            spec.key,
+            at,
+            replications=replications,
+            weeks=weeks,
+            warmup_weeks=warmup,
+            seed=seed,
+            policy=policy,
+            rates=rates,
+            caseload_cap=caseload_cap,
+            visit_hours=visit_hours,
+        )
+
+    lanes = 1 if cluster else max(1, (workers or os.cpu_count() or 1) // replications)
     with sweep_executor(workers, cluster) as executor:
-        rows = run_sweep(tasks, executor, progress=not no_progress)
-    target = Target(target_high, target_all, every_replication=not target_mean)
+        rows = run_sweep(tasks_for(levels), executor, progress=not no_progress)
+        if refine:
+            rows = refine_minimum(
+                rows,
+                target,
+                lambda at: run_sweep(tasks_for(at), executor, progress=not no_progress),
+                per_round=lanes,
+            )
     curve = summarise(rows, target, bound)
     info = {
         "scenario": spec.key,

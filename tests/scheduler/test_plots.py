@@ -6,8 +6,9 @@ from datetime import date
 
 from models import RiskTier
 from scheduler.plots import compliance_vs_staffing, overdue_by_tier, utilisation_distribution
-from scheduler.simulate import TIERS, OfficerWeek, WeekRow
-from scheduler.staffing import LowerBound, summarise
+from scheduler.simulate import TIERS, Measure, OfficerWeek, WeekRow
+from scheduler.staffing import Target, summarise
+from scheduler.staffing_bound import LowerBound
 from tests.scheduler.test_staffing import row
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -44,8 +45,13 @@ def test_compliance_vs_staffing_is_a_png() -> None:
     bound = LowerBound(2, 2, 1.0, 1.2, 1.5, 0.1, 5.0)
     png = compliance_vs_staffing(summarise(rows, lower_bound=bound))
     assert png.startswith(PNG) and len(png) > 1000
+    on_time = summarise(rows, Target(measure=Measure.ON_TIME), bound)
+    assert compliance_vs_staffing(on_time) != png  # the target's measure is the one shaded
     # Without bands (one replication) and without a bound or a minimum, still a PNG.
     assert compliance_vs_staffing(summarise([row(1, 0, 0.5, 0.5)])).startswith(PNG)
+    # Rows without attempted figures (older sweeps) plot the on-time measure alone.
+    old = [row(n, 0, 0.9, 0.9, attempted={}) for n in (1, 2)]
+    assert compliance_vs_staffing(summarise(old, Target(measure=Measure.ON_TIME))).startswith(PNG)
 
 
 def test_overdue_by_tier_is_a_png() -> None:

@@ -3,13 +3,16 @@ overdue counts when there is none."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 
-from models import Policy, RiskTier
+from models import OffenderStatus, Policy, RiskTier
 from models.simulation import EventRates
 from scheduler.gaps import gap_pmf
-from scheduler.simulate import TIERS, simulate, visit_rows
+from scheduler.loaders import parse_unavailability
+from scheduler.simulate import TIERS, Measure, attempted_on_time, simulate, visit_rows
 from tests.scheduler.conftest import WEEK, offender, officer, register
 
 CALM = EventRates(
@@ -129,3 +132,75 @@ def test_simulated_gaps_are_close_to_the_policy_mean() -> None:
     assert max(gaps) <= 28
     assert np.mean(gaps) == pytest.approx(mu, rel=0.12)
     assert set(TIERS) >= {RiskTier.VERY_HIGH}
+
+
+def test_attempted_on_time_by_hand() -> None:
+    due = WEEK  # the last successful visit + interval
+    day = timedelta(days=1)
+    policy = Policy()  # grace 0, re-attempts within 13 days
+    # On time: nothing else matters.
+    assert attempted_on_time(due, due, None, None, policy)
+    # Late and never tried: not attempted on time.
+    assert not attempted_on_time(due + day, due, None, None, policy)
+    # Knocked on the due date (no answer), followed up 10 days later: still fine 13
+    # days after that, not 14.
+    follow = due + 10 * day
+    assert attempted_on_time(follow + 13 * day, due, due, follow, policy)
+    assert not attempted_on_time(follow + 14 * day, due, due, follow, policy)
+    # A first knock after the due date does not count.
+    assert not attempted_on_time(due + 3 * day, due, due + day, due + day, policy)
+    # Back from custody after the due date: the first knock is due within 13 days of
+    # the week's end they were first seen at home again.
+    back = due + 30 * day
+    assert attempted_on_time(back + 13 * day, due, None, None, policy, returned=back)
+    assert not attempted_on_time(back + 14 * day, due, None, None, policy, returned=back)
+    assert attempted_on_time(back + 20 * day, due, back + 5 * day, back + 9 * day, policy, back)
+    # Grace days widen both deadlines.
+    lenient = Policy(grace_days=7)
+    assert attempted_on_time(due + 7 * day, due, None, None, lenient)
+    assert attempted_on_time(due + 20 * day, due, due + 5 * day, due + 5 * day, lenient)
+
+
+def test_failed_entries_are_late_on_time_but_attempted_on_time() -> None:
+    # Generous staffing, and most knocks go unanswered: offenders fall behind their
+    # successful-visit interval, but the unit knocks on time and follows up every week.
+    reg = small_unit(24, 3, 8)
+    rates = CALM.model_copy(update={"no_answer": 0.7})
+    result = simulate(reg, FAST, WEEK, 12, seed=6, rates=rates, warmup_weeks=2)
+    on_time, tried = result.compliance(), result.compliance(Measure.ATTEMPTED)
+    assert on_time["high_and_very_high"] < 0.9
+    assert tried["high_and_very_high"] == tried["all"] == 1.0
+    assert result.compliance(Measure.ON_TIME) == on_time
+    # Visits called off by the police are no attempt: not attempted on time either.
+    called_off = simulate(
+        reg,
+        FAST,
+        WEEK,
+        12,
+        seed=6,
+        rates=CALM.model_copy(update={"cancelled_by_police": 0.7}),
+        warmup_weeks=2,
+    )
+    assert called_off.compliance(Measure.ATTEMPTED)["high_and_very_high"] < 0.95
+
+
+def test_new_registrations_do_not_inherit_their_models_custody_dates() -> None:
+    # Every new registration is modelled on an offender in custody until next year;
+    # the newcomer is at home: no dated absence, only weekly hours away are copied.
+    reg = small_unit(4, 1, 8)
+    held = reg.offenders[0].model_copy(
+        update={
+            "status": OffenderStatus.IN_CUSTODY,
+            "unavailable": parse_unavailability(
+                f"{WEEK.isoformat()}/{(WEEK + timedelta(days=400)).isoformat()}; mon 09:00-12:00"
+            ),
+        }
+    )
+    reg = reg.model_copy(update={"offenders": (held,)})
+    seen: list = []
+    rates = CALM.model_copy(update={"registrations_per_year": 5.0})
+    simulate(reg, FAST, WEEK, 3, seed=1, rates=rates, on_plan=seen.append)
+    new = [o for o in seen[-1].register.offenders if o.id.startswith("SIM-")]
+    assert new and all(not o.unavailable.dates for o in new)
+    assert all(o.unavailable.weekly == held.unavailable.weekly for o in new)
+    assert not any(u.reason.value == "unavailable_all_week" for u in seen[-1].rota.unscheduled)

@@ -12,25 +12,26 @@ import pytest
 
 from models import Gender, Policy, Register
 from models.simulation import EventRates
-from scheduler.gaps import gap_pmf, mean_gap
+from scheduler.simulate import Measure
 from scheduler.staffing import (
     Band,
     InlineExecutor,
     StaffingError,
     SweepRow,
     Target,
-    availability,
+    balanced_order,
     make_tasks,
     parse_levels,
+    refine_minimum,
     restaff,
+    roster,
     run_sweep,
     run_task,
     summarise,
     sweep_executor,
     team_counts,
-    workload_lower_bound,
 )
-from scheduler.travel import GreatCircleTravel
+from scheduler.staffing_bound import workload_lower_bound
 from tests.scheduler.conftest import WEEK, offender, officer, register
 
 #: Nothing happens around the planner: every visit succeeds, nobody moves, registers,
@@ -141,7 +142,7 @@ def test_restaff_clones_officers_round_robin_with_new_ids(quick: Policy) -> None
     assert [o.id for o in out.officers if o.team == "b"] == ["B1", "B-S001"]
 
 
-def test_restaff_cut_removes_from_the_end_and_raises_caps(quick: Policy) -> None:
+def test_restaff_cut_keeps_the_first_in_balanced_order_and_raises_caps(quick: Policy) -> None:
     out = restaff(two_teams(), 2, quick)  # a: 3 -> 1 (A1 only), b: 1
     assert [o.id for o in out.officers] == ["A1", "B1"]
     load = Counter(o.manager_id for o in out.offenders)
@@ -166,55 +167,58 @@ def test_restaff_rejects_fewer_officers_than_teams(quick: Policy) -> None:
         restaff(two_teams(), 1, quick)
 
 
-# ------------------------------------------------------------------ lower bound
+def mixed_team() -> list:
+    """Six officers listed with the late (Thursday) and Saturday shifts at the end, as
+    the scenario generator often lists them."""
+    day = "mon-fri 08:00-16:00"
+    return [
+        officer("D1", day, gender=Gender.MALE),
+        officer("D2", day, gender=Gender.MALE),
+        officer("D3", day, gender=Gender.FEMALE),
+        officer("D4", day, gender=Gender.MALE),
+        officer(
+            "L1", "mon-wed 08:00-16:00; thu 12:00-20:00; fri 08:00-16:00", gender=Gender.FEMALE
+        ),
+        officer("S1", "mon-thu 08:00-16:00; sat 10:00-18:00", gender=Gender.MALE),
+    ]
 
 
-def test_lower_bound_by_hand(quick: Policy) -> None:
-    # One very-high-risk offender, 0.01 deg north and east of the base; the only other
-    # location is the base, so the least travel into the home is base -> home.
-    reg = register([offender("R1", "O1", tier="very_high", days_since=3)], [officer("O1")])
-    rates = EventRates(no_answer=0.2, refused_entry=0.0, cancelled_by_police=0.0)
-    lb = workload_lower_bound(reg, quick, rates)
-    visits = 7 / mean_gap(gap_pmf(quick.gap_shape, 28, 0.75))  # ~0.33 a week
-    attempts = visits / (1 - 0.2)
-    assert lb.visits_per_week == pytest.approx(visits)
-    assert lb.attempts_per_week == pytest.approx(attempts)
-    assert lb.visit_hours_per_week == pytest.approx(attempts * 90 / 60)
-    travel_s = GreatCircleTravel(quick.speed_kmh, quick.circuity).matrix_s(
-        [51.372, 51.382], [-0.1, -0.09]
-    )[0, 1]
-    assert lb.travel_hours_per_week == pytest.approx(attempts * travel_s / 3600)
-    # 4 visit hours x 5 working days x the expected share of days at work.
-    assert lb.hours_per_officer_week == pytest.approx(20 * availability(rates))
-    assert lb.officers == lb.officers_pooled == 1
+def test_balanced_order_keeps_late_and_saturday_shifts_in_proportion(quick: Policy) -> None:
+    team = mixed_team()
+    order = balanced_order(team, quick)
+    assert sorted(order) == list(range(6))
+    late = {4}
+    sat = {5}
+    for k in range(1, 19):
+        picks = roster(order, k)
+        # Every prefix holds about k/6 late and k/6 Saturday officers (within one).
+        assert abs(sum(p in late for p in picks) - k / 6) < 1
+        assert abs(sum(p in sat for p in picks) - k / 6) < 1
+    # The list order would keep neither at three officers.
+    assert roster(list(range(6)), 3) == [0, 1, 2]
+    assert {4, 5} & set(roster(order, 3))
 
 
-def test_lower_bound_doubles_two_officer_visits(quick: Policy) -> None:
-    one = register([offender("R1", "O1", days_since=3)], [officer("O1"), officer("O2")])
-    two = register(
-        [offender("R1", "O1", days_since=3, two_officers=True)], [officer("O1"), officer("O2")]
-    )
-    a, b = workload_lower_bound(one, quick), workload_lower_bound(two, quick)
-    assert b.visit_hours_per_week == pytest.approx(2 * a.visit_hours_per_week)
-    assert b.travel_hours_per_week == pytest.approx(2 * a.travel_hours_per_week)
+def test_restaff_spreads_late_shifts_as_the_team_grows_and_shrinks(quick: Policy) -> None:
+    offs = [offender(f"R{k}", "D1", dlat=0.001 * k) for k in range(12)]
+    reg = register(offs, mixed_team())
 
+    def lates(r: Register) -> int:
+        return sum(any(s.window.end_s == 20 * 3600 for s in o.shifts) for o in r.officers)
 
-def test_lower_bound_counts_only_active_offenders_and_each_team(quick: Policy) -> None:
-    reg = two_teams()
-    away = reg.offenders[0].model_copy(update={"status": "in_custody"})
-    fewer = Register(offenders=(away, *reg.offenders[1:]), officers=reg.officers)
-    lb, lb_fewer = workload_lower_bound(reg, quick), workload_lower_bound(fewer, quick)
-    assert [t.active for t in lb.teams] == [18, 6]
-    assert [t.active for t in lb_fewer.teams] == [17, 6]
-    assert lb_fewer.visits_per_week < lb.visits_per_week
-    # Each team needs at least one officer, so the per-team bound is at least the teams.
-    assert lb.officers >= 2 and lb.officers >= lb.officers_pooled
+    def saturdays(r: Register) -> int:
+        return sum(any(s.day == 5 for s in o.shifts) for o in r.officers)
 
-
-def test_availability_matches_how_the_simulator_draws_absences() -> None:
-    rates = EventRates()
-    assert availability(rates) == pytest.approx((1 - 0.13) * (1 - 0.045 - 0.04))
-    assert availability(rates) >= 1 - rates.absence_share
+    three = restaff(reg, 3, quick)
+    assert lates(three) + saturdays(three) >= 1
+    listed = restaff(reg, 3, quick, order="listed")
+    assert [o.id for o in listed.officers] == ["D1", "D2", "D3"]  # the old rule
+    assert lates(listed) == saturdays(listed) == 0
+    grown = restaff(reg, 12, quick)
+    # Everyone kept plus one clone of each, the late officer's with her Thursday late.
+    assert lates(grown) == 2 and saturdays(grown) == 2
+    assert {o.id for o in grown.officers} >= {o.id for o in mixed_team()}
+    assert sum(o.id.startswith("T-S") for o in grown.officers) == 6
 
 
 # ------------------------------------------------------------------ levels
@@ -297,8 +301,9 @@ def test_lower_bound_never_above_the_minimum_found(quick: Policy) -> None:
     curve = summarise(run_sweep(tasks, InlineExecutor(), progress=False), Target(), lb)
     assert curve.minimum is not None
     assert lb.officers <= curve.minimum
+    assert curve.bound is not None and curve.bound <= curve.minimum
     assert not curve.levels[0].meets_target  # one officer: at most 5 visits a week
-    assert curve.ratio == curve.minimum / lb.officers
+    assert curve.ratio == curve.minimum / curve.bound
 
 
 def test_sweep_is_the_same_serially_and_in_parallel(quick: Policy) -> None:
@@ -371,6 +376,7 @@ def row(officers: int, rep: int, hi: float, every: float, **kw: object) -> Sweep
         "weeks": 4,
         "warmup_weeks": 1,
         "compliance": {"high_and_very_high": hi, "all": every},
+        "attempted": {"high_and_very_high": hi, "all": every},
         "overdue_mean": 1.0 - every,
         "overdue_end": 0,
         "utilisation": 0.5,
@@ -429,6 +435,46 @@ def test_summary_respects_a_caseload_cap() -> None:
     assert summarise(rows).minimum == 3
 
 
+def test_the_target_applies_to_its_measure() -> None:
+    # Attempted on time everywhere, on time short of 100% for high risk (failed entries).
+    rows = [
+        row(2, 0, 0.97, 0.97, attempted={"high_and_very_high": 0.99, "all": 0.99}),
+        row(3, 0, 0.98, 0.99, attempted={"high_and_very_high": 1.0, "all": 1.0}),
+    ]
+    assert Target().measure is Measure.ATTEMPTED
+    assert summarise(rows).minimum == 3
+    assert summarise(rows, Target(measure=Measure.ON_TIME)).minimum is None
+    lv = summarise(rows).levels[1]
+    assert lv.bands(Measure.ATTEMPTED)[0].mean == 1.0 and lv.bands(Measure.ON_TIME)[0].mean == 0.98
+
+
+def test_refine_minimum_bisects_to_one_officer() -> None:
+    # Compliance reaches the target from 13 officers; the grid swept 4, 8, 16 and 32.
+    def at(level: int) -> list[SweepRow]:
+        ok = 1.0 if level >= 13 else 0.9
+        return [row(level, r, ok, ok) for r in range(2)]
+
+    ran: list[list[int]] = []
+
+    def run_levels(levels: list[int]) -> list[SweepRow]:
+        ran.append(levels)
+        return [r for n in levels for r in at(n)]
+
+    grid = [r for n in (4, 8, 16, 32) for r in at(n)]
+    assert summarise(grid).minimum == 16 and summarise(grid).failing_below == 8
+    out = refine_minimum(grid, Target(), run_levels)
+    curve = summarise(out)
+    assert curve.minimum == 13 and curve.failing_below == 12
+    assert ran == [[12], [14], [13]]  # bisection: 8..16 -> 12..16 -> 12..14 -> 12..13
+    # Two levels a round split the bracket in three.
+    ran.clear()
+    assert summarise(refine_minimum(grid, Target(), run_levels, per_round=2)).minimum == 13
+    assert ran[0] == [11, 13]
+    # Nothing to refine when the smallest level already meets it, or none does.
+    assert refine_minimum(grid[4:], Target(), run_levels) == grid[4:]
+    assert refine_minimum(grid[:4], Target(), run_levels) == grid[:4]
+
+
 def test_band_without_three_replications_has_no_interval() -> None:
     assert Band.of([0.5, 0.7]) == Band(0.6, 0.5, 0.7)
 
@@ -437,4 +483,6 @@ def test_curve_rows_and_summary_are_plain_data() -> None:
     curve = summarise([row(2, 0, 1.0, 0.99)])
     (r,) = curve.rows()
     assert r["officers"] == 2 and r["meets_target"] == "true"
-    assert curve.summary()["minimum_staffing"] == 2
+    assert r["attempted_all_mean"] == 0.99 and r["all_mean"] == 0.99
+    summary = curve.summary()
+    assert summary["minimum_staffing"] == 2 and summary["target"]["measure"] == "attempted"

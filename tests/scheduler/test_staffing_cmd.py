@@ -34,7 +34,15 @@ def rows(path: Path) -> list[dict[str, str]]:
 def test_help() -> None:
     result = run("--help")
     assert result.exit_code == 0
-    for option in ("--officers", "--replications", "--cluster", "--workers", "--target-high"):
+    for option in (
+        "--officers",
+        "--replications",
+        "--cluster",
+        "--workers",
+        "--target-high",
+        "--target-measure",
+        "--refine",
+    ):
         assert option in result.output
 
 
@@ -85,6 +93,19 @@ def test_json_summary(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["levels"] == [1] and data["lower_bound"]["officers"] == 1
     assert "minimum_staffing" in data and len(data["curve"]) == 1
+    assert data["target"]["measure"] == "attempted"  # the default
+    assert {"attempted_all_mean", "all_mean"} <= set(data["curve"][0])
+
+
+def test_the_target_measure_is_chosen(tmp_path: Path) -> None:
+    args = (*QUICK, "--officers", "1", "--target-measure", "on-time", "--no-refine")
+    result = run(*args, "--json", "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["target"]["measure"] == "on_time"
+    printed = run(*args, "--out", tmp_path / "p")
+    assert "high+vh on time" in printed.output and "on_time: high+vh >= 100.0%" in printed.output
+    sweep = rows(tmp_path / "p" / "sweep.csv")
+    assert {"compliance_all", "attempted_all", "attempted_very_high"} <= set(sweep[0])
 
 
 @pytest.mark.parametrize(

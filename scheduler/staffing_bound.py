@@ -1,0 +1,697 @@
+"""Workload lower bound: the fewest officers that could do a register's visit workload
+under the policy, whatever the planner.
+
+Per team, the bound is the smallest team size, with the officers taken the way
+:func:`scheduler.staffing.restaff` takes them (:func:`scheduler.staffing.roster`: a
+balanced cycle of the team's own officers, so late and Saturday shifts scale with the
+size), that passes three checks, each a necessary condition for keeping up with the
+policy's visits week after week:
+
+1. **hours**: the visit workload (visit minutes and the least travel into each home, at
+   the policy's attempt rate) fits the officers' visit hours net of the least return to
+   base, times the expected share of days at work;
+2. **time windows**: for each set of officer-day shifts that some offenders can *only*
+   be visited in (e.g. an offender out at work on weekdays 09:00-17:00 can only be seen
+   by an officer on a late or Saturday shift), the work of every offender confined to
+   that set fits the hours those shifts give (a Hall-type condition), each shift
+   counting no more than its visit hours and no more than the time from the earliest
+   possible arrival to the end of the shift;
+3. **reach**: every visit can be made at all: an officer on a shift it fits (meeting any
+   gender rule) and, for a two-officer visit, two officers who could each make it on
+   the same weekday (the lead meeting any gender rule).
+
+The workload bound (``officers``) is checks 1 and 2 on all the work: the fewest officers
+that can do the policy's whole workload. It is the smallest total whose split over the
+teams in proportion to their sizes (:func:`scheduler.staffing.team_counts`, as a sweep
+spreads them) gives every team its bound; ``officers_any_split`` adds the teams' bounds
+up (officers placed where needed). A staffing target is held to
+:meth:`LowerBound.for_target`: check 1, and checks 2 and 3 on the tiers of which it asks
+100% (a target below 100% may leave some evening work undone, as the benchmark shows).
+
+Everything is an expectation per week (absences at their expected rate), computed on the
+register at the start (its active offenders, their homes and weekly availability).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from models import Gender, Offender, OffenderStatus, Officer, Policy, Register, RiskTier
+from models.offender import WeeklyWindow
+from models.simulation import EventRates
+from scheduler.gaps import gap_pmf, mean_gap
+from scheduler.staffing import (
+    MAX_OFFICERS,
+    RosterOrder,
+    StaffingError,
+    roster,
+    team_counts,
+    team_order,
+)
+from scheduler.travel import GreatCircleTravel, TravelModel
+from scheduler.windows import Intervals, slot_windows, subtract
+
+WEEK_DAYS = 7
+#: A Monday: the date the weekday-only window computations are made on (slots and
+#: weekly availability depend on the weekday alone).
+_REF_MONDAY = date(2024, 1, 1)
+_NEVER = np.iinfo(np.int64).max
+#: The tiers a ``high_and_very_high`` target covers.
+HIGH_TIERS = (RiskTier.HIGH, RiskTier.VERY_HIGH)
+
+
+@dataclass(frozen=True)
+class TeamBound:
+    """One team's share of the lower bound (per week)."""
+
+    team: str
+    officers_now: int
+    active: int
+    visits_per_week: float
+    attempts_per_week: float
+    visit_hours: float
+    travel_hours: float
+    #: Visit hours net of the least return to base an officer gives a week, averaged
+    #: over the team's current officers, times the expected share of days at work.
+    hours_per_officer: float
+    #: The team's workload bound: the larger of the hours and window checks.
+    officers: int
+    #: Smallest team size whose hours cover the work (check 1).
+    officers_hours: int = 1
+    #: ... whose shifts cover the work confined to each set of shifts (check 2).
+    officers_windows: int = 1
+    #: The window check on the high / very-high work alone.
+    windows_high: int = 1
+    #: Smallest team size at which every high / very-high visit, and every visit, can
+    #: be made at all (check 3: a shift it fits, two officers together if needed).
+    reach_high: int = 1
+    reach_all: int = 1
+    #: Active offenders no officer of the team can ever visit (their work is left out).
+    unservable: int = 0
+    #: The window set that binds hardest, in words.
+    window_detail: str = ""
+
+    @property
+    def workload_hours(self) -> float:
+        return self.visit_hours + self.travel_hours
+
+    @property
+    def binding(self) -> str:
+        """Which check sets the team's workload bound."""
+        if self.officers_windows > self.officers_hours:
+            return "windows"
+        return "hours" if self.officers_hours > 1 else "one per team"
+
+    def need(self, high_full: bool = False, all_full: bool = False) -> int:
+        """The team's bound for a target: the hours check; when every high / very-high
+        offender-week must comply, also the window check on their work and the size
+        from which all their visits can be made at all; when every offender-week must,
+        the same for every tier. (A target below 100% can leave some evening work
+        undone, so the window check on all the work binds only the whole workload.)"""
+        out = self.officers_hours
+        if high_full:
+            out = max(out, self.windows_high, self.reach_high)
+        if all_full:
+            out = max(out, self.officers_windows, self.reach_all)
+        return out
+
+
+@dataclass(frozen=True)
+class LowerBound:
+    """Officers the visit workload needs at the very least, with its parts (per week).
+
+    ``officers`` is the smallest total whose split over the teams in proportion to their
+    sizes (as a sweep spreads officers) gives every team its workload bound (hours and
+    time windows): what a sweep's minimum is held to. ``officers_any_split`` adds up the
+    teams' bounds (officers placed wherever they are needed). ``officers_hours`` adds up
+    the teams' hours check alone, ``officers_pooled`` is ``ceil(total workload / hours
+    per officer)`` as if the register were one team: both for comparison.
+    ``reach_high`` / ``reach_all`` are the smallest totals (same split) at which every
+    high / very-high visit, every visit, can be made at all: no staffing below them
+    keeps all of those visits on time. :meth:`for_target` combines them.
+    """
+
+    officers: int
+    officers_pooled: int
+    visits_per_week: float
+    attempts_per_week: float
+    visit_hours_per_week: float
+    travel_hours_per_week: float
+    hours_per_officer_week: float
+    teams: tuple[TeamBound, ...] = ()
+    officers_any_split: int = 0
+    officers_hours: int = 0
+    unservable: int = 0
+    reach_high: int = 0
+    reach_all: int = 0
+
+    @property
+    def workload_hours_per_week(self) -> float:
+        return self.visit_hours_per_week + self.travel_hours_per_week
+
+    def for_target(self, high_full: bool = False, all_full: bool = False) -> int:
+        """The bound a staffing target is held to (:meth:`TeamBound.need` per team,
+        split as a sweep splits officers): the hours check, and when the target asks
+        for every high / very-high offender-week (``high_full``), or every one
+        (``all_full``), the window check on that work and the level from which all of
+        those visits can be made at all."""
+        if not self.teams:
+            return self.officers
+        sizes = {t.team: t.officers_now for t in self.teams}
+        return proportional_total(sizes, {t.team: t.need(high_full, all_full) for t in self.teams})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable figures (teams included)."""
+        r = 3
+        return {
+            "officers": self.officers,
+            "officers_any_split": self.officers_any_split,
+            "officers_hours": self.officers_hours,
+            "officers_pooled": self.officers_pooled,
+            "reach_high": self.reach_high,
+            "reach_all": self.reach_all,
+            "unservable": self.unservable,
+            "visits_per_week": round(self.visits_per_week, r),
+            "attempts_per_week": round(self.attempts_per_week, r),
+            "visit_hours_per_week": round(self.visit_hours_per_week, r),
+            "travel_hours_per_week": round(self.travel_hours_per_week, r),
+            "workload_hours_per_week": round(self.workload_hours_per_week, r),
+            "hours_per_officer_week": round(self.hours_per_officer_week, r),
+            "teams": [
+                {
+                    "team": t.team,
+                    "officers_now": t.officers_now,
+                    "active": t.active,
+                    "visits_per_week": round(t.visits_per_week, r),
+                    "attempts_per_week": round(t.attempts_per_week, r),
+                    "visit_hours": round(t.visit_hours, r),
+                    "travel_hours": round(t.travel_hours, r),
+                    "hours_per_officer": round(t.hours_per_officer, r),
+                    "officers": t.officers,
+                    "officers_hours": t.officers_hours,
+                    "officers_windows": t.officers_windows,
+                    "windows_high": t.windows_high,
+                    "reach_high": t.reach_high,
+                    "reach_all": t.reach_all,
+                    "binding": t.binding,
+                    "unservable": t.unservable,
+                    "window_detail": t.window_detail,
+                }
+                for t in self.teams
+            ],
+        }
+
+
+def availability(rates: EventRates) -> float:
+    """Expected share of an officer's working days they are at work, exactly as
+    :func:`scheduler.simulate.simulate` draws absences: a whole week of leave with
+    probability ``leave_share``, otherwise each day lost to sickness or abstraction with
+    probability ``sickness_share + abstraction_share``. (It is a little above
+    ``1 - rates.absence_share``, so using it keeps the bound a bound.)"""
+    return (1.0 - rates.leave_share) * (1.0 - rates.sickness_share - rates.abstraction_share)
+
+
+def min_incoming_travel_s(
+    home_lat: np.ndarray,
+    home_lon: np.ndarray,
+    base_lat: np.ndarray,
+    base_lon: np.ndarray,
+    travel: TravelModel,
+) -> np.ndarray:
+    """For each home, the least travel time into it from any other home or any base.
+
+    In any route each visited home has exactly one incoming arc, from a base or from
+    another home the team visits, so the sum over visits of these minima is a lower
+    bound on the routes' travel (returns to base left out)."""
+    n = len(home_lat)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    lat = np.concatenate([np.asarray(home_lat, float), np.asarray(base_lat, float)])
+    lon = np.concatenate([np.asarray(home_lon, float), np.asarray(base_lon, float)])
+    return _min_incoming(travel.matrix_s(lat, lon).astype(np.int64), n)
+
+
+def _min_incoming(m: np.ndarray, n: int) -> np.ndarray:
+    """Column minima over the first ``n`` columns (homes) of a travel matrix whose rows
+    are homes then bases, leaving out each home's own row."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if m.shape[0] == 1:
+        return np.zeros(n, dtype=np.int64)
+    into = m[:, :n].copy()
+    into[np.arange(n), np.arange(n)] = _NEVER
+    return np.asarray(into.min(axis=0), dtype=np.int64)
+
+
+def weekday_windows(
+    weekly: tuple[WeeklyWindow, ...], policy: Policy, weekday: int, service_s: int
+) -> Intervals:
+    """Arrival times (seconds of day) on ``weekday`` within the policy's slots at which a
+    visit of ``service_s`` avoids the weekly unavailability: what
+    :func:`scheduler.windows.offender_windows` gives on that weekday, without date
+    ranges (custody, hospital: those offenders are not active)."""
+    day = _REF_MONDAY + timedelta(days=weekday)
+    blocked = [
+        (max(0, w.window.start_s - service_s + 1), w.window.end_s)
+        for w in weekly
+        if weekday in w.days
+    ]
+    return subtract(slot_windows(policy, day), blocked)
+
+
+@dataclass(frozen=True)
+class _Shifts:
+    """A team's officers as arrays: shift start/end per (officer, weekday), -1 without a
+    shift; visit hours and the least return to base, in seconds."""
+
+    start: np.ndarray  # (m, 7)
+    end: np.ndarray  # (m, 7)
+    budget: np.ndarray  # (m,)
+    back_min: np.ndarray  # (m,)
+    female: np.ndarray  # (m,) bool
+    male: np.ndarray  # (m,) bool
+
+    @property
+    def on(self) -> np.ndarray:
+        return self.start >= 0
+
+
+def _shifts(
+    officers: Sequence[Officer], visit_hours: float | None, back_min: np.ndarray
+) -> _Shifts:
+    m = len(officers)
+    start = np.full((m, WEEK_DAYS), -1, dtype=np.int64)
+    end = np.full((m, WEEK_DAYS), -1, dtype=np.int64)
+    hours = np.array([o.visit_hours if visit_hours is None else visit_hours for o in officers])
+    for j, o in enumerate(officers):
+        if hours[j] <= 0:
+            continue
+        for sh in o.shifts:
+            start[j, int(sh.day)] = sh.window.start_s
+            end[j, int(sh.day)] = sh.window.end_s
+    return _Shifts(
+        start,
+        end,
+        np.rint(hours * 3600).astype(np.int64),
+        back_min,
+        np.array([o.gender is Gender.FEMALE for o in officers]),
+        np.array([o.gender is Gender.MALE for o in officers]),
+    )
+
+
+def earliest_arrivals(
+    offenders: Sequence[Offender],
+    service_s: np.ndarray,
+    go_s: np.ndarray,
+    back_s: np.ndarray,
+    shifts: _Shifts,
+    policy: Policy,
+) -> np.ndarray:
+    """(n, m, 7) earliest arrival (seconds of day) at which officer ``j`` on weekday
+    ``d`` could make offender ``i``'s visit, :data:`_NEVER` where they cannot.
+
+    A visit needs an arrival inside the offender's weekly windows
+    (:func:`weekday_windows`), no earlier than the shift start plus the drive from the
+    base (``go_s``, (m, n)), leaving the visit and the drive back (``back_s``) inside
+    the shift, and the three inside the officer's visit hours. Officer gender is not
+    applied here."""
+    n, m = len(offenders), shifts.start.shape[0]
+    out = np.full((n, m, WEEK_DAYS), _NEVER, dtype=np.int64)
+    groups: dict[tuple[tuple[WeeklyWindow, ...], int], list[int]] = defaultdict(list)
+    for i, off in enumerate(offenders):
+        groups[(off.unavailable.weekly, int(service_s[i]))].append(i)
+    for (weekly, service), members in groups.items():
+        idx = np.array(members)
+        for d in range(WEEK_DAYS):
+            wins = weekday_windows(weekly, policy, d, service)
+            if not wins:
+                continue
+            for j in np.flatnonzero(shifts.on[:, d]):
+                go, back = go_s[j, idx], back_s[j, idx]
+                s, e = shifts.start[j, d], shifts.end[j, d]
+                last = e - service - back  # latest arrival that gets back in time
+                fits = service + go + back <= shifts.budget[j]
+                best = np.full(len(idx), _NEVER, dtype=np.int64)
+                for a, b in wins:
+                    t0 = np.maximum(a, s + go)
+                    ok = fits & (t0 < b) & (t0 <= last)
+                    best = np.where(ok & (t0 < best), t0, best)
+                out[idx, j, d] = best
+    return out
+
+
+def _counts(order: Sequence[int], m: int, k: int) -> np.ndarray:
+    """How many of ``k`` officers are (clones of) each of the team's ``m`` officers."""
+    return np.bincount(np.array(roster(order, k), dtype=np.int64), minlength=m)
+
+
+def _smallest_team(order: Sequence[int], m: int, ok: Any) -> int:
+    """The smallest team size ``k >= 1`` whose officer counts pass ``ok``."""
+    for k in range(1, MAX_OFFICERS + 1):
+        if ok(_counts(order, m, k)):
+            return k
+    raise StaffingError("no team size up to the maximum can do this team's visits")
+
+
+def _window_check(
+    feasible: np.ndarray,
+    earliest: np.ndarray,
+    work_h: np.ndarray,
+    into_s: np.ndarray,
+    shifts: _Shifts,
+    at_work: float,
+    order: Sequence[int],
+) -> tuple[int, str]:
+    """Check 2: the smallest team size whose shifts cover, for each candidate set of
+    officer-day shifts, the work of every offender who can only be visited in it.
+
+    The candidate sets are each offender's own set of possible (officer, weekday)
+    shifts, the union of all of them that are not every shift of the team, and every
+    shift (the hours check with the same caps). A shift counts at
+    most its visit hours net of the least return to base, and at most the time from the
+    earliest arrival any of those offenders allows on it to the shift's end (less the
+    least return), plus one incoming drive (the first visit's, which may start earlier).
+    """
+    n, m = feasible.shape[0], feasible.shape[1]
+    if n == 0:
+        return 1, ""
+    flat = feasible.reshape(n, -1)
+    sets, inverse = np.unique(flat, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    demand = np.bincount(inverse, weights=work_h, minlength=len(sets))
+    e_min = np.full((len(sets), m * WEEK_DAYS), _NEVER, dtype=np.int64)
+    np.minimum.at(e_min, inverse, earliest.reshape(n, -1))
+    t_max = np.zeros(len(sets))
+    np.maximum.at(t_max, inverse, into_s.astype(float))
+    every = shifts.on.reshape(-1)
+    restricted = [s for s in sets if not np.array_equal(s, every)]
+    candidates = [*sets, every]
+    if restricted:
+        candidates.append(np.any(restricted, axis=0))
+    net_budget = (shifts.budget - shifts.back_min).clip(min=0).astype(float)
+    end = np.where(shifts.on, shifts.end, 0).astype(float)
+    members = np.bincount(inverse, minlength=len(sets))
+    need, worst = 1, (0, 0.0, "")
+    for cand in candidates:
+        inside = ~(sets & ~cand).any(axis=1)
+        work = float(demand[inside].sum())
+        if work <= 0:
+            continue
+        first = e_min[inside].min(axis=0).reshape(m, WEEK_DAYS).astype(float)
+        span = end - shifts.back_min[:, None] - first + t_max[inside].max()
+        cap_s = np.where(
+            cand.reshape(m, WEEK_DAYS), np.minimum(net_budget[:, None], span), 0.0
+        ).clip(min=0)
+        per_officer_h = at_work * cap_s.sum(axis=1) / 3600
+
+        def enough(c: np.ndarray, per: np.ndarray = per_officer_h, w: float = work) -> bool:
+            return float(c @ per) >= w - 1e-9
+
+        k = _smallest_team(order, m, enough)
+        need = max(need, k)
+        if not np.array_equal(cand, every) and (k, work) > worst[:2]:
+            worst = (
+                k,
+                work,
+                f"{int(members[inside].sum())} offenders ({work:.1f} h a week) can only be "
+                f"visited on {int(cand.sum())} of the team's {int(shifts.on.sum())} weekly "
+                f"officer shifts (team of {k} needed)",
+            )
+    return need, worst[2]
+
+
+def _reach_check(
+    feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray, order: Sequence[int]
+) -> int:
+    """The smallest team size at which every one of these visits can be made at all:
+    an officer on some shift the visit fits who meets any gender rule, and for a
+    two-officer visit a second officer the visit fits on the same weekday."""
+    n, m = feasible.shape[0], feasible.shape[1]
+    if n == 0:
+        return 1
+    need = 1
+    singles = lead[~pair].any(axis=2)
+    for row in np.unique(singles, axis=0) if len(singles) else ():
+
+        def seen(c: np.ndarray, row: np.ndarray = row) -> bool:
+            return bool((c[row] >= 1).any())
+
+        need = max(need, _smallest_team(order, m, seen))
+    k = int(pair.sum())
+    if k == 0:
+        return need
+    rows = np.unique(
+        np.concatenate([feasible[pair].reshape(k, -1), lead[pair].reshape(k, -1)], axis=1),
+        axis=0,
+    )
+    for row in rows:
+        f = row[: m * WEEK_DAYS].reshape(m, WEEK_DAYS)
+        lead_ok = row[m * WEEK_DAYS :].reshape(m, WEEK_DAYS)
+
+        def together(c: np.ndarray, f: np.ndarray = f, lead_ok: np.ndarray = lead_ok) -> bool:
+            both = (c[:, None] * f).sum(axis=0) >= 2
+            led = (c[:, None] * lead_ok).sum(axis=0) >= 1
+            return bool((both & led).any())
+
+        need = max(need, _smallest_team(order, m, together))
+    return need
+
+
+def _team_bound(
+    team: str,
+    officers: list[Officer],
+    offenders: list[Offender],
+    policy: Policy,
+    travel: TravelModel,
+    *,
+    per_success: float,
+    at_work: float,
+    rate: Any,
+    order: RosterOrder,
+    visit_hours: float | None,
+) -> TeamBound:
+    m = len(officers)
+    lat = np.array([o.home.lat for o in offenders] + [o.base.lat for o in officers], float)
+    lon = np.array([o.home.lon for o in offenders] + [o.base.lon for o in officers], float)
+    matrix = travel.matrix_s(lat, lon).astype(np.int64)
+    n_all = len(offenders)
+    into_all = _min_incoming(matrix, n_all)
+    home_to_base = matrix[:n_all, n_all:]  # (homes, officers)
+    back_min = (home_to_base.min(axis=0) if n_all else np.zeros(m, dtype=np.int64)).astype(np.int64)
+    shifts = _shifts(officers, visit_hours, back_min)
+    sequence = team_order(officers, policy, order)
+
+    act = [i for i, o in enumerate(offenders) if o.status is OffenderStatus.ACTIVE]
+    mine = [offenders[i] for i in act]
+    n = len(mine)
+    service = np.array([policy.visit_minutes[o.tier] * 60 for o in mine], dtype=np.int64)
+    crew = np.array([2 if o.two_officers else 1 for o in mine])
+    visits = np.array(
+        [rate(o.tier, policy.interval_for(o.tier, o.interval_days)) for o in mine], float
+    )
+    attempts = visits * per_success
+    into = into_all[act] if n else np.zeros(0, dtype=np.int64)
+    act_idx = np.array(act, dtype=np.int64)
+    go = matrix[n_all:, :n_all][:, act_idx] if n else np.zeros((m, 0), np.int64)
+    back = home_to_base[act_idx].T if n else np.zeros((m, 0), np.int64)
+    earliest = earliest_arrivals(mine, service, go, back, shifts, policy)
+    feasible = earliest < _NEVER
+    gender_ok = np.ones((n, m), dtype=bool)
+    for i, o in enumerate(mine):
+        if o.officer_gender is not None:
+            gender_ok[i] = shifts.female if o.officer_gender is Gender.FEMALE else shifts.male
+    pair = crew == 2
+    lead = feasible & gender_ok[:, :, None]
+    single_ok = np.where(pair[:, None, None], feasible, lead)
+    servable = np.where(pair, lead.any(axis=(1, 2)), single_ok.any(axis=(1, 2)))
+
+    work_h = attempts * crew * (service + into) / 3600
+    visit_h = float((attempts * crew * service)[servable].sum() / 3600)
+    travel_h = float((attempts * crew * into)[servable].sum() / 3600)
+    net = (shifts.budget - back_min).clip(min=0) * shifts.on.sum(axis=1)
+    hours_per_officer = at_work * float(net.mean()) / 3600 if m else 0.0
+    per_officer_h = at_work * net / 3600
+    total = float(work_h[servable].sum())
+
+    def hours_ok(c: np.ndarray) -> bool:
+        return float(c @ per_officer_h) >= total - 1e-9
+
+    k_hours = _smallest_team(sequence, m, hours_ok) if total > 0 else 1
+    k_windows, detail = _window_check(
+        single_ok[servable],
+        np.where(single_ok, earliest, _NEVER)[servable],
+        work_h[servable],
+        into[servable],
+        shifts,
+        at_work,
+        sequence,
+    )
+    high = np.array([o.tier in HIGH_TIERS for o in mine], dtype=bool)
+    reach_all = _reach_check(feasible[servable], lead[servable], pair[servable], sequence)
+    hv = servable & high
+    reach_hv = _reach_check(feasible[hv], lead[hv], pair[hv], sequence)
+    k_windows_hv, _ = _window_check(
+        single_ok[hv],
+        np.where(single_ok, earliest, _NEVER)[hv],
+        work_h[hv],
+        into[hv],
+        shifts,
+        at_work,
+        sequence,
+    )
+    return TeamBound(
+        team=team,
+        officers_now=m,
+        active=n,
+        visits_per_week=float(visits.sum()),
+        attempts_per_week=float(attempts.sum()),
+        visit_hours=visit_h,
+        travel_hours=travel_h,
+        hours_per_officer=hours_per_officer,
+        officers=max(1, k_hours, k_windows),
+        officers_hours=k_hours,
+        officers_windows=k_windows,
+        windows_high=k_windows_hv,
+        reach_high=reach_hv,
+        reach_all=reach_all,
+        unservable=int(n - servable.sum()),
+        window_detail=detail,
+    )
+
+
+def proportional_total(sizes: dict[str, int], need: dict[str, int]) -> int:
+    """The smallest total whose split in proportion to ``sizes``
+    (:func:`scheduler.staffing.team_counts`) gives every team at least ``need``."""
+    start = max(sum(need.values()), len(sizes))
+    for total in range(start, MAX_OFFICERS + 1):
+        counts = team_counts(sizes, total)
+        if all(counts[t] >= need[t] for t in sizes):
+            return total
+    raise StaffingError("no staffing level up to the maximum gives every team its bound")
+
+
+def workload_lower_bound(
+    register: Register,
+    policy: Policy | None = None,
+    rates: EventRates | None = None,
+    *,
+    travel: TravelModel | None = None,
+    order: RosterOrder = "balanced",
+    visit_hours: float | None = None,
+) -> LowerBound:
+    """The fewest officers that could do the register's visit workload (module
+    docstring: three checks per team, teams split as a sweep splits them).
+
+    The work, per week, of every offender active at the start (not reactive, in
+    custody, in hospital, abroad or missing):
+
+    * successful visits: ``7 / mean gap`` of the offender's interval under the policy's
+      gap distribution (:func:`scheduler.gaps.gap_pmf`, mean ``gap_mean_share x I``);
+    * attempts: visits x ``1 / (1 - rates.fail_share)``, the expected attempts per
+      success when each attempt fails (no answer, refused, cancelled) independently
+      with probability ``fail_share``;
+    * officer time per attempt: ``visit_minutes`` of the tier plus the least travel into
+      the home from any other home of the team or any of its officers' bases
+      (:func:`min_incoming_travel_s`), twice for a two-officer visit (both officers go).
+
+    An officer-day gives its visit hours (``visit_hours`` overrides every officer's, as
+    :func:`scheduler.staffing.restaff` does) less the least drive from any of the team's
+    homes back to the base (every route ends there), on each shift, times the expected
+    share of days at work (:func:`availability`). A visit is possible on an officer's
+    shift when an arrival fits the offender's weekly availability and the policy's slots,
+    after the drive from the base, with the visit and the drive back inside the shift and
+    the visit hours (:func:`earliest_arrivals`), and the officer meets any gender rule
+    (the lead of a two-officer visit). Offenders no officer of their team can ever visit
+    are counted (``unservable``) and their work left out: no staffing helps them.
+
+    What the bound leaves out, each of which only adds work or removes capacity in the
+    simulation: which homes are visited in the same week and by the same officer on the
+    same day (the least incoming drive is taken over every home of the team, so travel
+    is far below the simulated routes'), the random timing of absences (a week in which
+    the only late-shift officer is on leave), the drawn visit days and options and the
+    re-attempt's other weekday and time, two-officer bookings at one common time, the
+    starting backlog, the short-notice revisits, visits that find the offender away or
+    gone, and the register's growth (new registrations outnumber deregistrations with
+    the default rates). The window check tests only the shift sets that occur (each
+    offender's own, and the union of all that are not every shift), not every union.
+    What it assumes: the policy's visit rate is kept (every drawn visit made), successes
+    come at the drawn dates (the delay a failed attempt adds before the next success is
+    not counted as fewer visits), the register's active offenders, homes and weekly
+    availability stay as at the start, and the officers of a team of any size are
+    :func:`scheduler.staffing.roster`'s cycle of its current officers (``order``).
+    """
+    policy = policy or Policy()
+    rates = rates or EventRates()
+    travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
+    per_success = 1.0 / (1.0 - rates.fail_share)
+    at_work = availability(rates)
+    cache: dict[tuple[RiskTier, int], float] = {}
+
+    def rate(tier: RiskTier, interval: int) -> float:
+        if (tier, interval) not in cache:
+            pmf = gap_pmf(policy.gap_shape, interval, policy.gap_mean_share[tier])
+            cache[(tier, interval)] = WEEK_DAYS / mean_gap(pmf)
+        return cache[(tier, interval)]
+
+    team_of = {o.id: o.team for o in register.officers}
+    staff: dict[str, list[Officer]] = defaultdict(list)
+    for o in register.officers:
+        staff[o.team].append(o)
+    caseload: dict[str, list[Offender]] = defaultdict(list)
+    for off in register.offenders:
+        caseload[team_of[off.manager_id]].append(off)
+    teams = [
+        _team_bound(
+            team,
+            staff[team],
+            caseload.get(team, []),
+            policy,
+            travel,
+            per_success=per_success,
+            at_work=at_work,
+            rate=rate,
+            order=order,
+            visit_hours=visit_hours,
+        )
+        for team in sorted(staff)
+    ]
+    sizes = {t.team: t.officers_now for t in teams}
+    need = {t.team: t.officers for t in teams}
+    weights = [t.officers_now for t in teams]
+    all_hours = float(np.average([t.hours_per_officer for t in teams], weights=weights))
+    work = sum(t.workload_hours for t in teams)
+    pooled = max(1, math.ceil(work / all_hours - 1e-9)) if all_hours > 0 else 1
+    return LowerBound(
+        officers=proportional_total(sizes, need),
+        officers_pooled=pooled,
+        visits_per_week=sum(t.visits_per_week for t in teams),
+        attempts_per_week=sum(t.attempts_per_week for t in teams),
+        visit_hours_per_week=sum(t.visit_hours for t in teams),
+        travel_hours_per_week=sum(t.travel_hours for t in teams),
+        hours_per_officer_week=all_hours,
+        teams=tuple(teams),
+        officers_any_split=sum(need.values()),
+        officers_hours=sum(t.officers_hours for t in teams),
+        unservable=sum(t.unservable for t in teams),
+        reach_high=proportional_total(sizes, {t.team: t.reach_high for t in teams}),
+        reach_all=proportional_total(sizes, {t.team: t.reach_all for t in teams}),
+    )
+
+
+__all__ = [
+    "LowerBound",
+    "TeamBound",
+    "availability",
+    "earliest_arrivals",
+    "min_incoming_travel_s",
+    "proportional_total",
+    "weekday_windows",
+    "workload_lower_bound",
+]
