@@ -36,6 +36,7 @@ from scheduler.audit import (
     slot_distribution,
     tradeoff_table,
 )
+from scheduler.commands.options import register_source_options
 from scheduler.commands.record import STORE_HELP, StoreOption, _errors_to_exit
 from scheduler.export import check_output, write_private_tree
 from scheduler.loaders import (
@@ -337,19 +338,10 @@ def _unit(scenario: str | None, offenders: Path | None, officers: Path | None) -
     help="Print the trade-off table (visits a year and attacker scores per mean-gap "
     "budget); needs no history.",
 )
-@click.option(
-    "--scenario",
-    help="Bundled scenario (borough, met, national) whose shifts set the baseline's "
-    "(weekday, slot) mix, as with --offenders/--officers.",
-)
-@click.option(
-    "--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON (with --officers)."
-)
-@click.option(
-    "--officers",
-    type=click.Path(path_type=Path),
-    help="Officers CSV or JSON: the baseline's (weekday, slot) mix is then the most even one "
-    "the unit's shifts can carry, as the planner draws (default: the policy's own mix).",
+@register_source_options(
+    "take the baseline's (weekday, slot) mix from, as the planner draws it from its shifts "
+    "and offenders' hours at home; default: the policy's own mix",
+    default=None,
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(

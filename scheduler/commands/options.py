@@ -32,8 +32,11 @@ def load_settings(model: type[M], path: Path | None) -> M:
         raise PolicyError(f"{path}: {detail}") from None
 
 
-def register_source_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--scenario``, ``--offenders`` and ``--officers``: a bundled scenario or your files."""
+def register_source_options(
+    verb: str, default: str | None = "borough"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--scenario``, ``--offenders`` and ``--officers``: a bundled scenario or your files
+    (``default`` None: neither unless asked for)."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn = click.option(
@@ -42,11 +45,12 @@ def register_source_options(verb: str) -> Callable[[Callable[..., Any]], Callabl
         fn = click.option(
             "--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON."
         )(fn)
+        when = "when no CSVs are given " if default else ""
         return click.option(
             "--scenario",
-            default="borough",
-            show_default=True,
-            help=f"Bundled scenario to {verb} when no CSVs are given (borough, met, national).",
+            default=default,
+            show_default=default is not None,
+            help=f"Bundled scenario to {verb} {when}(borough, met, national).",
         )(fn)
 
     return decorate
