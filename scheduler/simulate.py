@@ -367,7 +367,8 @@ def _register_events(
         / WEEKS_PER_YEAR
     )
     ids = list(state.offenders)
-    homes = [state.offenders[i].home for i in ids]
+    homes = _homes_by_team(state)
+    team_of = {o.id: o.team for o in state.officers}
     u = rng.random((len(ids), len(per_week)))
     day_of = rng.integers(0, WEEK, size=len(ids))
     events: list[OutcomeEvent] = []
@@ -384,8 +385,9 @@ def _register_events(
             continue
         if truth.on(day) is not None or off.status is not OffenderStatus.ACTIVE:
             continue
-        if hit[1]:
-            home = homes[int(rng.integers(len(homes)))]
+        if hit[1]:  # a move within the team's own area (someone else's address there)
+            mine = homes[team_of[off.manager_id]]
+            home = mine[int(rng.integers(len(mine)))]
             state.offenders[oid] = off.model_copy(update={"home": _jitter(home, rng)})
         if hit[2]:
             until = day + timedelta(days=_weeks(rng, rates.custody_weeks))
@@ -402,6 +404,17 @@ def _register_events(
             truth.absconded_until = day + timedelta(days=_weeks(rng, rates.located_weeks))
     _register_new(state, monday, rates, rng)
     return events
+
+
+def _homes_by_team(state: _State) -> dict[str, list[Location]]:
+    """The week's home addresses per team: a notified move lands near one of them, so it
+    stays in the area the team covers (a move across London would leave the offender
+    with a manager two hours' drive away, never visited)."""
+    team_of = {o.id: o.team for o in state.officers}
+    out: dict[str, list[Location]] = defaultdict(list)
+    for off in state.offenders.values():
+        out[team_of[off.manager_id]].append(off.home)
+    return out
 
 
 def _register_new(state: _State, monday: date, rates: EventRates, rng: np.random.Generator) -> None:

@@ -13,7 +13,7 @@ from models.simulation import EventRates
 from scheduler.gaps import gap_pmf
 from scheduler.loaders import parse_unavailability
 from scheduler.simulate import TIERS, Measure, attempted_on_time, simulate, visit_rows
-from tests.scheduler.conftest import WEEK, offender, officer, register
+from tests.scheduler.conftest import BASE, WEEK, offender, officer, register
 
 CALM = EventRates(
     no_answer=0,
@@ -204,3 +204,21 @@ def test_new_registrations_do_not_inherit_their_models_custody_dates() -> None:
     assert new and all(not o.unavailable.dates for o in new)
     assert all(o.unavailable.weekly == held.unavailable.weekly for o in new)
     assert not any(u.reason.value == "unavailable_all_week" for u in seen[-1].rota.unscheduled)
+
+
+def test_notified_moves_stay_in_the_team_area() -> None:
+    # Two teams 0.3 degrees (~30 km) apart: a move lands near another address of the
+    # mover's own team, never across the force area out of the team's reach.
+    offs = [offender(f"A{k}", "OA", dlat=0.002 * k, days_since=10 + k) for k in range(8)] + [
+        offender(f"B{k}", "OB", dlat=0.3 + 0.002 * k, dlon=0.3, days_since=10 + k) for k in range(8)
+    ]
+    reg = register(offs, [officer("OA", team="a"), officer("OB", team="b")])
+    seen: list = []
+    rates = CALM.model_copy(update={"moves_per_year": 5.0})
+    simulate(reg, FAST, WEEK, 4, seed=2, rates=rates, on_plan=seen.append)
+    final = {o.id: o.home for o in seen[-1].register.offenders}
+    moved = [k for k, h in final.items() if h != next(o.home for o in offs if o.id == k)]
+    assert len(moved) >= 4
+    for oid, home in final.items():
+        near_b = home.lat > BASE[0] + 0.15
+        assert near_b == oid.startswith("B"), (oid, home)
