@@ -100,6 +100,7 @@ SUMMARY_COLUMNS = [
     "reach_high",
     "reach_all",
     "unservable",
+    "unservable_high",
     "workload_h_per_week",
     "hours_per_officer_week",
     "levels",
@@ -213,7 +214,8 @@ def fmt_bound(bound: LowerBound) -> str:
         f"{bound.travel_hours_per_week:.1f} h a week over "
         f"{bound.hours_per_officer_week:.2f} h per officer-week; every high/very-high "
         f"visit possible from {bound.reach_high}, every visit from {bound.reach_all}; "
-        f"{bound.unservable} offender(s) no officer can ever visit"
+        f"{bound.unservable} offender(s) ({bound.unservable_high} high/very-high) no officer "
+        "of their team can ever visit"
     )
 
 
@@ -254,12 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             timing = time_simulation(spec.key, args.timing_weeks, policy, rates)
             print(f"{args.timing_weeks}-week simulation at today's staffing: {timing:.1f} s")
         levels = sweep_levels(
-            min(bound.for_target(*t.full) for t in TARGETS),
+            min(bound.for_target(*t.full) or bound.officers for t in TARGETS),
             len(reg.officers),
             teams,
             args.max_levels,
             args.generous,
-            reach=bound.for_target(*TARGETS[0].full),
+            reach=bound.for_target(*TARGETS[0].full) or max(bound.officers, bound.reach_high),
         )
         print(f"sweeping {levels} x {args.replications} replications, {args.weeks} weeks")
 
@@ -311,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "reach_high": bound.reach_high,
             "reach_all": bound.reach_all,
             "unservable": bound.unservable,
+            "unservable_high": bound.unservable_high,
             "workload_h_per_week": round(bound.workload_hours_per_week, 2),
             "hours_per_officer_week": round(bound.hours_per_officer_week, 3),
             "levels": " ".join(str(lv.officers) for lv in main_curve.levels),
@@ -347,6 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{curve.bound}, ratio {curve.ratio:.2f}"
                 if curve.minimum is not None and curve.ratio is not None
                 else f"not met at any level (bound {curve.bound})"
+                if curve.bound is not None
+                else f"out of reach at any staffing: {bound.unservable_high} high/very-high "
+                f"offender(s) ({bound.unservable} in all) no officer of their team can visit"
             )
             print(f"minimum for {t.describe()}: {found}")
         print(

@@ -93,8 +93,10 @@ class TeamBound:
     #: be made at all (check 3: a shift it fits, two officers together if needed).
     reach_high: int = 1
     reach_all: int = 1
-    #: Active offenders no officer of the team can ever visit (their work is left out).
+    #: Active offenders no officer of the team can ever visit (their work is left out),
+    #: and how many of them are high / very high risk.
     unservable: int = 0
+    unservable_high: int = 0
     #: The window set that binds hardest, in words.
     window_detail: str = ""
 
@@ -151,17 +153,21 @@ class LowerBound:
     unservable: int = 0
     reach_high: int = 0
     reach_all: int = 0
+    unservable_high: int = 0
 
     @property
     def workload_hours_per_week(self) -> float:
         return self.visit_hours_per_week + self.travel_hours_per_week
 
-    def for_target(self, high_full: bool = False, all_full: bool = False) -> int:
+    def for_target(self, high_full: bool = False, all_full: bool = False) -> int | None:
         """The bound a staffing target is held to (:meth:`TeamBound.need` per team,
         split as a sweep splits officers): the hours check, and when the target asks
         for every high / very-high offender-week (``high_full``), or every one
         (``all_full``), the window check on that work and the level from which all of
-        those visits can be made at all."""
+        those visits can be made at all. None when such a target is out of reach at
+        any staffing: some of those offenders no officer of their team can ever visit."""
+        if (high_full and self.unservable_high) or (all_full and self.unservable):
+            return None
         if not self.teams:
             return self.officers
         sizes = {t.team: t.officers_now for t in self.teams}
@@ -178,6 +184,7 @@ class LowerBound:
             "reach_high": self.reach_high,
             "reach_all": self.reach_all,
             "unservable": self.unservable,
+            "unservable_high": self.unservable_high,
             "visits_per_week": round(self.visits_per_week, r),
             "attempts_per_week": round(self.attempts_per_week, r),
             "visit_hours_per_week": round(self.visit_hours_per_week, r),
@@ -202,6 +209,7 @@ class LowerBound:
                     "reach_all": t.reach_all,
                     "binding": t.binding,
                     "unservable": t.unservable,
+                    "unservable_high": t.unservable_high,
                     "window_detail": t.window_detail,
                 }
                 for t in self.teams
@@ -562,6 +570,7 @@ def _team_bound(
         reach_high=reach_hv,
         reach_all=reach_all,
         unservable=int(n - servable.sum()),
+        unservable_high=int((high & ~servable).sum()),
         window_detail=detail,
     )
 
@@ -680,6 +689,7 @@ def workload_lower_bound(
         officers_any_split=sum(need.values()),
         officers_hours=sum(t.officers_hours for t in teams),
         unservable=sum(t.unservable for t in teams),
+        unservable_high=sum(t.unservable_high for t in teams),
         reach_high=proportional_total(sizes, {t.team: t.reach_high for t in teams}),
         reach_all=proportional_total(sizes, {t.team: t.reach_all for t in teams}),
     )

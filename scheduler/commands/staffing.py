@@ -125,7 +125,13 @@ def format_curve(curve: StaffingCurve, current: int) -> str:
             + (f"; {lb.unservable} offender(s) no officer can ever visit" if lb.unservable else "")
             + "."
         )
-        if curve.bound is not None:
+        if curve.bound is None:
+            lines.append(
+                f"Bound for this target: none: {lb.unservable_high} high/very-high and "
+                f"{lb.unservable} offender(s) in all no officer of their team can ever "
+                "visit, so no staffing level meets it."
+            )
+        else:
             lines.append(
                 f"Bound for this target: {_officers(curve.bound)}"
                 + (f"; found / bound = {curve.ratio:.2f}" if curve.ratio is not None else "")
@@ -338,7 +344,8 @@ def staffing_cmd(
     measure = Measure.ON_TIME if target_measure == "on-time" else Measure.ATTEMPTED
     target = Target(target_high, target_all, not target_mean, measure)
     if levels is None:
-        levels = default_levels(max(bound.for_target(*target.full), teams), len(register.officers))
+        start = bound.for_target(*target.full) or bound.officers
+        levels = default_levels(max(start, teams), len(register.officers))
     if levels[0] < teams:
         raise StaffingError(
             f"--officers: {levels[0]} officer(s) cannot staff the {teams} teams of "

@@ -199,6 +199,10 @@ def test_offenders_no_officer_can_ever_visit_are_counted_not_worked(quick: Polic
     day_only = Register(offenders=reg.offenders, officers=reg.officers[:1])
     lb = workload_lower_bound(day_only, quick, QUIET)
     assert lb.unservable == 10 and lb.visit_hours_per_week == 0.0 and lb.officers == 1
+    # They are high risk: a target asking for all high-risk offender-weeks is out of
+    # reach at any staffing; one below 100% is held to the hours check.
+    assert lb.unservable_high == 10
+    assert lb.for_target(high_full=True) is None and lb.for_target() == 1
 
 
 # ------------------------------------------------------------------ two officers together

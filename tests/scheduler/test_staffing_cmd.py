@@ -154,3 +154,14 @@ def test_default_levels_span_bound_to_current() -> None:
     assert default_levels(1, 1) == [1, 2]
     levels = default_levels(61, 160)
     assert levels[0] == 61 and levels[-1] == 160 and len(levels) <= 9
+
+
+def test_a_target_out_of_reach_is_said_so() -> None:
+    from scheduler.commands.staffing import format_curve
+    from scheduler.staffing import summarise
+    from scheduler.staffing_bound import LowerBound
+    from tests.scheduler.test_staffing import row
+
+    bound = LowerBound(2, 2, 1.0, 1.2, 1.5, 0.1, 5.0, unservable=3, unservable_high=1)
+    text = format_curve(summarise([row(2, 0, 0.99, 0.99)], lower_bound=bound), 2)
+    assert "no staffing level meets it" in text and "1 high/very-high" in text
