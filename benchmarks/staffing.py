@@ -21,7 +21,8 @@ For each scenario (a named, versioned benchmark scenario, ``data.benchmark_scena
    geometrically), plus today's staffing, ``--generous`` x today's staffing, the level
    below the bound and three quarters of it (is the bound one?), ``--replications``
    each, over local processes; while the main target is not met, levels 1.25 x the top
-   are added, up to ``--extend`` x today's staffing;
+   are added, up to ``--extend`` x today's staffing (unless the target is out of reach
+   at any staffing: a high-risk offender no officer of their team can ever visit);
 4. for each of :data:`TARGETS` (the issue's target, high + very high 100% and all 95%
    of offender-weeks, and 95% / 95%; each on the ``attempted`` measure, an attempt at
    the door on time, and the ``on_time`` measure, a successful visit on time; every
@@ -281,9 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with sweep_executor(args.workers) as executor:
             rows = run_sweep(tasks(levels), executor, progress=sys.stderr.isatty())
             top = max(levels)
-            while summarise(rows, TARGETS[0]).minimum is None and math.ceil(
-                1.25 * top
-            ) <= args.extend * len(reg.officers):
+            reachable = bound.for_target(*TARGETS[0].full) is not None
+            while (
+                reachable
+                and summarise(rows, TARGETS[0]).minimum is None
+                and math.ceil(1.25 * top) <= args.extend * len(reg.officers)
+            ):
                 top = math.ceil(1.25 * top)
                 print(f"main target not met yet: extending the sweep to {top}", flush=True)
                 rows += run_sweep(tasks([top]), executor, progress=sys.stderr.isatty())
