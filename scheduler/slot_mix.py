@@ -118,7 +118,10 @@ def expected_load(
 def slot_mix(policy: Policy, officers: Sequence[Officer], load: float) -> dict[Pair, float]:
     """The share of visits each staffed (weekday, slot) should draw: the policy's shares
     water-filled under each pair's share of the staffed hours divided by ``load``."""
-    hours = staffed_hours(policy, officers)
+    return _mix(policy, staffed_hours(policy, officers), load)
+
+
+def _mix(policy: Policy, hours: dict[Pair, float], load: float) -> dict[Pair, float]:
     pairs = [k for k, h in hours.items() if h > 0] or list(hours)
     total = sum(hours[k] for k in pairs)
     wanted = [_slot(policy, name).share for _, name in pairs]
@@ -157,9 +160,10 @@ def drawing_policy(
     offenders = list(offenders)
     load = expected_load(offenders, officers, policy) if offenders else 1.0
     narrowed = staffed_policy(policy, officers)
-    mix = slot_mix(narrowed, officers, load)
-    if not any(h > 0 for h in staffed_hours(narrowed, officers).values()):
+    hours = staffed_hours(narrowed, officers)
+    if not any(h > 0 for h in hours.values()):
         return narrowed
+    mix = _mix(narrowed, hours, load)
     slots = []
     for s in narrowed.slots:
         days = {wd: mix.get((wd, s.name), 0.0) for wd in narrowed.slot_days(s)}
