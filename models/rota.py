@@ -135,6 +135,16 @@ class Rota(BaseModel):
         first = [v.offender_id for v in self.visits if not v.short_notice]
         return first + [u.offender_id for u in self.unscheduled]
 
+    def stray_revisits(self) -> list[Visit]:
+        """Short-notice revisits not on a later day than the offender's first visit of
+        the week (an offender is never visited twice on one day)."""
+        first = {v.offender_id: v.date for v in self.visits if not v.short_notice}
+        return [
+            v
+            for v in self.visits
+            if v.short_notice and not (v.offender_id in first and first[v.offender_id] < v.date)
+        ]
+
     def is_feasible(self) -> bool:
         """No offender twice, no officer double-booked, no officer-day over budget."""
         return not self.violations()
@@ -145,10 +155,8 @@ class Rota(BaseModel):
         ids = self.offender_ids()
         if len(ids) != len(set(ids)):
             out.append("an offender appears more than once")
-        first = {v.offender_id: v.date for v in self.visits if not v.short_notice}
-        for v in self.visits:
-            if v.short_notice and not (v.offender_id in first and first[v.offender_id] < v.date):
-                out.append(f"revisit of {v.offender_id} on {v.date} follows no earlier visit")
+        for v in self.stray_revisits():
+            out.append(f"revisit of {v.offender_id} on {v.date} follows no earlier visit")
         by_officer: dict[str, list[Visit]] = {}
         for v in self.visits:
             for oid in v.officer_ids:

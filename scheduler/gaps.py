@@ -91,8 +91,10 @@ def normalised_entropy(pmf: np.ndarray) -> float:
 
 
 def survival(pmf: np.ndarray) -> np.ndarray:
-    """S[d] = P(G > d) for d = 0..I (S[0] = 1, S[I] = 0)."""
-    return np.concatenate([[1.0], np.clip(1.0 - np.cumsum(pmf), 0.0, 1.0)])
+    """S[d] = P(G > d) for d = 0..I (S[0] = 1, S[I] = 0). Summed from the tail: ``1 -
+    cumsum`` loses the far tail to rounding, and hazards near the interval divide by it."""
+    tail = np.cumsum(np.asarray(pmf, dtype=float)[::-1])[::-1]
+    return np.concatenate([[1.0], np.clip(tail[1:], 0.0, 1.0), [0.0]])
 
 
 def detection_within(pmf: np.ndarray, window: int = WEEK_DAYS) -> np.ndarray:

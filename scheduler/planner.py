@@ -172,7 +172,7 @@ def _solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolu
     solution = solve_team(problem, limit, gls)
     while True:
         broken = _broken_pairs(problem, solution.dropped)
-        orphans = _orphan_revisits(problem, solution.dropped)
+        orphans = _orphan_revisits(problem, solution.dropped) + _early_revisits(problem, solution)
         if broken or orphans:
             for j, pair in enumerate(problem.pair_of_node):
                 if pair in broken:
@@ -201,6 +201,23 @@ def _orphan_revisits(problem: TeamProblem, dropped: list[int]) -> list[int]:
         return []
     gone = set(dropped)
     return [j for j, p in enumerate(problem.parent_node) if p >= 0 and p in gone and j not in gone]
+
+
+def _early_revisits(problem: TeamProblem, solution: TeamSolution) -> list[int]:
+    """Short-notice revisits planned on or before their first visit's day (possible when
+    the first visit's options were widened): an offender is visited at most once a day."""
+    if problem.parent_node is None:
+        return []
+    day = {
+        stop.node: int(problem.veh_day[v])
+        for v, stops in enumerate(solution.routes)
+        for stop in stops
+    }
+    return [
+        j
+        for j, p in enumerate(problem.parent_node)
+        if p >= 0 and j in day and p in day and day[j] <= day[int(p)]
+    ]
 
 
 def _restore_full_options(problem: TeamProblem, dropped: list[int]) -> int:

@@ -196,7 +196,10 @@ def build_team_problem(
                 full_vehicles.append(node_vehicles[-1])
             continue
         kept = restrict_to_options(cand.by_officer_day, cand.due.options, policy, days)
-        if not kept and cand.due.options:  # e.g. a drawn Sunday when nobody works Sundays
+        lost_revisit = not kept and bool(cand.due.options) and cand.due.revisit
+        if lost_revisit:
+            pass  # an extra visit on its drawn day: redrawn, it could meet the first visit
+        elif not kept and cand.due.options:  # e.g. a drawn Sunday when nobody works Sundays
             if cand.due.pinned:
                 unpinned.add(cand.due.index)
             redrawn = redraw_options(cand.by_officer_day, cand.due, policy, days, rng)
@@ -206,7 +209,7 @@ def build_team_problem(
         nodes_visit.append(ci)
         nodes_src.append(K + ci)
         node_windows.append(wins)
-        node_vehicles.append(vehs)
+        node_vehicles.append([] if lost_revisit else vehs)
         full_windows.append(full_w)
         full_vehicles.append(full_v)
         node_pair.append(-1)

@@ -109,6 +109,15 @@ def in_planning_week(rota: Rota) -> list[str]:
     ]
 
 
+def revisits_follow_first_visits(rota: Rota) -> list[str]:
+    """A short-notice revisit comes on a later day than the offender's first visit of
+    the week: never two visits to one offender on one day."""
+    return [
+        f"{v.offender_id}: revisit on {v.date} follows no earlier visit"
+        for v in rota.stray_revisits()
+    ]
+
+
 def all_violations(rota: Rota, register: Register, policy: Policy) -> list[str]:
     """Every hard rule at once."""
     return (
@@ -120,6 +129,7 @@ def all_violations(rota: Rota, register: Register, policy: Policy) -> list[str]:
         + offender_available(rota, register, policy)
         + gender_requirement_met(rota, register)
         + in_planning_week(rota)
+        + revisits_follow_first_visits(rota)
     )
 
 
@@ -128,6 +138,7 @@ __all__ = [
     "everyone_accounted_for",
     "gender_requirement_met",
     "in_planning_week",
+    "revisits_follow_first_visits",
     "no_double_booking",
     "offender_available",
     "two_officers_together",

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -242,6 +242,7 @@ def test_the_chi_square_check_rejects_another_distribution() -> None:
     share=st.floats(0.5, 0.95),
     fail=st.floats(0.0, 0.5),
 )
+@example(interval=332, share=0.625, fail=0.5)  # a far tail lost to rounding in 1 - cumsum
 def test_attempts_thinned_by_failures_give_the_target_gaps(
     interval: int, share: float, fail: float
 ) -> None:

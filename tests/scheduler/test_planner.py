@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from data.scenarios import generate
@@ -193,3 +193,31 @@ def test_random_registers_give_valid_complete_rotas(n_officers, visits, hours, s
     # visit made unless it could not physically fit (checked exactly in the test above).
     counts = Counter(rota.offender_ids())
     assert set(counts.values()) == {1}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    days_since=st.lists(st.integers(14, 27), min_size=4, max_size=12),
+    seed=st.integers(0, 2**32),
+)
+@example(days_since=[14, 14, 14, 14], seed=0)  # a revisit once redrawn onto Monday
+def test_short_notice_revisits_never_share_a_day_with_the_first_visit(days_since, seed):
+    """A revisit whose drawn day-slot no officer works (here: evenings, Saturdays) is not
+    made rather than moved, where it could land on the first visit's day."""
+    policy = Policy.model_validate(
+        {
+            "revisit_share_cap": 0.5,
+            "gap_mean_share": {t.value: 0.3 for t in RiskTier},
+            "solver": {"time_limit_s": 0.05, "min_team_time_s": 0.02},
+        }
+    )
+    officers = [officer(f"O{k}", hours=7.0) for k in range(2)]
+    offs = [
+        offender(f"R{i}", f"O{i % 2}", tier="very_high", days_since=d, dlat=0.003 * i)
+        for i, d in enumerate(days_since)
+    ]
+    reg = register(offs, officers)
+    rota = plan_week(reg, policy, WEEK, seed=seed)
+    assert all_violations(rota, reg, policy) == []
+    per_day = Counter((v.offender_id, v.date) for v in rota.visits)
+    assert max(per_day.values(), default=1) == 1
