@@ -3,13 +3,15 @@
 Run::
 
     python -m benchmarks.unpredictability [--scenarios borough,met] [--weeks 52]
-        [--premium-every 4] [--seed 1] [--workers 2]
+        [--premium-every 4] [--seed 1] [--workers 2] [--visit-options N]
+        [--option-day-pull X]
 
 For each scenario, 52 weeks are simulated (``scheduler.simulate``, default event rates:
 failed visits, register changes, officer absence) twice:
 
 * **randomised**: the default policy (secret gap draws, mean gap 0.75 x interval, two
-  random (day, slot) options per visit, short-notice revisits);
+  random (day, slot) options per visit, the second pulled to the manager's busy days,
+  short-notice revisits);
 * **naive**: visits on the due date (``gap_shape = "fixed"``), always in the morning,
   no options, no revisits: the bad example.
 
@@ -110,12 +112,20 @@ class Premium:
 
 
 def run_scenario(
-    name: str, weeks: int, seed: int, every: int, workers: int, options: int | None = None
+    name: str,
+    weeks: int,
+    seed: int,
+    every: int,
+    workers: int,
+    options: int | None = None,
+    pull: float | None = None,
 ) -> list[dict[str, Any]]:
     sc = generate(name)
     settings: dict[str, Any] = {"solver": {"workers": workers}}
     if options is not None:
         settings["visit_options"] = options
+    if pull is not None:
+        settings["option_day_pull"] = pull
     policy = Policy.model_validate(settings)
     runs: dict[str, tuple[SimulationResult, float]] = {}
     premium = Premium(policy, every)
@@ -222,11 +232,23 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="Secret (day, slot) options per visit (default: the policy's).",
     )
+    ap.add_argument(
+        "--option-day-pull",
+        type=float,
+        default=None,
+        help="Pull of a visit's later options to its manager's busy days (0: independent).",
+    )
     args = ap.parse_args(argv)
     rows: list[dict[str, Any]] = []
     for name in args.scenarios.split(","):
         rows += run_scenario(
-            name, args.weeks, args.seed, args.premium_every, args.workers, args.visit_options
+            name,
+            args.weeks,
+            args.seed,
+            args.premium_every,
+            args.workers,
+            args.visit_options,
+            args.option_day_pull,
         )
     print_table(rows)
     for r in rows:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import TypeVar
@@ -45,12 +45,14 @@ from models import (
     Offender,
     OffenderStatus,
     Policy,
+    TimeSlot,
     Unscheduled,
     UnscheduledReason,
     Weekday,
 )
 from scheduler.gaps import attempt_gap_pmf, conditional_gap_pmf, gap_pmf
 from scheduler.history import Condition, History, Standing, standing
+from scheduler.slot_mix import available_pairs
 
 #: Status -> why there is no routine visit. Missing offenders need escalation, not a
 #: visit next quarter; custody/hospital/abroad are tracked, never dropped.
@@ -114,6 +116,8 @@ def urgency(offender: Offender, policy: Policy, due: date, week_start: date) -> 
 
 
 T = TypeVar("T")
+#: The (weekday, slot)s an offender is at home for a visit; None: always.
+Home = frozenset[tuple[int, str]] | None
 
 #: Overdue and never-visited offenders are visited on one of the week's first days
 #: (Monday-Thursday), drawn at random: as soon as possible, but never always on Monday.
@@ -136,7 +140,8 @@ def select_due(
     due: list[DueVisit] = []
     rest: list[Unscheduled] = []
     # (drawn visit, revisit day, the offender's slot weights)
-    followers: list[tuple[DueVisit, int, dict[str, float]]] = []
+    followers: list[tuple[DueVisit, int, dict[str, float], Home]] = []
+    drawn: list[tuple[int, list[tuple[int, float]], dict[str, float], int, Home]] = []
     for i, registered in enumerate(offenders):
         st = standing(registered, history, week_start)
         off = st.offender
@@ -153,13 +158,16 @@ def select_due(
             )
             continue
         slots = _slot_weights(st, policy)
+        home = available_pairs(off, policy) if off.unavailable.weekly else None
         if st.last_failed is not None:  # always back in the next plan, sooner if need be
             when = min(deadline, st.last_failed.date + timedelta(days=policy.reattempt_within_days))
-            due.append(_reattempt(i, st, policy, when, week_start, slots, rng))
+            due.append(_reattempt(i, st, policy, when, week_start, slots, home, rng))
             continue
         if off.last_visit is None or deadline < week_start:
             days = range(min(URGENT_DAYS, WEEK_DAYS))
-            opts = _draw_options(rng, policy, week_start, [(d, 1.0) for d in days], slots)
+            opts = _draw_options(
+                rng, policy, week_start, [(d, 1.0) for d in days], slots, home=home
+            )
             u = urgency(off, policy, deadline, week_start)
             due.append(DueVisit(i, off.id, deadline, u, options=opts))
             continue
@@ -187,7 +195,7 @@ def select_due(
             continue
         t = max(t, 0)
         in_week = _in_week_days(cond, off.last_visit, week_start, st, policy)
-        opts = _draw_options(rng, policy, week_start, in_week, slots, first_day=t)
+        opts = _draw_options(rng, policy, week_start, in_week, slots, first_day=t, home=home)
         dv = DueVisit(
             i,
             off.id,
@@ -197,17 +205,59 @@ def select_due(
             target=target,
         )
         due.append(dv)
+        drawn.append((len(due) - 1, in_week, slots, t, home))
         nxt = t + 1 + draw_index(rng, pmf)
         if nxt < WEEK_DAYS and not off.two_officers:  # joint visits are booked by hand
-            followers.append((dv, nxt, slots))
+            followers.append((dv, nxt, slots, home))
+    if policy.visit_options >= 2 and policy.option_day_pull > 0:
+        due = _pull_options_together(due, drawn, offenders, policy, week_start, rng)
     pinned, revisits = _revisits(followers, len(due), policy, week_start, rng)
     due = [pinned.get(dv.index, dv) for dv in due] + revisits
     due.sort(key=lambda d: -d.urgency)
     return due, rest
 
 
+def _pull_options_together(
+    due: list[DueVisit],
+    drawn: list[tuple[int, list[tuple[int, float]], dict[str, float], int, Home]],
+    offenders: tuple[Offender, ...] | list[Offender],
+    policy: Policy,
+    week_start: date,
+    rng: np.random.Generator,
+) -> list[DueVisit]:
+    """Redraw the options after each drawn visit's date on days its manager has other
+    visits' options (``Policy.option_day_pull``), so the optimiser can chain them into
+    one trip; the drawn date stays the first option. ``drawn``: (position in ``due``,
+    the week's days with their gap weights, slot weights, drawn day, home pairs)."""
+    by_manager: dict[str, list[int]] = {}
+    for j, dv in enumerate(due):
+        by_manager.setdefault(offenders[dv.index].manager_id, []).append(j)
+    out = list(due)
+    for pos, in_week, slots, t, home in drawn:
+        dv = due[pos]
+        mates = [j for j in by_manager[offenders[dv.index].manager_id] if j != pos]
+        count = Counter(d for j in mates for d, _ in out[j].options)
+        opts = [o for o in dv.options if o[0] == t][:1]
+        for _ in range(4 * policy.visit_options):
+            if len(opts) >= policy.visit_options:
+                break
+            used = {d for d, _ in opts}
+            days = [(d, w * count[d] ** policy.option_day_pull) for d, w in in_week]
+            days = [(d, w) for d, w in days if d not in used and count[d] and w > 0]
+            if not days:
+                break
+            d = days[draw_index(rng, np.array([w for _, w in days]))][0]
+            slot = _draw_slot(rng, policy, week_start + timedelta(days=d), slots, home)
+            if slot is not None:
+                opts.append((d, slot))
+        # Too few shared days: keep the independently drawn options for the rest.
+        opts += [o for o in dv.options if o not in opts][: policy.visit_options - len(opts)]
+        out[pos] = replace(dv, options=tuple(sorted(set(opts))))
+    return out
+
+
 def _revisits(
-    followers: list[tuple[DueVisit, int, dict[str, float]]],
+    followers: list[tuple[DueVisit, int, dict[str, float], Home]],
     n_due: int,
     policy: Policy,
     week_start: date,
@@ -220,10 +270,13 @@ def _revisits(
     chosen = sorted(followers, key=lambda f: -f[0].urgency)[:cap]
     firsts: dict[int, DueVisit] = {}
     out: list[DueVisit] = []
-    for dv, day, slots in chosen:
+    for dv, day, slots, home in chosen:
         assert dv.target is not None
         first_day = (dv.target - week_start).days
-        pinned = _draw_options(rng, policy, week_start, [(first_day, 1.0)], slots)
+        pinned = _draw_options(rng, policy, week_start, [(first_day, 1.0)], slots, home=home)
+        later = _draw_options(rng, policy, week_start, [(day, 1.0)], slots, home=home)
+        if not pinned or not later:
+            continue
         firsts[dv.index] = DueVisit(
             dv.index,
             dv.offender_id,
@@ -233,7 +286,6 @@ def _revisits(
             target=dv.target,
             pinned=True,
         )
-        later = _draw_options(rng, policy, week_start, [(day, 1.0)], slots)
         out.append(
             DueVisit(
                 dv.index,
@@ -310,10 +362,20 @@ def _draw_options(
     days: list[tuple[int, float]],
     slot_weight: dict[str, float],
     first_day: int | None = None,
+    home: Home = None,
 ) -> tuple[tuple[int, str], ...]:
     """``Policy.visit_options`` distinct (day, slot) options: the first on ``first_day``
     when given (the drawn date), the others with days drawn by weight; each slot drawn
-    by the policy's shares among the slots open that weekday."""
+    by the policy's shares among the slots open that weekday at which the offender is at
+    ``home`` (:func:`~scheduler.slot_mix.available_pairs`; None: every slot). An option
+    drawn while the offender is at work is one the optimiser cannot use."""
+    day_of = {d: week_start + timedelta(days=int(d)) for d, _ in days}
+    if first_day is not None:
+        day_of[first_day] = week_start + timedelta(days=first_day)
+    if home is not None and not any(_day_mass(policy, day, home) for day in day_of.values()):
+        home = None  # never at home at a drawable time: draw as if always
+    if first_day is not None and not _day_mass(policy, day_of[first_day], home):
+        first_day = None  # not at home on the drawn date: its days' weights decide
     days = [(d, w) for d, w in days if w > 0] or [(d, 1.0) for d, _ in days]
     if first_day is not None and all(d != first_day for d, _ in days):
         days.append((first_day, 0.0))
@@ -321,7 +383,7 @@ def _draw_options(
         return ()
     day_ids = np.array([d for d, _ in days])
     # Each day weighted by how much of the week's visiting its slots should take.
-    mass = [_day_mass(policy, week_start + timedelta(days=int(d))) for d, _ in days]
+    mass = [_day_mass(policy, day_of[d], home) for d, _ in days]
     p = np.array([w * m for (_, w), m in zip(days, mass, strict=True)], dtype=float)
     p = p / p.sum() if p.sum() > 0 else np.full(len(p), 1 / len(p))
     out: list[tuple[int, str]] = []
@@ -333,17 +395,31 @@ def _draw_options(
             if attempt == 0 and first_day is not None
             else int(day_ids[draw_index(rng, p)])
         )
-        slot = _draw_slot(rng, policy, week_start + timedelta(days=d), slot_weight)
+        slot = _draw_slot(rng, policy, day_of[d], slot_weight, home)
         if slot is not None and (d, slot) not in out:
             out.append((d, slot))
     return tuple(sorted(out))
 
 
+def _open_slots(policy: Policy, day: date, home: Home) -> list[TimeSlot]:
+    """The policy slots open on ``day``'s weekday at which the offender is at home."""
+    wd = Weekday(day.weekday())
+    return [
+        s
+        for s in policy.slots
+        if wd in policy.slot_days(s) and (home is None or (int(wd), s.name) in home)
+    ]
+
+
 def _draw_slot(
-    rng: np.random.Generator, policy: Policy, day: date, slot_weight: dict[str, float]
+    rng: np.random.Generator,
+    policy: Policy,
+    day: date,
+    slot_weight: dict[str, float],
+    home: Home = None,
 ) -> str | None:
     wd = Weekday(day.weekday())
-    open_slots = [s for s in policy.slots if wd in policy.slot_days(s)]
+    open_slots = _open_slots(policy, day, home)
     if not open_slots:
         return None
     w = np.array([s.share_on(wd) * slot_weight.get(s.name, 1.0) for s in open_slots])
@@ -351,11 +427,12 @@ def _draw_slot(
     return open_slots[draw_index(rng, w)].name
 
 
-def _day_mass(policy: Policy, day: date) -> float:
-    """The policy's total slot share on ``day``'s weekday (equal on every day unless the
-    planner set per-weekday shares from the unit's staffed hours)."""
+def _day_mass(policy: Policy, day: date, home: Home = None) -> float:
+    """The policy's total share of the slots open (at home) on ``day``'s weekday: equal
+    on every day unless the planner set per-weekday shares from the unit's staffed
+    hours, or the offender is out at fixed weekly times."""
     wd = Weekday(day.weekday())
-    return sum(s.share_on(wd) for s in policy.slots if wd in policy.slot_days(s))
+    return sum(s.share_on(wd) for s in _open_slots(policy, day, home))
 
 
 def _reattempt(
@@ -365,6 +442,7 @@ def _reattempt(
     when: date,
     week_start: date,
     slots: dict[str, float],
+    home: Home,
     rng: np.random.Generator,
 ) -> DueVisit:
     """A re-attempt after a failed visit: secret options on the week's days up to its
@@ -387,7 +465,7 @@ def _reattempt(
         failed_attempts=len(st.failed_entries),
         avoid_weekday=failed.weekday,
         avoid_slot=failed.slot,
-        options=_draw_options(rng, policy, week_start, days, weights),
+        options=_draw_options(rng, policy, week_start, days, weights, home=home),
     )
 
 

@@ -24,6 +24,7 @@ from models import (
     Unscheduled,
     UnscheduledReason,
     Visit,
+    Weekday,
 )
 from scheduler.due import DueVisit, select_due
 from scheduler.history import History
@@ -84,7 +85,7 @@ def plan_week(
     drawing = drawing_policy(policy, register.officers, register.offenders)
     due, rest = select_due(register.offenders, drawing, week_start, history, rng=due_rng)
     if relax_timing:
-        due = [dv if dv.revisit else replace(dv, options=(), pinned=False) for dv in due]
+        due = relaxed_timing(due, drawing, week_start)
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
     team_of_officer = {o.id: o.team for o in register.officers}
@@ -149,6 +150,28 @@ def team_time_limits(problems: list[TeamProblem], policy: Policy) -> list[float]
         scale = min(1.0, settings.time_limit_s * settings.workers / sum(limits))
         limits = [t * scale for t in limits]
     return [max(settings.min_team_time_s, t) for t in limits]
+
+
+def relaxed_timing(due: list[DueVisit], policy: Policy, week_start: date) -> list[DueVisit]:
+    """The same visits with every day and time open (the travel-optimal reference),
+    except that a first visit followed by a short-notice revisit stays before it: the
+    same visits, in the same order."""
+    revisit_day = {dv.index: (dv.due_date - week_start).days for dv in due if dv.revisit}
+    out = []
+    for dv in due:
+        if dv.revisit:
+            out.append(dv)
+        elif dv.index in revisit_day:
+            before = [
+                (d, s.name)
+                for d in range(revisit_day[dv.index])
+                for s in policy.slots
+                if Weekday((week_start + timedelta(days=d)).weekday()) in policy.slot_days(s)
+            ]
+            out.append(replace(dv, options=tuple(before), pinned=False))
+        else:
+            out.append(replace(dv, options=(), pinned=False))
+    return out
 
 
 def _solve_all(

@@ -211,3 +211,64 @@ def test_reattempts_get_secret_options_away_from_the_failed_weekday_and_slot(
         assert day <= deadline
         assert (WEEK + timedelta(days=day)).weekday() != failed_on.weekday()
         assert name != slot
+
+
+def _shared_day_share(pull: float, seed: int) -> float:
+    """Share of visits with an extra option on a day another visit of the same manager
+    has an option: what lets the optimiser chain them into one trip."""
+    policy = Policy(visit_options=2, option_day_pull=pull)
+    hits = total = 0
+    rng = np.random.default_rng(seed)
+    for k in range(150):
+        offs = [
+            offender(f"R{k}-{i}", "A", tier="very_high", days_since=int(rng.integers(18, 28)))
+            for i in range(4)
+        ]
+        due, _ = select_due(offs, policy, WEEK, rng=rng)
+        for dv in due:
+            others = {d for o in due if o is not dv for d, _ in o.options}
+            extra = [d for d, _ in dv.options if dv.target is None or d != (dv.target - WEEK).days]
+            hits += any(d in others for d in extra)
+            total += 1
+    return hits / total
+
+
+def test_extra_options_are_pulled_to_the_managers_other_visit_days() -> None:
+    independent = _shared_day_share(0.0, seed=3)
+    pulled = _shared_day_share(2.0, seed=3)
+    assert pulled > 0.75 and pulled > 2 * independent, (independent, pulled)
+
+
+@settings(max_examples=30, deadline=None)
+@given(pull=st.floats(0.0, 8.0), seed=st.integers(0, 2**32), n=st.integers(1, 6))
+def test_pulled_options_keep_the_drawn_date_first_and_stay_within_the_deadline(
+    pull: float, seed: int, n: int
+) -> None:
+    """Pulling changes only the alternatives: the secret drawn date is always an option
+    (so drawn dates keep the tier's gap distribution), and no option passes the due date."""
+    policy = Policy(visit_options=3, option_day_pull=pull)
+    rng = np.random.default_rng(seed)
+    offs = [
+        offender(f"R{i}", "A", tier="very_high", days_since=int(rng.integers(14, 28)))
+        for i in range(n)
+    ]
+    due, _ = select_due(offs, policy, WEEK, rng=rng)
+    for dv in due:
+        assert 1 <= len(dv.options) <= 3
+        assert all(WEEK + timedelta(days=d) <= dv.due_date for d, _ in dv.options)
+        if dv.target is not None:
+            assert (dv.target - WEEK).days in {d for d, _ in dv.options}
+
+
+def test_options_fall_when_the_offender_is_at_home() -> None:
+    """An offender at work on weekday daytimes gets options in the evening or on Saturday:
+    an option drawn while they are out is one the optimiser cannot use."""
+    policy = Policy(visit_options=2)
+    offs = [
+        offender(f"R{i}", "A", tier="high", days_since=80, unavailable="mon-fri 08:00-18:00")
+        for i in range(300)
+    ]
+    due, _ = select_due(offs, policy, WEEK, rng=np.random.default_rng(5))
+    options = [(d, s) for dv in due for d, s in dv.options]
+    assert options
+    assert all(s == "evening" or d >= 5 for d, s in options), Counter(options)

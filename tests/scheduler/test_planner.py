@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -221,3 +222,20 @@ def test_short_notice_revisits_never_share_a_day_with_the_first_visit(days_since
     assert all_violations(rota, reg, policy) == []
     per_day = Counter((v.offender_id, v.date) for v in rota.visits)
     assert max(per_day.values(), default=1) == 1
+
+
+def test_relaxed_timing_opens_every_day_but_keeps_a_first_visit_before_its_revisit():
+    from scheduler.due import DueVisit
+    from scheduler.planner import relaxed_timing
+
+    policy = Policy()
+    first = DueVisit(0, "R0", WEEK, 1.0, options=((1, "morning"),), pinned=True)
+    revisit = DueVisit(
+        0, "R0", WEEK + timedelta(days=3), 0.5, options=((3, "evening"),), revisit=True
+    )
+    other = DueVisit(1, "R1", WEEK, 1.0, options=((4, "afternoon"),))
+    out = relaxed_timing([first, revisit, other], policy, WEEK)
+    assert out[1] == revisit
+    assert out[2].options == () and not out[2].pinned
+    assert not out[0].pinned and {d for d, _ in out[0].options} == {0, 1, 2}
+    assert {s for _, s in out[0].options} == {s.name for s in policy.slots}
