@@ -372,9 +372,11 @@ def _draw_options(
     day_of = {d: week_start + timedelta(days=int(d)) for d, _ in days}
     if first_day is not None:
         day_of[first_day] = week_start + timedelta(days=first_day)
-    if home is not None and not any(_day_mass(policy, day, home) for day in day_of.values()):
+    mass_of = {d: _day_mass(policy, day, home) for d, day in day_of.items()}
+    if home is not None and not any(mass_of.values()):
         home = None  # never at home at a drawable time: draw as if always
-    if first_day is not None and not _day_mass(policy, day_of[first_day], home):
+        mass_of = {d: _day_mass(policy, day) for d, day in day_of.items()}
+    if first_day is not None and not mass_of[first_day]:
         first_day = None  # not at home on the drawn date: its days' weights decide
     days = [(d, w) for d, w in days if w > 0] or [(d, 1.0) for d, _ in days]
     if first_day is not None and all(d != first_day for d, _ in days):
@@ -383,8 +385,7 @@ def _draw_options(
         return ()
     day_ids = np.array([d for d, _ in days])
     # Each day weighted by how much of the week's visiting its slots should take.
-    mass = [_day_mass(policy, day_of[d], home) for d, _ in days]
-    p = np.array([w * m for (_, w), m in zip(days, mass, strict=True)], dtype=float)
+    p = np.array([w * mass_of[d] for d, w in days], dtype=float)
     p = p / p.sum() if p.sum() > 0 else np.full(len(p), 1 / len(p))
     out: list[tuple[int, str]] = []
     for attempt in range(4 * policy.visit_options):
