@@ -24,6 +24,12 @@ class RiskTier(StrEnum):
         """0 for low .. 3 for very high: higher is more urgent."""
         return list(RiskTier).index(self)
 
+    @property
+    def is_high(self) -> bool:
+        """High or very high: the tiers a 100% compliance target and the high-risk
+        flags cover."""
+        return self in (RiskTier.HIGH, RiskTier.VERY_HIGH)
+
 
 class OffenderStatus(StrEnum):
     """Where the offender is in the management process."""

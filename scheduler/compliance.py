@@ -77,7 +77,6 @@ _TRACKED = {
     OffenderStatus.IN_HOSPITAL: S.IN_HOSPITAL,
     OffenderStatus.ABROAD: S.ABROAD,
 }
-_HIGH = (RiskTier.HIGH, RiskTier.VERY_HIGH)
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ def _row(registered: Any, policy: Policy, as_of: dt.date, history: History | Non
         state = S.WARRANT
     elif off.status is OffenderStatus.REACTIVE:
         state = S.REACTIVE
-    elif off.tier in _HIGH and (late is None or late > policy.grace_days):
+    elif off.tier.is_high and (late is None or late > policy.grace_days):
         state = S.ESCALATE
     elif is_overdue:
         state = S.OVERDUE

@@ -184,7 +184,7 @@ class SimulationResult:
         for t in TIERS:
             ok, n = tally.get(t, [0, 0])
             out[t.value] = ok / n if n else 1.0
-        hi = [tally.get(t, [0, 0]) for t in (RiskTier.HIGH, RiskTier.VERY_HIGH)]
+        hi = [tally.get(t, [0, 0]) for t in TIERS if t.is_high]
         every = [tally.get(t, [0, 0]) for t in TIERS]
         out["high_and_very_high"] = _share(hi)
         out["all"] = _share(every)

@@ -63,8 +63,6 @@ WEEK_DAYS = 7
 #: weekly availability depend on the weekday alone).
 _REF_MONDAY = date(2024, 1, 1)
 _NEVER = np.iinfo(np.int64).max
-#: The tiers a ``high_and_very_high`` target covers.
-HIGH_TIERS = (RiskTier.HIGH, RiskTier.VERY_HIGH)
 
 
 @dataclass(frozen=True)
@@ -532,28 +530,25 @@ def _team_bound(
         return float(c @ per_officer_h) >= total - 1e-9
 
     k_hours = _smallest_team(sequence, m, hours_ok) if total > 0 else 1
-    k_windows, detail = _window_check(
-        single_ok[servable],
-        np.where(single_ok, earliest, _NEVER)[servable],
-        work_h[servable],
-        into[servable],
-        shifts,
-        at_work,
-        sequence,
-    )
-    high = np.array([o.tier in HIGH_TIERS for o in mine], dtype=bool)
+    first_arrival = np.where(single_ok, earliest, _NEVER)
+
+    def windows(mask: np.ndarray) -> tuple[int, str]:
+        return _window_check(
+            single_ok[mask],
+            first_arrival[mask],
+            work_h[mask],
+            into[mask],
+            shifts,
+            at_work,
+            sequence,
+        )
+
+    k_windows, detail = windows(servable)
+    high = np.array([o.tier.is_high for o in mine], dtype=bool)
     reach_all = _reach_check(feasible[servable], lead[servable], pair[servable], sequence)
     hv = servable & high
     reach_hv = _reach_check(feasible[hv], lead[hv], pair[hv], sequence)
-    k_windows_hv, _ = _window_check(
-        single_ok[hv],
-        np.where(single_ok, earliest, _NEVER)[hv],
-        work_h[hv],
-        into[hv],
-        shifts,
-        at_work,
-        sequence,
-    )
+    k_windows_hv, _ = windows(hv)
     return TeamBound(
         team=team,
         officers_now=m,

@@ -7,10 +7,31 @@ from datetime import date, timedelta
 import pytest
 
 from models import Location, Offender, Officer, Policy, Register, RiskTier
+from models.simulation import EventRates
 from scheduler.loaders import parse_shifts, parse_unavailability
 
 WEEK = date(2026, 11, 30)  # a Monday
 BASE = (51.3720, -0.1000)
+
+
+#: Nothing happens around the planner: every visit succeeds, nobody moves, registers,
+#: leaves or is away, and officers are never absent. What is left is the planner against
+#: the workload, so the expected outcomes of a simulation are exact.
+NO_EVENTS = EventRates(
+    no_answer=0.0,
+    refused_entry=0.0,
+    cancelled_by_police=0.0,
+    registrations_per_year=0.0,
+    deregistrations_per_year=0.0,
+    moves_per_year=0.0,
+    custody_per_year=0.0,
+    hospital_per_year=0.0,
+    abroad_per_year=0.0,
+    abscond_per_year=0.0,
+    leave_share=0.0,
+    sickness_share=0.0,
+    abstraction_share=0.0,
+)
 
 
 def officer(

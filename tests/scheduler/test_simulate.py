@@ -9,27 +9,11 @@ import numpy as np
 import pytest
 
 from models import OffenderStatus, Policy, RiskTier
-from models.simulation import EventRates
 from scheduler.gaps import gap_pmf
 from scheduler.loaders import parse_unavailability
 from scheduler.simulate import TIERS, Measure, attempted_on_time, simulate, visit_rows
-from tests.scheduler.conftest import BASE, WEEK, offender, officer, register
+from tests.scheduler.conftest import BASE, NO_EVENTS, WEEK, offender, officer, register
 
-CALM = EventRates(
-    no_answer=0,
-    refused_entry=0,
-    cancelled_by_police=0,
-    registrations_per_year=0,
-    deregistrations_per_year=0,
-    moves_per_year=0,
-    custody_per_year=0,
-    hospital_per_year=0,
-    abroad_per_year=0,
-    abscond_per_year=0,
-    leave_share=0,
-    sickness_share=0,
-    abstraction_share=0,
-)
 FAST = Policy.model_validate({"solver": {"time_per_visit_s": 0.01, "min_team_time_s": 0.05}})
 
 
@@ -62,7 +46,7 @@ def test_a_seeded_simulation_replays_exactly() -> None:
 
 def test_generous_staffing_keeps_everyone_on_time() -> None:
     reg = small_unit(24, 3, 8)
-    result = simulate(reg, FAST, WEEK, 10, seed=3, rates=CALM, warmup_weeks=1)
+    result = simulate(reg, FAST, WEEK, 10, seed=3, rates=NO_EVENTS, warmup_weeks=1)
     assert len(result.visits) >= 20
     assert all(sum(w.overdue.values()) == 0 for w in result.weeks)
     assert result.compliance()["all"] == 1.0
@@ -78,7 +62,7 @@ def test_generous_staffing_keeps_everyone_on_time() -> None:
 
 def test_with_no_spare_capacity_overdue_counts_grow() -> None:
     reg = small_unit(60, 1, 0.75, spread=0.02)
-    result = simulate(reg, FAST, WEEK, 8, seed=5, rates=CALM)
+    result = simulate(reg, FAST, WEEK, 8, seed=5, rates=NO_EVENTS)
     overdue = [sum(w.overdue.values()) for w in result.weeks]
     assert overdue[-1] > overdue[0]
     assert overdue == sorted(overdue)
@@ -87,7 +71,7 @@ def test_with_no_spare_capacity_overdue_counts_grow() -> None:
 
 def test_failed_visits_and_events_are_drawn_at_their_rates() -> None:
     reg = small_unit(40, 3, 8)
-    rates = CALM.model_copy(update={"no_answer": 0.3})
+    rates = NO_EVENTS.model_copy(update={"no_answer": 0.3})
     result = simulate(reg, FAST, WEEK, 12, seed=9, rates=rates)
     attempts = [v for v in result.visits]
     failed = sum(v.outcome.value == "no_answer" for v in attempts)
@@ -98,7 +82,7 @@ def test_failed_visits_and_events_are_drawn_at_their_rates() -> None:
 
 def test_register_growth_adds_new_offenders_who_get_visited() -> None:
     reg = small_unit(40, 3, 8)
-    rates = CALM.model_copy(update={"registrations_per_year": 3.0})
+    rates = NO_EVENTS.model_copy(update={"registrations_per_year": 3.0})
     result = simulate(reg, FAST, WEEK, 6, seed=2, rates=rates)
     assert result.weeks[-1].offenders > 40
     new = {v.offender_id for v in result.visits if v.offender_id.startswith("SIM-")}
@@ -107,7 +91,7 @@ def test_register_growth_adds_new_offenders_who_get_visited() -> None:
 
 def test_officer_absence_removes_working_days() -> None:
     reg = small_unit(20, 3, 6)
-    rates = CALM.model_copy(update={"leave_share": 0.5})
+    rates = NO_EVENTS.model_copy(update={"leave_share": 0.5})
     result = simulate(reg, FAST, WEEK, 6, seed=4, rates=rates)
     assert sum(w.officer_days_absent for w in result.weeks) > 0
     assert all(w.busy_h <= w.budget_h + 1e-6 for w in result.weeks)
@@ -123,7 +107,7 @@ def test_simulated_gaps_are_close_to_the_policy_mean() -> None:
             )
         }
     )
-    result = simulate(only_vh, FAST, WEEK, 26, seed=8, rates=CALM)
+    result = simulate(only_vh, FAST, WEEK, 26, seed=8, rates=NO_EVENTS)
     by: dict[str, list] = {}
     for v in sorted(result.visits, key=lambda v: v.date):
         by.setdefault(v.offender_id, []).append(v.date)
@@ -165,7 +149,7 @@ def test_failed_entries_are_late_on_time_but_attempted_on_time() -> None:
     # Generous staffing, and most knocks go unanswered: offenders fall behind their
     # successful-visit interval, but the unit knocks on time and follows up every week.
     reg = small_unit(24, 3, 8)
-    rates = CALM.model_copy(update={"no_answer": 0.7})
+    rates = NO_EVENTS.model_copy(update={"no_answer": 0.7})
     result = simulate(reg, FAST, WEEK, 12, seed=6, rates=rates, warmup_weeks=2)
     on_time, tried = result.compliance(), result.compliance(Measure.ATTEMPTED)
     assert on_time["high_and_very_high"] < 0.9
@@ -178,7 +162,7 @@ def test_failed_entries_are_late_on_time_but_attempted_on_time() -> None:
         WEEK,
         12,
         seed=6,
-        rates=CALM.model_copy(update={"cancelled_by_police": 0.7}),
+        rates=NO_EVENTS.model_copy(update={"cancelled_by_police": 0.7}),
         warmup_weeks=2,
     )
     assert called_off.compliance(Measure.ATTEMPTED)["high_and_very_high"] < 0.95
@@ -198,7 +182,7 @@ def test_new_registrations_do_not_inherit_their_models_custody_dates() -> None:
     )
     reg = reg.model_copy(update={"offenders": (held,)})
     seen: list = []
-    rates = CALM.model_copy(update={"registrations_per_year": 5.0})
+    rates = NO_EVENTS.model_copy(update={"registrations_per_year": 5.0})
     simulate(reg, FAST, WEEK, 3, seed=1, rates=rates, on_plan=seen.append)
     new = [o for o in seen[-1].register.offenders if o.id.startswith("SIM-")]
     assert new and all(not o.unavailable.dates for o in new)
@@ -214,7 +198,7 @@ def test_notified_moves_stay_in_the_team_area() -> None:
     ]
     reg = register(offs, [officer("OA", team="a"), officer("OB", team="b")])
     seen: list = []
-    rates = CALM.model_copy(update={"moves_per_year": 5.0})
+    rates = NO_EVENTS.model_copy(update={"moves_per_year": 5.0})
     simulate(reg, FAST, WEEK, 4, seed=2, rates=rates, on_plan=seen.append)
     final = {o.id: o.home for o in seen[-1].register.offenders}
     moved = [k for k, h in final.items() if h != next(o.home for o in offs if o.id == k)]

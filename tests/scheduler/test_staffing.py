@@ -11,7 +11,6 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from models import Gender, Policy, Register
-from models.simulation import EventRates
 from scheduler.simulate import Measure
 from scheduler.staffing import (
     Band,
@@ -32,26 +31,7 @@ from scheduler.staffing import (
     team_counts,
 )
 from scheduler.staffing_bound import workload_lower_bound
-from tests.scheduler.conftest import WEEK, offender, officer, register
-
-#: Nothing happens around the planner: every visit succeeds, nobody moves, registers,
-#: leaves or is away, and officers are never absent. What is left is the planner against
-#: the workload, so the expected outcomes are exact.
-QUIET = EventRates(
-    no_answer=0.0,
-    refused_entry=0.0,
-    cancelled_by_police=0.0,
-    registrations_per_year=0.0,
-    deregistrations_per_year=0.0,
-    moves_per_year=0.0,
-    custody_per_year=0.0,
-    hospital_per_year=0.0,
-    abroad_per_year=0.0,
-    abscond_per_year=0.0,
-    leave_share=0.0,
-    sickness_share=0.0,
-    abstraction_share=0.0,
-)
+from tests.scheduler.conftest import NO_EVENTS, WEEK, offender, officer, register
 
 
 @pytest.fixture
@@ -254,7 +234,7 @@ def test_parse_levels_rejects(text: str, message: str) -> None:
 def tiny_tasks(reg: Register, levels: list[int], policy: Policy, **kw: object) -> list:
     options = {"replications": 2, "weeks": 6, "warmup_weeks": 2, "seed": 7, **kw}
     return make_tasks(
-        "tiny", levels, policy=policy, register=reg, start=WEEK, rates=QUIET, **options
+        "tiny", levels, policy=policy, register=reg, start=WEEK, rates=NO_EVENTS, **options
     )
 
 
@@ -295,7 +275,7 @@ def test_lower_bound_never_above_the_minimum_found(quick: Policy) -> None:
     # 24 very-high-risk offenders (~8 visits a week, 90 min each: 12 h) and officers with
     # two visit hours a day (10 a week): the bound is 2 officers.
     reg = very_high_unit()
-    lb = workload_lower_bound(reg, quick, QUIET)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS)
     assert lb.officers == 2
     tasks = tiny_tasks(reg, [1, 2, 3, 4, 5], quick, weeks=8, warmup_weeks=3)
     curve = summarise(run_sweep(tasks, InlineExecutor(), progress=False), Target(), lb)

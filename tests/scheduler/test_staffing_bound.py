@@ -28,8 +28,8 @@ from scheduler.staffing_bound import (
     workload_lower_bound,
 )
 from scheduler.travel import GreatCircleTravel
-from tests.scheduler.conftest import offender, officer, register
-from tests.scheduler.test_staffing import QUIET, tiny_tasks, two_teams
+from tests.scheduler.conftest import NO_EVENTS, offender, officer, register
+from tests.scheduler.test_staffing import tiny_tasks, two_teams
 
 #: Out from 08:00 to 17:00 on weekdays: only an officer working past 17:00 sees them.
 EVENINGS_ONLY = "mon-fri 08:00-17:00"
@@ -130,9 +130,9 @@ def test_visit_hours_override_changes_the_bound(quick: Policy) -> None:
     # 40 x 1/3 x 75 min = 16.7 h a week: two officers at 2 visit hours a day (~9.6 h a
     # week each), three at 1.5 (~7.1 h); at 1 hour a 75-minute visit never fits.
     reg = evening_unit(40)
-    assert workload_lower_bound(reg, quick, QUIET).officers_hours == 2
-    assert workload_lower_bound(reg, quick, QUIET, visit_hours=1.5).officers_hours == 3
-    assert workload_lower_bound(reg, quick, QUIET, visit_hours=1.0).unservable == 40
+    assert workload_lower_bound(reg, quick, NO_EVENTS).officers_hours == 2
+    assert workload_lower_bound(reg, quick, NO_EVENTS, visit_hours=1.5).officers_hours == 3
+    assert workload_lower_bound(reg, quick, NO_EVENTS, visit_hours=1.0).unservable == 40
 
 
 # ------------------------------------------------------------------ time windows
@@ -164,7 +164,7 @@ def test_evening_work_needs_late_shifts(quick: Policy) -> None:
     # though one officer's hours would do for the day work alone... and the hours of
     # any two officers cover the 12.5 h.
     reg = evening_unit(30)
-    lb = workload_lower_bound(reg, quick, QUIET)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS)
     (team,) = lb.teams
     per_officer = 5 * (2 * 3600 - travel_s(quick)) / 3600
     assert 12.5 > per_officer > 12.5 / 2
@@ -180,7 +180,7 @@ def test_evening_work_needs_late_shifts(quick: Policy) -> None:
     assert lb.for_target(high_full=True) == lb.officers
     assert lb.for_target() == lb.officers_hours == 2
     # Half as many fit one late shift: the window check then asks for the late officer.
-    half = workload_lower_bound(evening_unit(15), quick, QUIET)
+    half = workload_lower_bound(evening_unit(15), quick, NO_EVENTS)
     assert half.officers == smallest_with(order, 1, 1) and half.teams[0].officers_hours == 1
 
 
@@ -189,7 +189,7 @@ def test_the_window_counts_only_time_from_the_earliest_arrival(quick: Policy) ->
     # back) for these offenders: 5 x ~2.9 h = ~14.6 h a week, under the 19 h of 46 of
     # them, so two late officers, though 4 visit hours a day would cover 19 h.
     reg = evening_unit(46, hours=4.0)
-    (team,) = workload_lower_bound(reg, quick, QUIET).teams
+    (team,) = workload_lower_bound(reg, quick, NO_EVENTS).teams
     order = balanced_order(reg.officers, quick)
     assert team.officers_windows == smallest_with(order, 1, 2)
 
@@ -197,7 +197,7 @@ def test_the_window_counts_only_time_from_the_earliest_arrival(quick: Policy) ->
 def test_offenders_no_officer_can_ever_visit_are_counted_not_worked(quick: Policy) -> None:
     reg = evening_unit(10)
     day_only = Register(offenders=reg.offenders, officers=reg.officers[:1])
-    lb = workload_lower_bound(day_only, quick, QUIET)
+    lb = workload_lower_bound(day_only, quick, NO_EVENTS)
     assert lb.unservable == 10 and lb.visit_hours_per_week == 0.0 and lb.officers == 1
     # They are high risk: a target asking for all high-risk offender-weeks is out of
     # reach at any staffing; one below 100% is held to the hours check.
@@ -210,7 +210,7 @@ def test_offenders_no_officer_can_ever_visit_are_counted_not_worked(quick: Polic
 
 def test_two_officer_evening_visits_need_two_late_officers(quick: Policy) -> None:
     reg = evening_unit(1, two_officers=True)
-    lb = workload_lower_bound(reg, quick, QUIET)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS)
     order = balanced_order(reg.officers, quick)
     assert lb.officers == smallest_with(order, 1, 1)  # the work: one late officer
     assert lb.reach_high == lb.reach_all == smallest_with(order, 1, 2)  # the pair
@@ -218,7 +218,7 @@ def test_two_officer_evening_visits_need_two_late_officers(quick: Policy) -> Non
     assert lb.for_target() == lb.officers_hours == 1 < lb.officers < lb.reach_high
     # A pair of late officers but no woman to lead a female-officer visit: never.
     female = evening_unit(1, two_officers=True, officer_gender=Gender.FEMALE)
-    lone = workload_lower_bound(female, quick, QUIET)
+    lone = workload_lower_bound(female, quick, NO_EVENTS)
     assert lone.unservable == 1 and lone.reach_high == 1
 
 
@@ -238,7 +238,7 @@ def test_window_bound_never_above_the_minimum_found(quick: Policy) -> None:
     # weekday within 2 visit hours. The bound asks for the late officer (2), not the
     # hours alone (1); the sweep needs two late officers.
     reg = evening_unit(18)
-    lb = workload_lower_bound(reg, quick, QUIET)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS)
     assert (lb.officers_hours, lb.officers) == (1, 2)
     tasks = tiny_tasks(reg, [1, 2, 4, 6], quick, replications=1, weeks=6, warmup_weeks=2)
     curve = summarise(run_sweep(tasks, InlineExecutor(), progress=False), Target(), lb)
