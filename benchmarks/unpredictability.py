@@ -3,8 +3,8 @@
 Run::
 
     python -m benchmarks.unpredictability [--scenarios borough,met] [--weeks 52]
-        [--premium-every 4] [--seed 1] [--workers 2] [--visit-options N]
-        [--option-day-pull X]
+        [--premium-every 4] [--seed 1] [--replications 1] [--jobs 1] [--workers 2]
+        [--visit-options N] [--option-day-pull X]
 
 For each scenario, 52 weeks are simulated (``scheduler.simulate``, default event rates:
 failed visits, register changes, officer absence) twice:
@@ -31,6 +31,14 @@ travel per visit of the randomised plan over that travel-optimal one (target <= 
 "On time" is the share of active offender-weeks with no visit overdue after an 8-week
 warm-up, per tier (the scenarios start with a backlog).
 
+One 52-week run is one sample: on ``borough`` (six officers, three or four visits each a
+week) the premium swings by several points from seed to seed. ``--replications N`` runs
+seeds ``seed .. seed + N - 1`` (``--jobs`` of them at a time, in processes) and prints
+each figure's mean over the runs, and the premium's mean with its 95% interval and
+range; the CSV keeps every run's rows. Column ``n`` is the gap attacker's predictions
+(over all runs): a low-risk offender (interval 365 days) has a gap or two a year to
+predict from, so on ``borough`` that tier's gap ratio rests on a few dozen predictions.
+
 Results go to ``benchmarks/results/unpredictability.csv`` and the trade-off table to
 ``benchmarks/results/tradeoff.csv``.
 """
@@ -41,6 +49,8 @@ import argparse
 import csv
 import sys
 import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +60,7 @@ from scheduler.audit import audit, tradeoff_table
 from scheduler.planner import plan_week
 from scheduler.simulate import PlannedWeek, SimulationResult, simulate
 from scheduler.slot_mix import available_pairs, drawing_policy
+from scheduler.staffing import Band
 from scheduler.windows import staffed_policy
 
 RESULTS = Path(__file__).parent / "results"
@@ -162,6 +173,7 @@ def run_scenario(
             rows.append(
                 {
                     "scenario": name,
+                    "seed": seed,
                     "planner": label,
                     "tier": tier.value,
                     "sim_s": round(secs, 1),
@@ -180,12 +192,69 @@ def run_scenario(
                     "gap": _f(g.gap_attacker.value),
                     "gap_baseline": _f(g.gap_attacker.baseline),
                     "gap_ratio": _f(g.gap_attacker.ratio),
+                    "slot_predictions": g.slot_predictions,
+                    "gap_predictions": g.gap_predictions,
+                    "gap_p_value": _f(g.gap_p_value),
                     "on_time": _f(comp[tier.value]),
                     "travel_h": round(sum(w.travel_h for w in res.weeks), 1),
                     "travel_premium": _f(premium.premium()) if label == "randomised" else "",
                 }
             )
     return rows
+
+
+def _run(args: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return run_scenario(*args)
+
+
+#: Figures averaged over replications in the printed table.
+MEAN_FIELDS = (
+    "visits_completed",
+    "observed_share",
+    "worst_week",
+    "worst_week_baseline",
+    "worst_week_ratio",
+    "slot",
+    "slot_baseline",
+    "slot_ratio",
+    "gap",
+    "gap_baseline",
+    "gap_ratio",
+    "on_time",
+)
+
+
+def mean_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (scenario, planner, tier): each figure's mean over the replications
+    that have it, each ratio the mean figure over the mean baseline (a mean of ratios
+    would let one run's near-zero baseline swamp the rest), ``worst_week_enough_data``
+    only if every replication had enough."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["scenario"], r["planner"], r["tier"]), []).append(r)
+    out = []
+    for (scenario, planner, tier), rs in groups.items():
+        row: dict[str, Any] = {"scenario": scenario, "planner": planner, "tier": tier}
+        for k in MEAN_FIELDS:
+            vals = [float(r[k]) for r in rs if r[k] != ""]
+            row[k] = _f(sum(vals) / len(vals)) if vals else ""
+        for k in ("worst_week", "slot", "gap"):
+            value, base = row[k], row[f"{k}_baseline"]
+            row[f"{k}_ratio"] = _f(float(value) / float(base)) if value and float(base or 0) else ""
+        row["visits_completed"] = round(float(row["visits_completed"] or 0))
+        row["gap_predictions"] = sum(int(r["gap_predictions"]) for r in rs)
+        row["worst_week_enough_data"] = all(r["worst_week_enough_data"] for r in rs)
+        out.append(row)
+    return out
+
+
+def premium_bands(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[Band, int]]:
+    """Per scenario, the travel premium over its replications and how many there were."""
+    by: dict[str, list[float]] = {}
+    for r in rows:
+        if r["planner"] == "randomised" and r["tier"] == TIERS[0].value:
+            by.setdefault(r["scenario"], []).append(float(r["travel_premium"]))
+    return {name: (Band.of(v), len(v)) for name, v in by.items()}
 
 
 def _f(x: float | None) -> str:
@@ -196,7 +265,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     head = (
         f"{'scenario':<9}{'planner':<11}{'tier':<10}{'done':>6}{'mu/I':>6}"
         f"{'worst-wk':>9}{'base':>7}{'ratio':>7}{'slot':>7}{'base':>7}{'ratio':>7}"
-        f"{'gap':>7}{'base':>7}{'ratio':>7}{'on time':>8}"
+        f"{'gap':>7}{'base':>7}{'ratio':>7}{'n':>6}{'on time':>8}"
     )
     print(head)
     for r in rows:
@@ -205,7 +274,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"{_s(r['observed_share']):>6}{_s(r['worst_week']):>9}{_s(r['worst_week_baseline']):>7}"
             f"{_ww_ratio(r):>7}{_s(r['slot']):>7}{_s(r['slot_baseline']):>7}"
             f"{_s(r['slot_ratio']):>7}{_s(r['gap']):>7}{_s(r['gap_baseline']):>7}"
-            f"{_s(r['gap_ratio']):>7}{_s(r['on_time']):>8}"
+            f"{_s(r['gap_ratio']):>7}{r['gap_predictions']:>6}{_s(r['on_time']):>8}"
         )
 
 
@@ -225,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weeks", type=int, default=52)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--premium-every", type=int, default=4)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--replications", type=int, default=1, help="Runs, seeds seed .. seed + N - 1.")
+    ap.add_argument("--jobs", type=int, default=1, help="Replications run at a time.")
+    ap.add_argument("--workers", type=int, default=2, help="Routing search workers per run.")
     ap.add_argument(
         "--visit-options",
         type=int,
@@ -239,24 +310,45 @@ def main(argv: list[str] | None = None) -> int:
         help="Pull of a visit's later options to its manager's busy days (0: independent).",
     )
     args = ap.parse_args(argv)
-    rows: list[dict[str, Any]] = []
-    for name in args.scenarios.split(","):
-        rows += run_scenario(
+    tasks = [
+        (
             name,
             args.weeks,
-            args.seed,
+            args.seed + r,
             args.premium_every,
             args.workers,
             args.visit_options,
             args.option_day_pull,
         )
-    print_table(rows)
-    for r in rows:
-        if r["planner"] == "randomised" and r["tier"] == TIERS[0].value:
-            print(
-                f"{r['scenario']}: travel premium {100 * float(r['travel_premium']):.1f}% "
-                f"(randomised over travel-optimal, same visits)"
+        for name in args.scenarios.split(",")
+        for r in range(args.replications)
+    ]
+    rows: list[dict[str, Any]] = []
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as ex:
+            for part in ex.map(_run, tasks):
+                rows += part
+    else:
+        for t in tasks:
+            rows += _run(t)
+    if args.replications > 1:
+        last = args.seed + args.replications - 1
+        print(f"mean of {args.replications} runs (seeds {args.seed}-{last}):")
+    print_table(mean_rows(rows) if args.replications > 1 else rows)
+    for name, (band, n) in premium_bands(rows).items():
+        if n >= 3 and band.ci_low is not None and band.ci_high is not None:
+            spread = (
+                f" mean of {n} runs, 95% interval {100 * band.ci_low:.1f}-"
+                f"{100 * band.ci_high:.1f}%, range {100 * band.low:.1f}-{100 * band.high:.1f}%"
             )
+        elif n > 1:
+            spread = f" mean of {n} runs, range {100 * band.low:.1f}-{100 * band.high:.1f}%"
+        else:
+            spread = ""
+        print(
+            f"{name}: travel premium {100 * band.mean:.1f}%{spread} "
+            f"(randomised over travel-optimal, same visits)"
+        )
     RESULTS.mkdir(exist_ok=True)
     with open(RESULTS / "unpredictability.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))

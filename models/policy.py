@@ -132,14 +132,15 @@ class Policy(BaseModel):
     #: Picking among n independent draws at most multiplies the chance of any one option
     #: by n, so the loss of randomness is bounded (and the audit measures it).
     visit_options: Annotated[int, Field(ge=1, le=21)] = 2
-    #: A visit's options after its drawn date go on days the same manager has other
-    #: visits' options, each day weighted by (its gap probability) x (that count) to this
+    #: A visit's options other than its drawn date (for a re-attempt or an overdue visit
+    #: all but one, kept at random) go on days the same manager has other visits'
+    #: options, each day weighted by (its gap probability) x (that count) to this
     #: power: 0 draws them independently of other offenders. With a few visits per
     #: officer a week, independent days rarely meet, so every visit is a trip of its
     #: own; pulled together, the optimiser can chain them (travel premium, 52 weeks:
-    #: borough 13% -> ~10%, met 13% -> 8.5%). An offender's own history says nothing
-    #: about other offenders' draws, so their attacker gains nothing; offenders of one
-    #: manager comparing notes would learn more.
+    #: borough 13% -> 8.8% mean of 16 runs, met 13% -> 8.8%). An offender's own history
+    #: says nothing about other offenders' draws, so their attacker gains nothing;
+    #: offenders of one manager comparing notes would learn more.
     option_day_pull: Annotated[float, Field(ge=0.0, le=8.0)] = 4.0
     #: A visit drawn this week whose next secret gap ends inside the same week gets a
     #: short-notice revisit, so a visit never buys a safe rest-of-week; revisits are

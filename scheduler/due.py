@@ -141,7 +141,9 @@ def select_due(
     rest: list[Unscheduled] = []
     # (drawn visit, revisit day, the offender's slot weights)
     followers: list[tuple[DueVisit, int, dict[str, float], Home]] = []
-    drawn: list[tuple[int, list[tuple[int, float]], dict[str, float], int, Home]] = []
+    # (position in due, the days options are drawn on with their weights, slot weights,
+    # the drawn day or None when every option is drawn alike, home pairs)
+    drawn: list[tuple[int, list[tuple[int, float]], dict[str, float], int | None, Home]] = []
     for i, registered in enumerate(offenders):
         st = standing(registered, history, week_start)
         off = st.offender
@@ -161,15 +163,16 @@ def select_due(
         home = available_pairs(off, policy) if off.unavailable.weekly else None
         if st.last_failed is not None:  # always back in the next plan, sooner if need be
             when = min(deadline, st.last_failed.date + timedelta(days=policy.reattempt_within_days))
-            due.append(_reattempt(i, st, policy, when, week_start, slots, home, rng))
+            dv, days, weights = _reattempt(i, st, policy, when, week_start, slots, home, rng)
+            due.append(dv)
+            drawn.append((len(due) - 1, days, weights, None, home))
             continue
         if off.last_visit is None or deadline < week_start:
-            days = range(min(URGENT_DAYS, WEEK_DAYS))
-            opts = _draw_options(
-                rng, policy, week_start, [(d, 1.0) for d in days], slots, home=home
-            )
+            days = [(d, 1.0) for d in range(min(URGENT_DAYS, WEEK_DAYS))]
+            opts = _draw_options(rng, policy, week_start, days, slots, home=home)
             u = urgency(off, policy, deadline, week_start)
             due.append(DueVisit(i, off.id, deadline, u, options=opts))
+            drawn.append((len(due) - 1, days, slots, None, home))
             continue
         pmf = _gap_pmf(
             policy.gap_shape,
@@ -219,16 +222,18 @@ def select_due(
 
 def _pull_options_together(
     due: list[DueVisit],
-    drawn: list[tuple[int, list[tuple[int, float]], dict[str, float], int, Home]],
+    drawn: list[tuple[int, list[tuple[int, float]], dict[str, float], int | None, Home]],
     offenders: tuple[Offender, ...] | list[Offender],
     policy: Policy,
     week_start: date,
     rng: np.random.Generator,
 ) -> list[DueVisit]:
-    """Redraw the options after each drawn visit's date on days its manager has other
-    visits' options (``Policy.option_day_pull``), so the optimiser can chain them into
-    one trip; the drawn date stays the first option. ``drawn``: (position in ``due``,
-    the week's days with their gap weights, slot weights, drawn day, home pairs)."""
+    """Redraw all but one of each visit's options on days its manager has other visits'
+    options (``Policy.option_day_pull``), so the optimiser can chain them into one trip.
+    The one kept is the drawn date's option, or for a re-attempt or an overdue visit
+    (whose options are all drawn alike) one of them at random: each visit keeps one
+    option drawn as if no other offender existed. ``drawn``: (position in ``due``, the
+    days with their weights, slot weights, drawn day or None, home pairs)."""
     by_manager: dict[str, list[int]] = {}
     for j, dv in enumerate(due):
         by_manager.setdefault(offenders[dv.index].manager_id, []).append(j)
@@ -237,7 +242,10 @@ def _pull_options_together(
         dv = due[pos]
         mates = [j for j in by_manager[offenders[dv.index].manager_id] if j != pos]
         count = Counter(d for j in mates for d, _ in out[j].options)
-        opts = [o for o in dv.options if o[0] == t][:1]
+        if t is not None:
+            opts = [o for o in dv.options if o[0] == t][:1]
+        else:
+            opts = [dv.options[int(rng.integers(len(dv.options)))]] if dv.options else []
         for _ in range(4 * policy.visit_options):
             if len(opts) >= policy.visit_options:
                 break
@@ -445,11 +453,12 @@ def _reattempt(
     slots: dict[str, float],
     home: Home,
     rng: np.random.Generator,
-) -> DueVisit:
+) -> tuple[DueVisit, list[tuple[int, float]], dict[str, float]]:
     """A re-attempt after a failed visit: secret options on the week's days up to its
     deadline (the first four if it is already late), never the failed attempt's weekday
     or time of day when another is open. Left to the optimiser, re-attempts would go
-    where travel is cheapest, the same weekday mornings week after week."""
+    where travel is cheapest, the same weekday mornings week after week. Returns the
+    visit, and the day and slot weights its options were drawn with."""
     off = st.offender
     failed = st.last_failed
     assert failed is not None
@@ -458,7 +467,7 @@ def _reattempt(
     span = range(min(last, WEEK_DAYS - 1) + 1) if last >= 0 else range(URGENT_DAYS)
     days = [(d, 0.0 if Weekday(d) == failed.weekday else 1.0) for d in span]
     weights = {**slots, **({failed.slot: 0.0} if failed.slot in slots else {})}
-    return DueVisit(
+    dv = DueVisit(
         index,
         off.id,
         when,
@@ -468,6 +477,7 @@ def _reattempt(
         avoid_slot=failed.slot,
         options=_draw_options(rng, policy, week_start, days, weights, home=home),
     )
+    return dv, days, weights
 
 
 def _status_detail(status: OffenderStatus, condition: Condition | None = None) -> str:

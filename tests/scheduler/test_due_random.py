@@ -189,9 +189,10 @@ def test_same_seed_same_plan_other_seed_other_plan() -> None:
     failed_days_ago=st.integers(1, 12),
     slot=st.sampled_from(["morning", "afternoon", "evening"]),
     seed=st.integers(0, 2**32 - 1),
+    mates_n=st.integers(0, 5),
 )
 def test_reattempts_get_secret_options_away_from_the_failed_weekday_and_slot(
-    failed_days_ago: int, slot: str, seed: int
+    failed_days_ago: int, slot: str, seed: int, mates_n: int
 ) -> None:
     """A re-attempt is drawn like any visit (not left to the optimiser's cheapest slot),
     by its deadline, on another weekday and at another time of day than the failure."""
@@ -199,12 +200,15 @@ def test_reattempts_get_secret_options_away_from_the_failed_weekday_and_slot(
 
     policy = Policy()
     off = offender("R", "A", tier="high", days_since=40)
+    # The manager's other visits this week: the re-attempt's later options are pulled
+    # to their days, never onto the failed weekday or slot.
+    mates = [offender(f"M{i}", "A", tier="very_high", days_since=27) for i in range(mates_n)]
     failed_on = WEEK - timedelta(days=failed_days_ago)
     history = History.from_events(
         [OutcomeEvent("R", failed_on, VisitOutcome.NO_ANSWER, slot=slot)], policy
     )
-    due, _ = select_due([off], policy, WEEK, history, rng=np.random.default_rng(seed))
-    (dv,) = due
+    due, _ = select_due([off, *mates], policy, WEEK, history, rng=np.random.default_rng(seed))
+    (dv,) = [d for d in due if d.offender_id == "R"]
     assert dv.failed_attempts == 1 and dv.options
     deadline = (dv.due_date - WEEK).days
     for day, name in dv.options:
@@ -237,6 +241,45 @@ def test_extra_options_are_pulled_to_the_managers_other_visit_days() -> None:
     independent = _shared_day_share(0.0, seed=3)
     pulled = _shared_day_share(2.0, seed=3)
     assert pulled > 0.75 and pulled > 2 * independent, (independent, pulled)
+
+
+def _reattempt_shared_days(pull: float, seed: int) -> tuple[float, Counter[int]]:
+    """For re-attempts and overdue visits (no drawn date: every option drawn alike),
+    the share of their options on days another visit of the manager has an option, and
+    the days of all their options."""
+    from models import VisitOutcome
+
+    policy = Policy(visit_options=2, option_day_pull=pull)
+    rng = np.random.default_rng(seed)
+    shared = total = 0
+    days: Counter[int] = Counter()
+    for k in range(200):
+        late = offender(f"L{k}", "A", tier="high", days_since=200)  # overdue
+        failed = offender(f"F{k}", "A", tier="high", days_since=40)
+        mates = [offender(f"M{k}", "A", tier="very_high", days_since=24)]
+        history = History.from_events(
+            [OutcomeEvent(f"F{k}", WEEK - timedelta(days=3), VisitOutcome.NO_ANSWER)], policy
+        )
+        due, _ = select_due([late, failed, *mates], policy, WEEK, history, rng=rng)
+        for dv in due:
+            if dv.offender_id[0] not in "LF":
+                continue
+            others = {d for o in due if o is not dv for d, _ in o.options}
+            shared += sum(d in others for d, _ in dv.options)
+            days.update(d for d, _ in dv.options)
+            total += len(dv.options)
+    return shared / total, days
+
+
+def test_reattempt_and_overdue_options_are_pulled_but_one_stays_independent() -> None:
+    """A re-attempt's or an overdue visit's options are drawn alike; all but one are
+    redrawn on the manager's busy days, and the one kept is still spread over the days
+    it may take (the overdue visit's first four days, the re-attempt's days by its
+    deadline other than the failed weekday)."""
+    independent, _ = _reattempt_shared_days(0.0, seed=4)
+    pulled, days = _reattempt_shared_days(4.0, seed=4)
+    assert pulled > independent + 0.2, (independent, pulled)
+    assert set(days) <= set(range(7)) and min(days.values()) > 20, days
 
 
 @settings(max_examples=30, deadline=None)
