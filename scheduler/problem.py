@@ -9,7 +9,8 @@ model as one node per officer, each pinned to the booked time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -133,7 +134,14 @@ def build_team_problem(
     for dv in due:
         off = offenders[dv.index]
         cand = _candidates(dv, off, officers, officer_index, policy, days)
-        cand.by_officer_day = avoid_failed_attempt(cand.by_officer_day, dv, policy, days)
+        usable = (
+            (lambda iv, c=cand: bool(_pair_options(replace(c, by_officer_day=iv), officers)))
+            if off.two_officers
+            else bool
+        )
+        cand.by_officer_day = avoid_failed_attempt(
+            cand.by_officer_day, dv, policy, days, usable=usable
+        )
         if off.two_officers:
             drawn = restrict_to_options(cand.by_officer_day, dv.options, policy, days)
             if _pair_options(_Candidate(dv, off, cand.service_s, drawn, True), officers):
@@ -356,13 +364,16 @@ def avoid_failed_attempt(
     dv: DueVisit,
     policy: Policy,
     days: list[date],
+    *,
+    usable: Callable[[dict[tuple[int, int], Intervals]], bool] = bool,
 ) -> dict[tuple[int, int], Intervals]:
     """A re-attempt after a failed visit goes on another weekday and at another time of
     day: drop the failed attempt's weekday and its policy slot from the visit's options.
 
-    If nothing would be left (e.g. the offender is only ever home on weekday evenings),
-    the weekday alone is avoided, then the slot alone, then neither: a re-attempt at the
-    same time beats no visit.
+    If nothing ``usable`` would be left (e.g. the offender is only ever home on weekday
+    evenings; for a two-officer visit, no two officers together), the weekday alone is
+    avoided, then the slot alone, then neither: a re-attempt at the same time beats no
+    visit.
     """
     if dv.avoid_weekday is None and dv.avoid_slot is None:
         return by_officer_day
@@ -381,7 +392,7 @@ def avoid_failed_attempt(
             left = subtract(iv, spans)
             if left:
                 out[(k, d)] = left
-        if out:
+        if usable(out):
             return out
     return by_officer_day
 
