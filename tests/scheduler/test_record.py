@@ -307,6 +307,30 @@ def test_reattempt_keeps_the_only_possible_time_of_day_rather_than_no_visit():
     assert len(cut) == 6 and all(iv == [(8 * 3600, 17 * 3600)] for iv in cut.values())
 
 
+def test_two_officer_reattempt_keeps_the_only_time_two_officers_share():
+    """An offender at home only on weekday evenings needs two officers, and the only two
+    late officers both work Monday: after a failed Monday-evening knock the re-attempt
+    is still made then (another weekday would leave one officer alone, and the visit
+    could never be made while the failure stood)."""
+    policy = Policy.model_validate({"solver": {"min_team_time_s": 0.05, "time_per_visit_s": 0.01}})
+    away = "mon-fri 08:00-17:00;sat 00:00-23:59;sun 00:00-23:59"
+    late = "mon 12:00-20:00;tue-fri 08:00-16:00"
+    reg = register(
+        [offender("R", "A", tier="high", days_since=40, two_officers=True, unavailable=away)],
+        [
+            officer("A", shifts=late),
+            officer("B", shifts=late),
+            officer("C", shifts="thu 12:00-20:00"),
+        ],
+    )
+    monday = WEEK - timedelta(days=7)
+    history = History.from_events([failed("R", monday, "evening")], policy)
+    rota = plan_week(reg, policy, WEEK, seed=1, history=history)
+    [visit] = rota.visits
+    assert visit.date.weekday() == 0 and visit.slot == "evening"
+    assert sorted(visit.officer_ids) == ["A", "B"]
+
+
 def test_plan_store_reads_history_and_saves_each_plan(tmp_path, offenders_csv, officers_csv):
     store = tmp_path / "h.db"
     base = ["plan", "--offenders", offenders_csv, "--officers", officers_csv]
