@@ -48,6 +48,7 @@ import json
 import math
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -220,6 +221,16 @@ def fmt_bound(bound: LowerBound) -> str:
     )
 
 
+def _late_causes(rows: Sequence[SweepRow], level: int) -> str:
+    """High and very high offender-weeks not attempted on time at ``level``, summed over
+    its replications, by cause: what more staff could and could not change."""
+    total: Counter[str] = Counter()
+    for r in rows:
+        if r.officers == level:
+            total.update(r.late_high)
+    return ", ".join(f"{k} {v}" for k, v in total.most_common())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scenarios", default="borough,met")
@@ -364,6 +375,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{ceil_hi:.2%}, all {ceil_all:.2%}; capacity minimum (within "
             f"{args.plateau:.0%} of it): {cap_min}"
         )
+        run = {r.officers for r in rows}
+        for level in sorted({bound.for_target(*TARGETS[0].full) or 0, cap_min or 0} & run):
+            print(
+                f"high/very-high offender-weeks late at {level} officers, by cause: "
+                f"{_late_causes(rows, level) or 'none'}"
+            )
         print(f"sweep: {len(rows)} simulations in {sweep_s:.0f} s", flush=True)
         info = {**base, "targets": results, "bound": bound.to_dict(), **main_curve.summary()}
         files = scenario_files(rows, main_curve, info)

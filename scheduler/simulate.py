@@ -173,7 +173,19 @@ class SimulationResult:
     on_time: dict[RiskTier, list[int]] = field(default_factory=dict)
     #: Per tier: [offender-weeks attempted on time, offender-weeks counted].
     attempted: dict[RiskTier, list[int]] = field(default_factory=dict)
+    #: Per tier, the offender-weeks not attempted on time by what held each up that week
+    #: (:func:`late_cause`): which lateness staffing could change.
+    late: dict[RiskTier, Counter[str]] = field(default_factory=dict)
     warmup_weeks: int = 0
+
+    def late_causes(self, high_only: bool = False) -> dict[str, int]:
+        """Offender-weeks not attempted on time after the warm-up, by cause, most first:
+        over high and very high only, or over every tier."""
+        total: Counter[str] = Counter()
+        for t, c in self.late.items():
+            if t.is_high or not high_only:
+                total.update(c)
+        return dict(total.most_common())
 
     def compliance(self, measure: Measure = Measure.ON_TIME) -> dict[str, float]:
         """Share of active offender-weeks (after the warm-up) compliant under ``measure``
@@ -573,6 +585,25 @@ def attempted_on_time(
     return first_knock <= due + grace and sunday - last_knock <= window
 
 
+#: Late causes besides the planner's shortfall reasons (``UnscheduledReason``).
+CANCELLED = "cancelled_by_police"
+KNOCKED_LATE = "knocked_late"
+NOT_PLANNED = "not_planned"
+
+
+def late_cause(oid: str, shortfall: dict[str, str], cancelled: set[str], knocked: bool) -> str:
+    """Why an offender is not attempted on time at the end of a week: the planner's
+    reason for leaving their visit out this week (capacity, no two officers together,
+    no officer on duty when they are at home, ...); else a planned visit the police
+    called off; else knocks that came after the due date or whose follow-up is overdue;
+    else not in this week's plan at all (e.g. every option's officer absent)."""
+    if oid in shortfall:
+        return shortfall[oid]
+    if oid in cancelled:
+        return CANCELLED
+    return KNOCKED_LATE if knocked else NOT_PLANNED
+
+
 def _measure(
     w: int,
     monday: date,
@@ -590,6 +621,10 @@ def _measure(
     missing = away = active = 0
     inactive: set[str] = set()
     counted = w >= result.warmup_weeks
+    shortfall_of = {
+        u.offender_id: u.reason.value for u in rota.unscheduled if u.reason.is_shortfall
+    }
+    cancelled = {v.offender_id for v in outcomes if v.outcome is VisitOutcome.CANCELLED_BY_POLICE}
     for off in state.offenders.values():
         st = standing(off, history, sunday)
         status = st.offender.status
@@ -623,6 +658,9 @@ def _measure(
             tried = result.attempted.setdefault(off.tier, [0, 0])
             tried[0] += knocked
             tried[1] += 1
+            if not knocked:
+                cause = late_cause(off.id, shortfall_of, cancelled, off.id in state.first_knock)
+                result.late.setdefault(off.tier, Counter())[cause] += 1
     state.inactive = inactive
     completed = sum(v.outcome.is_success for v in outcomes)
     caseload = Counter(o.manager_id for o in register.offenders)

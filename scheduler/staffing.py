@@ -403,6 +403,9 @@ class SweepRow:
     utilisation_sample: tuple[float, ...]
     #: The same shares under ``Measure.ATTEMPTED`` (an attempt at the door on time).
     attempted: dict[str, float] = field(default_factory=dict)
+    #: High and very high offender-weeks not attempted on time, by cause
+    #: (``SimulationResult.late_causes``).
+    late_high: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = field(default=0.0, compare=False)
 
     def measured(self, measure: Measure) -> dict[str, float]:
@@ -440,6 +443,7 @@ class SweepRow:
                 "shortfall_per_week": round(self.shortfall_per_week, 3),
                 "max_caseload": self.max_caseload,
                 "caseload_cap": "" if self.caseload_cap is None else self.caseload_cap,
+                "late_high_causes": ";".join(f"{k}:{v}" for k, v in self.late_high.items()),
                 "elapsed_s": round(self.elapsed_s, 2),
             }
         )
@@ -467,6 +471,7 @@ SWEEP_COLUMNS = [
     "shortfall_per_week",
     "max_caseload",
     "caseload_cap",
+    "late_high_causes",
     "elapsed_s",
 ]
 
@@ -596,6 +601,7 @@ def run_task(task: SweepTask) -> SweepRow:
         warmup_weeks=task.warmup_weeks,
         compliance=result.compliance(Measure.ON_TIME),
         attempted=result.compliance(Measure.ATTEMPTED),
+        late_high=result.late_causes(high_only=True),
         overdue_mean=sum(sum(w.overdue.values()) for w in counted) / n,
         overdue_end=sum(result.weeks[-1].overdue.values()),
         utilisation=busy / budget if budget else 0.0,

@@ -46,6 +46,10 @@ def simulation_summary(result: SimulationResult, seconds: float) -> dict[str, An
         "compliance_attempted": {
             k: round(v, 4) for k, v in result.compliance(Measure.ATTEMPTED).items()
         },
+        "late_causes_attempted": {
+            "high_and_very_high": result.late_causes(high_only=True),
+            "all": result.late_causes(),
+        },
         "overdue_end": {t.value: result.weeks[-1].overdue[t] for t in TIERS},
         "longest_gap_end": {t.value: result.weeks[-1].longest_gap[t] for t in TIERS},
     }
@@ -194,6 +198,15 @@ def simulate_cmd(
             "followed up): "
             + ", ".join(f"{k} {100 * v:.1f}%" for k, v in summary["compliance_attempted"].items())
         )
+        late = summary["late_causes_attempted"]
+        if late["all"]:
+            click.echo(
+                "Not attempted on time, offender-weeks by cause (high + very high / all): "
+                + ", ".join(
+                    f"{cause} {late['high_and_very_high'].get(cause, 0)}/{n}"
+                    for cause, n in late["all"].items()
+                )
+            )
         tot = summary["totals"]
         click.echo(
             f"Visits planned {tot['planned']}, completed {tot['completed']}, failed "

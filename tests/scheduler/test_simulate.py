@@ -69,6 +69,23 @@ def test_with_no_spare_capacity_overdue_counts_grow() -> None:
     assert result.compliance()["all"] < 0.9
 
 
+def test_every_late_offender_week_has_one_cause() -> None:
+    """The late offender-weeks (attempted measure) split by cause, adding up to the
+    compliance tally: short of capacity they are the planner's capacity shortfalls, and
+    with visits called off by the police some are the cancellations."""
+    short = simulate(small_unit(60, 1, 0.75, spread=0.02), FAST, WEEK, 8, seed=5, rates=NO_EVENTS)
+    called_off = NO_EVENTS.model_copy(update={"cancelled_by_police": 0.5})
+    cancelled = simulate(small_unit(24, 3, 8), FAST, WEEK, 10, seed=3, rates=called_off)
+    for result in (short, cancelled):
+        late = sum(n - ok for ok, n in result.attempted.values())
+        assert late > 0 and sum(result.late_causes().values()) == late
+        hi = sum(n - ok for t, (ok, n) in result.attempted.items() if t.is_high)
+        assert sum(result.late_causes(high_only=True).values()) == hi
+    assert max(short.late_causes(), key=short.late_causes().get) == "capacity"
+    assert "cancelled_by_police" in cancelled.late_causes()
+    assert "capacity" not in cancelled.late_causes()
+
+
 def test_failed_visits_and_events_are_drawn_at_their_rates() -> None:
     reg = small_unit(40, 3, 8)
     rates = NO_EVENTS.model_copy(update={"no_answer": 0.3})
