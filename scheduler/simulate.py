@@ -586,7 +586,7 @@ def attempted_on_time(
 
 
 #: Late causes besides the planner's shortfall reasons (``UnscheduledReason``).
-CANCELLED = "cancelled_by_police"
+CANCELLED = VisitOutcome.CANCELLED_BY_POLICE.value
 KNOCKED_LATE = "knocked_late"
 NOT_PLANNED = "not_planned"
 
