@@ -62,6 +62,14 @@ class Visit(BaseModel):
     #: A short-notice revisit after this offender's first visit of the week: the next
     #: secret gap ended inside the week, so a visit never buys a safe rest of the week.
     short_notice: bool = False
+    #: Rebooked after this offender's earlier visit this week was called off by the
+    #: police (:func:`scheduler.rebook.rebook`).
+    rebooked: bool = False
+
+    @property
+    def follows_earlier_visit(self) -> bool:
+        """A revisit or a rebooking: the offender's first visit of the week came before."""
+        return self.short_notice or self.rebooked
 
     @model_validator(mode="after")
     def _consistent(self) -> Visit:
@@ -120,7 +128,8 @@ class AuditRecord(BaseModel):
 
 class Rota(BaseModel):
     """A week's plan. ``visits`` and ``unscheduled`` together hold every offender once,
-    apart from short-notice revisits, which follow a visit to the same offender."""
+    apart from short-notice revisits and rebookings, which follow a visit to the same
+    offender."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -131,18 +140,20 @@ class Rota(BaseModel):
     audit: AuditRecord | None = None
 
     def offender_ids(self) -> list[str]:
-        """Each offender's first visit or reason, once (short-notice revisits left out)."""
-        first = [v.offender_id for v in self.visits if not v.short_notice]
+        """Each offender's first visit or reason, once (revisits and rebookings left
+        out)."""
+        first = [v.offender_id for v in self.visits if not v.follows_earlier_visit]
         return first + [u.offender_id for u in self.unscheduled]
 
     def stray_revisits(self) -> list[Visit]:
-        """Short-notice revisits not on a later day than the offender's first visit of
-        the week (an offender is never visited twice on one day)."""
-        first = {v.offender_id: v.date for v in self.visits if not v.short_notice}
+        """Short-notice revisits and rebookings not on a later day than the offender's
+        first visit of the week (an offender is never visited twice on one day)."""
+        first = {v.offender_id: v.date for v in self.visits if not v.follows_earlier_visit}
         return [
             v
             for v in self.visits
-            if v.short_notice and not (v.offender_id in first and first[v.offender_id] < v.date)
+            if v.follows_earlier_visit
+            and not (v.offender_id in first and first[v.offender_id] < v.date)
         ]
 
     def is_feasible(self) -> bool:

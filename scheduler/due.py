@@ -89,6 +89,9 @@ class DueVisit:
     revisit: bool = False
     #: The options are all on the target day (a revisit follows, so the day is fixed).
     pinned: bool = False
+    #: Officers fixed by an issued plan (a rebooking keeps the rest of the week's visits
+    #: with their officers); empty: any eligible officer.
+    crew: tuple[str, ...] = ()
 
 
 def due_date(offender: Offender, policy: Policy, week_start: date) -> date:

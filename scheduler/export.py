@@ -35,6 +35,7 @@ VISIT_COLUMNS = [
     "due_date",
     "days_overdue",
     "cover",
+    "rebooked",
 ]
 UNSCHEDULED_COLUMNS = ["offender_id", "tier", "reason", "due_date", "detail"]
 
@@ -56,6 +57,7 @@ def visit_rows(rota: Rota) -> list[dict[str, Any]]:
             "due_date": v.due_date.isoformat(),
             "days_overdue": v.days_overdue,
             "cover": str(v.cover).lower(),
+            "rebooked": str(v.rebooked).lower(),
         }
         for v in rota.visits
     ]

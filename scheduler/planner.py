@@ -180,11 +180,11 @@ def _solve_all(
     gls = policy.solver.guided_local_search
     if policy.solver.workers > 1 and len(problems) > 1:
         with ProcessPoolExecutor(max_workers=policy.solver.workers) as pool:
-            return list(pool.map(_solve_consistent, problems, limits, [gls] * len(problems)))
-    return [_solve_consistent(p, t, gls) for p, t in zip(problems, limits, strict=True)]
+            return list(pool.map(solve_consistent, problems, limits, [gls] * len(problems)))
+    return [solve_consistent(p, t, gls) for p, t in zip(problems, limits, strict=True)]
 
 
-def _solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolution:
+def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolution:
     """Solve, then repair until the plan is consistent and nothing fixable was dropped.
 
     A two-officer visit that only one officer made is dropped whole; a single visit that

@@ -9,7 +9,7 @@ model as one node per officer, each pinned to the booked time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -413,7 +413,9 @@ def _candidates(
 ) -> _Candidate:
     service_s = policy.visit_minutes[off.tier] * 60
     own = officer_index[off.manager_id]
-    allowed = range(len(officers)) if policy.allow_cover else [own]
+    allowed: Sequence[int] = range(len(officers)) if policy.allow_cover else [own]
+    if dv.crew:
+        allowed = [officer_index[i] for i in dv.crew if i in officer_index]
     by: dict[tuple[int, int], Intervals] = {}
     any_window = False
     for d, day in enumerate(days):

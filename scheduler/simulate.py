@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import partial
 
 import numpy as np
 
@@ -56,6 +57,7 @@ from models.simulation import EventRates
 from scheduler.audit import VisitRecord
 from scheduler.history import History, OffenderHistory, OutcomeEvent, standing, step
 from scheduler.planner import plan_week
+from scheduler.rebook import rebook
 from scheduler.travel import TravelModel
 
 TIERS = (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.VERY_HIGH)
@@ -290,12 +292,16 @@ def simulate(
     warmup_weeks: int = 0,
     on_week: Callable[[WeekRow], None] | None = None,
     on_plan: Callable[[PlannedWeek], None] | None = None,
+    rebook_cancelled: bool = True,
 ) -> SimulationResult:
     """Run the weekly planner for ``weeks`` weeks from the Monday ``start``.
 
     ``warmup_weeks`` are left out of the compliance figures (a scenario starts with a
     backlog); ``on_week`` is called after each week (progress); ``on_plan`` gets each
     week's planning inputs and rota (e.g. to re-plan the same week another way).
+    ``rebook_cancelled``: the unit rebooks a visit the police called off on the rest of
+    its week (:func:`scheduler.rebook.rebook`, run at the end of the day), as a manager
+    would; off, it waits for next week's plan.
     """
     if start.weekday() != 0:
         raise ValueError(f"{start} is not a Monday")
@@ -332,7 +338,12 @@ def simulate(
         )
         if on_plan is not None:
             on_plan(PlannedWeek(w, monday, week_register, history, plan_seed, rota))
-        visits, outcomes = _visit_outcomes(rota, state, rates, rng)
+        rebook_rest = (
+            partial(_rebook_rest, register=week_register, policy=policy, travel=travel)
+            if rebook_cancelled
+            else None
+        )
+        rota, visits, outcomes = _visit_outcomes(rota, state, rates, rng, rebook_rest)
         result.visits += visits
         _apply(state, events + outcomes, policy)
         row, officer_rows = _measure(w, monday, rota, visits, week_register, state, policy, result)
@@ -474,37 +485,56 @@ def _deregister(state: _State, oid: str) -> None:
     state.inactive.discard(oid)
 
 
+def _rebook_rest(
+    rota: Rota,
+    cancelled: set[str],
+    day: date,
+    *,
+    register: Register,
+    policy: Policy,
+    travel: TravelModel | None,
+) -> Rota:
+    return rebook(rota, register, policy, cancelled, day, travel=travel)
+
+
 def _visit_outcomes(
-    rota: Rota, state: _State, rates: EventRates, rng: np.random.Generator
-) -> tuple[list[VisitRecord], list[OutcomeEvent]]:
-    """An outcome for every planned visit: the offender's true whereabouts first, then
-    the failure rates for someone at home."""
+    rota: Rota,
+    state: _State,
+    rates: EventRates,
+    rng: np.random.Generator,
+    rebook_rest: Callable[[Rota, set[str], date], Rota] | None = None,
+) -> tuple[Rota, list[VisitRecord], list[OutcomeEvent]]:
+    """An outcome for every planned visit, day by day: the offender's true whereabouts
+    first, then the failure rates for someone at home. At the end of a day with visits
+    the police called off, ``rebook_rest`` (if given) re-plans the rest of the week;
+    returns the week's rota as it ended up."""
     records: list[VisitRecord] = []
     events: list[OutcomeEvent] = []
     fail = np.cumsum([rates.cancelled_by_police, rates.no_answer, rates.refused_entry])
     kinds = (VisitOutcome.CANCELLED_BY_POLICE, VisitOutcome.NO_ANSWER, VisitOutcome.REFUSED_ENTRY)
-    for v in sorted(rota.visits, key=lambda v: v.arrival):
-        if v.offender_id not in state.offenders:
-            continue
-        truth = state.truth[v.offender_id]
-        where = truth.on(v.date)
-        recheck = truth.until if where in _AWAY else None
-        if where is None:
-            k = int(np.searchsorted(fail, rng.random(), side="right"))
-            where = kinds[k] if k < len(kinds) else VisitOutcome.COMPLETED
-        off = state.offenders[v.offender_id]
-        events.append(_event(state, v.offender_id, v.date, where, slot=v.slot, recheck=recheck))
-        records.append(
-            VisitRecord(
-                v.offender_id,
-                v.tier,
-                v.date,
-                v.slot,
-                where,
-                off.interval_days,
+    for d in range(WEEK):
+        day = rota.week_start + timedelta(days=d)
+        cancelled: set[str] = set()
+        for v in sorted((v for v in rota.visits if v.date == day), key=lambda v: v.arrival):
+            if v.offender_id not in state.offenders:
+                continue
+            truth = state.truth[v.offender_id]
+            where = truth.on(v.date)
+            recheck = truth.until if where in _AWAY else None
+            if where is None:
+                k = int(np.searchsorted(fail, rng.random(), side="right"))
+                where = kinds[k] if k < len(kinds) else VisitOutcome.COMPLETED
+            if where is VisitOutcome.CANCELLED_BY_POLICE:
+                cancelled.add(v.offender_id)
+            off = state.offenders[v.offender_id]
+            ev = _event(state, v.offender_id, v.date, where, slot=v.slot, recheck=recheck)
+            events.append(ev)
+            records.append(
+                VisitRecord(v.offender_id, v.tier, v.date, v.slot, where, off.interval_days)
             )
-        )
-    return records, events
+        if cancelled and rebook_rest is not None and d < WEEK - 1:
+            rota = rebook_rest(rota, cancelled, day)
+    return rota, records, events
 
 
 def _event(
@@ -680,7 +710,7 @@ def _measure(
         if any(s.day == d.weekday() for s in o.shifts)
     )
     shortfall = sum(u.reason.is_shortfall for u in rota.unscheduled)
-    first_visits = sum(not v.short_notice for v in rota.visits)
+    first_visits = sum(not v.follows_earlier_visit for v in rota.visits)
     row = WeekRow(
         week=w + 1,
         week_start=monday,
