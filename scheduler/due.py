@@ -188,6 +188,13 @@ def select_due(
         gap = 1 + draw_index(rng, cond)
         target = off.last_visit + timedelta(days=gap)
         t = (target - week_start).days
+        if t >= WEEK_DAYS and needs_margin(off, home, deadline, week_start):
+            days = [(d, 1.0) for d in range(WEEK_DAYS)]
+            opts = _draw_options(rng, policy, week_start, days, slots, home=home)
+            u = urgency(off, policy, deadline, week_start)
+            due.append(DueVisit(i, off.id, deadline, u, options=opts))
+            drawn.append((len(due) - 1, days, slots, None, home))
+            continue
         if t >= WEEK_DAYS:
             rest.append(
                 Unscheduled(
@@ -221,6 +228,14 @@ def select_due(
     due = [pinned.get(dv.index, dv) for dv in due] + revisits
     due.sort(key=lambda d: -d.urgency)
     return due, rest
+
+
+def needs_margin(off: Offender, home: Home, deadline: date, week_start: date) -> bool:
+    """A joint visit to an offender at home only at some times of the week, due by the
+    end of next week: booked this week, whatever the draw. Few pairs of officers can
+    make it (often two on the same late shift), so one absence in its due week would
+    make it late; a week's margin leaves the due week to fall back on."""
+    return off.two_officers and home is not None and deadline < week_start + timedelta(days=14)
 
 
 def _pull_options_together(

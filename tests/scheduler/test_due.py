@@ -34,6 +34,24 @@ def test_due_within_the_week_is_selected_and_later_is_not():
     assert rest[0].reason is UnscheduledReason.NOT_DUE
 
 
+def test_a_hard_to_staff_joint_visit_due_next_week_is_booked_this_week():
+    p = Policy(gap_shape=GapShape.FIXED)  # visits on the due date: no secret draw
+    evenings = "mon-fri 08:00-18:00"  # at home only in the evenings and at weekends
+    kw = {"tier": "high", "two_officers": True, "unavailable": evenings}
+    next_week = offender("next", "A", days_since=91 - 9, **kw)
+    in_two_weeks = offender("later", "A", days_since=91 - 15, **kw)
+    anytime = offender("anytime", "A", tier="high", two_officers=True, days_since=91 - 9)
+    alone = offender("alone", "A", tier="high", unavailable=evenings, days_since=91 - 9)
+    due, rest = select_due([next_week, in_two_weeks, anytime, alone], p, WEEK, rng=RNG())
+    assert [d.offender_id for d in due] == ["next"]
+    assert due[0].due_date == WEEK + timedelta(days=9)
+    assert {u.offender_id for u in rest if u.reason is UnscheduledReason.NOT_DUE} == {
+        "later",
+        "anytime",
+        "alone",
+    }
+
+
 def test_every_higher_tier_outranks_any_lower_tier_however_overdue():
     p = Policy()
     worst_low = offender("low", "A", tier="low", days_since=5000, mappa_level=3)
