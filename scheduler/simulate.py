@@ -4,8 +4,11 @@ Each week: officers' absences are drawn; register events happen (registrations a
 deregistrations, notified moves, custody, hospital, notified travel abroad, absconding);
 ``plan_week`` plans the week from the register and the visit history; every planned
 visit gets an outcome from the offender's true whereabouts and the failure rates; the
-outcomes go into the history the next week is planned from. Nothing re-implements a
-stage of the pipeline: the simulator only draws what the world does.
+outcomes go into the history the next week is planned from. Outcomes are drawn day by
+day; at the end of a day with visits the police called off, the rest of the week is
+re-planned with them rebooked (:func:`scheduler.rebook.rebook`), as a manager would.
+Nothing re-implements a stage of the pipeline: the simulator only draws what the world
+does.
 
 Every draw comes from one seed (a ``SeedSequence`` spawned per week), so a run replays
 exactly, whatever else runs beside it.
@@ -105,6 +108,8 @@ class WeekRow:
     travel_h: float
     busy_h: float
     budget_h: float
+    #: Visits called off by the police and rebooked later the same week.
+    rebooked: int = 0
 
     @property
     def utilisation(self) -> float:
@@ -132,6 +137,7 @@ _WEEK_COUNTS = (
     "due",
     "planned",
     "revisits",
+    "rebooked",
     "completed",
     "failed",
     "shortfall",
@@ -213,6 +219,7 @@ class SimulationResult:
             "failed": sum(r.failed for r in w),
             "shortfall": sum(r.shortfall for r in w),
             "revisits": sum(r.revisits for r in w),
+            "rebooked": sum(r.rebooked for r in w),
             "travel_h": round(sum(r.travel_h for r in w), 1),
             "utilisation": round(
                 sum(r.busy_h for r in w) / max(sum(r.budget_h for r in w), 1e-9), 4
@@ -720,7 +727,8 @@ def _measure(
         officer_days_absent=absent,
         due=first_visits + shortfall,
         planned=len(rota.visits),
-        revisits=len(rota.visits) - first_visits,
+        revisits=sum(v.short_notice for v in rota.visits),
+        rebooked=sum(v.rebooked for v in rota.visits),
         completed=completed,
         failed=len(outcomes) - completed,
         shortfall=shortfall,

@@ -118,6 +118,12 @@ def simulation_files(result: SimulationResult, summary: dict[str, Any]) -> dict[
     help="Event rates TOML (failed visits, register changes, officer absence).",
 )
 @click.option("--workers", type=click.IntRange(1, 256), help="Local processes per week's plan.")
+@click.option(
+    "--no-rebook",
+    is_flag=True,
+    help="Leave visits the police call off to next week's plan (default: rebooked on the "
+    "rest of their week).",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Directory for CSV, JSON and PNGs.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -133,6 +139,7 @@ def simulate_cmd(
     policy_path: Path | None,
     rates_path: Path | None,
     workers: int | None,
+    no_rebook: bool,
     out: Path | None,
     overwrite: bool,
     as_json: bool,
@@ -180,6 +187,7 @@ def simulate_cmd(
         rates=rates,
         warmup_weeks=warmup,
         on_week=progress,
+        rebook_cancelled=not no_rebook,
     )
     summary = simulation_summary(result, time.perf_counter() - t0)
     if as_json:

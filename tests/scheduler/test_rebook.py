@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from models import Policy, Register, Rota, Visit
 from scheduler.planner import plan_week
 from scheduler.rebook import rebook
+from scheduler.rules import all_violations
 from tests.scheduler.conftest import WEEK, offender, officer, register
 
 FAST = Policy.model_validate({"solver": {"time_per_visit_s": 0.01, "min_team_time_s": 0.05}})
@@ -54,6 +55,7 @@ def check_rebooking(before: Rota, after: Rota, cancelled: list[Visit], reg: Regi
     team = {o.id: o.team for o in reg.officers}
     team_of = {o.id: team[o.manager_id] for o in reg.offenders}
     assert after.violations() == []
+    assert all_violations(after, reg, FAST) == []  # shifts, homes, pairs, gender
     # Every offender is still accounted for exactly once, and nobody new appears.
     assert sorted(after.offender_ids()) == sorted(before.offender_ids())
     # Days already worked are untouched, and so is every other team.

@@ -58,3 +58,15 @@ def test_bad_rates_file_is_named_with_its_field_and_nothing_is_written(tmp_path)
 def test_warmup_must_leave_weeks_to_measure(tmp_path) -> None:
     res = run("--weeks", "4", "--warmup", "4", "--quiet")
     assert res.exit_code == 2 and "--warmup" in res.output
+
+
+def test_cancelled_visits_are_rebooked_unless_asked_not_to(tmp_path) -> None:
+    rates = tmp_path / "rates.toml"
+    rates.write_text("cancelled_by_police = 0.3\n")
+    args = ("--weeks", "3", "--warmup", "0", "--seed", "2")
+    res = run(*args, "--rates", str(rates), "--json", "--quiet")
+    off = run(*args, "--rates", str(rates), "--json", "--quiet", "--no-rebook")
+    assert res.exit_code == 0 and off.exit_code == 0, res.output + off.output
+    rebooked, waited = json.loads(res.output)["totals"], json.loads(off.output)["totals"]
+    assert rebooked["rebooked"] > 0 and waited["rebooked"] == 0
+    assert rebooked["planned"] > waited["planned"]
