@@ -187,25 +187,53 @@ def _solve_all(
 def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolution:
     """Solve, then repair until the plan is consistent and nothing fixable was dropped.
 
-    A two-officer visit that only one officer made is dropped whole; a single visit that
-    did not fit its randomly drawn day-slots gets all its options back. Each repair pass
-    removes a pair or widens a visit for good, so the loop ends; repair passes are rare
-    and get half the time.
+    A two-officer visit that only one officer made is re-booked at another drawn time
+    (crew and day as fitted when it was booked; :data:`PAIR_REBOOKINGS` tries), then
+    dropped whole; a single visit that did not fit its randomly drawn day-slots gets all
+    its options back. Each repair pass uses up a try, removes a pair or widens a visit
+    for good, so the loop ends; repair passes are rare and get half the time.
     """
     solution = solve_team(problem, limit, gls)
+    tries: dict[int, int] = {}
     while True:
         broken = _broken_pairs(problem, solution.dropped)
         orphans = _orphan_revisits(problem, solution.dropped) + _early_revisits(problem, solution)
         if broken or orphans:
-            for j, pair in enumerate(problem.pair_of_node):
-                if pair in broken:
-                    problem.vehicles[j] = []
+            for pair in sorted(broken):
+                tries[pair] = tries.get(pair, 0) + 1
+                if tries[pair] > PAIR_REBOOKINGS or not rebook_pair(problem, pair):
+                    for node in np.flatnonzero(problem.pair_of_node == pair):
+                        problem.vehicles[int(node)] = []
             for j in orphans:
                 problem.vehicles[j] = []
         elif not _restore_full_options(problem, solution.dropped):
             return solution
         limit = max(limit / 2, 0.01)
         solution = solve_team(problem, limit, gls)
+
+
+#: Re-bookings a two-officer visit gets when the routing cannot fit its booking.
+PAIR_REBOOKINGS = 2
+
+
+def rebook_pair(problem: TeamProblem, pair: int) -> bool:
+    """Move a two-officer booking to another crew-day and quarter-hour drawn among those
+    that fitted when it was booked (the lead stays the lead); False if none is left."""
+    options = [(v1, v2, t) for v1, v2, ts in problem.pair_alternatives.get(pair, []) for t in ts]
+    if not options or problem.pair_rng is None:
+        return False
+    v1, v2, t = options[int(problem.pair_rng.integers(len(options)))]
+    for vs in problem.pair_alternatives[pair]:
+        if vs[0] == v1 and vs[1] == v2:
+            vs[2].remove(t)
+    nodes = [int(j) for j in np.flatnonzero(problem.pair_of_node == pair)]
+    lead = [j for j in nodes if problem.charge_cover[j]] + [
+        j for j in nodes if not problem.charge_cover[j]
+    ]
+    for j, v in zip(lead, (v1, v2), strict=True):
+        problem.windows[j] = problem.full_windows[j] = [(t, t + 1)]
+        problem.vehicles[j] = problem.full_vehicles[j] = [v]
+    return True
 
 
 def _broken_pairs(problem: TeamProblem, dropped: list[int]) -> set[int]:

@@ -77,6 +77,11 @@ class TeamProblem:
     #: (N,) for a short-notice revisit node, the node of the offender's first visit this
     #: week (-1 otherwise): a revisit is only made after its first visit.
     parent_node: np.ndarray | None = None
+    #: Per two-officer visit (pair id), the other bookings it could have had: (lead's
+    #: vehicle, partner's vehicle, start times in week seconds), for a re-booking when
+    #: the routing could not fit the drawn one; and the generator that draws it.
+    pair_alternatives: dict[int, list[tuple[int, int, list[int]]]] = field(default_factory=dict)
+    pair_rng: np.random.Generator | None = None
 
     @property
     def n_officers(self) -> int:
@@ -167,7 +172,7 @@ def build_team_problem(
     lon = [o.base.lon for o in officers] + [c.offender.home.lon for c in candidates]
     travel_visits = travel.matrix_s(np.asarray(lat), np.asarray(lon))
 
-    pairs = _book_pairs(candidates, officers, travel_visits, veh, veh_of, policy, rng)
+    pairs, alternatives = _book_pairs(candidates, officers, travel_visits, veh, veh_of, policy, rng)
 
     nodes_visit: list[int] = []
     nodes_src: list[int] = []  # row in travel_visits
@@ -262,6 +267,8 @@ def build_team_problem(
         cover_penalty_s=policy.cover_penalty_s,
         visits=[c.due for c in candidates],
         parent_node=parent,
+        pair_alternatives=alternatives,
+        pair_rng=np.random.default_rng(rng.integers(2**63)),
     )
     return problem, unplaceable
 
@@ -485,16 +492,19 @@ def _book_pairs(
     veh_of: dict[tuple[int, int], int],
     policy: Policy,
     rng: np.random.Generator,
-) -> dict[int, tuple[int, int, int, int]]:
+) -> tuple[dict[int, tuple[int, int, int, int]], dict[int, list[tuple[int, int, list[int]]]]]:
     """Fix officers, day and time for each two-officer visit, most urgent first.
 
     Officers are chosen for short travel (the manager leads when possible); the day and
     the quarter-hour are drawn at random among those that fit both officers' shifts, visit
-    hours and earlier bookings, so joint visits are not predictable either.
+    hours and earlier bookings, so joint visits are not predictable either. Also returns,
+    per booked visit, every crew-day that fitted with its times (vehicles, not officers):
+    the fallbacks if the routing cannot fit the booking among the single visits.
     """
     booked: dict[int, list[tuple[int, int]]] = {}  # vehicle -> busy intervals (week s)
     used_s: dict[int, int] = {}
     out: dict[int, tuple[int, int, int, int]] = {}
+    alternatives: dict[int, list[tuple[int, int, list[int]]]] = {}
     order = sorted(
         (i for i, c in enumerate(candidates) if c.offender.two_officers),
         key=lambda i: -candidates[i].due.urgency,
@@ -540,7 +550,15 @@ def _book_pairs(
             )
             used_s[v] = used_s.get(v, 0) + service + int(travel[k, node] + travel[node, k])
         out[ci] = (k1, k2, d, t)
-    return out
+        alternatives[ci] = [
+            (
+                veh_of[(a, day)],
+                veh_of[(b, day)],
+                [x for x in ts if (a, b, day, x) != (k1, k2, d, t)],
+            )
+            for _, a, b, day, ts in options
+        ]
+    return out, alternatives
 
 
 def free_starts(
