@@ -218,6 +218,7 @@ def fmt_bound(bound: LowerBound) -> str:
         f"visit possible from {bound.reach_high}, every visit from {bound.reach_all}; "
         f"{bound.unservable} offender(s) ({bound.unservable_high} high/very-high) no officer "
         "of their team can ever visit"
+        + "".join(f"\n  {line}" for line in bound.unservable_list(high_only=True))
     )
 
 

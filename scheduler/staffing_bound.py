@@ -97,6 +97,9 @@ class TeamBound:
     unservable_high: int = 0
     #: The window set that binds hardest, in words.
     window_detail: str = ""
+    #: Each unservable offender (pseudonymous id, tier) and why, for the manager to act
+    #: on: another shift pattern or an officer from outside the team, not more staff.
+    unservable_offenders: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def workload_hours(self) -> float:
@@ -171,6 +174,16 @@ class LowerBound:
         sizes = {t.team: t.officers_now for t in self.teams}
         return proportional_total(sizes, {t.team: t.need(high_full, all_full) for t in self.teams})
 
+    def unservable_list(self, high_only: bool = False) -> list[str]:
+        """One line per offender no officer of their team can ever visit (high and very
+        high only, or all): pseudonymous id, tier, team and why."""
+        return [
+            f"{oid} ({tier}, {t.team}): {why}"
+            for t in self.teams
+            for oid, tier, why in t.unservable_offenders
+            if not high_only or RiskTier(tier).is_high
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable figures (teams included)."""
         r = 3
@@ -209,6 +222,10 @@ class LowerBound:
                     "unservable": t.unservable,
                     "unservable_high": t.unservable_high,
                     "window_detail": t.window_detail,
+                    "unservable_offenders": [
+                        {"offender_id": i, "tier": tier, "why": why}
+                        for i, tier, why in t.unservable_offenders
+                    ],
                 }
                 for t in self.teams
             ],
@@ -567,7 +584,19 @@ def _team_bound(
         unservable=int(n - servable.sum()),
         unservable_high=int((high & ~servable).sum()),
         window_detail=detail,
+        unservable_offenders=tuple(
+            (mine[i].id, mine[i].tier.value, _why_unservable(mine[i], bool(feasible[i].any())))
+            for i in np.flatnonzero(~servable)
+        ),
     )
+
+
+def _why_unservable(offender: Offender, fits_a_shift: bool) -> str:
+    """Why no officer of the team can visit an offender (the bound's servable test)."""
+    if not fits_a_shift:
+        return "at home only when no officer of the team is on a shift long enough to visit"
+    need = offender.officer_gender.value if offender.officer_gender else "suitable"
+    return f"needs a {need} officer, and none is on a shift when they are at home"
 
 
 def proportional_total(sizes: dict[str, int], need: dict[str, int]) -> int:

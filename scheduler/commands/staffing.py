@@ -129,8 +129,9 @@ def format_curve(curve: StaffingCurve, current: int) -> str:
             lines.append(
                 f"Bound for this target: none: {lb.unservable_high} high/very-high and "
                 f"{lb.unservable} offender(s) in all no officer of their team can ever "
-                "visit, so no staffing level meets it."
+                "visit, so no staffing level meets it:"
             )
+            lines += [f"  {line}" for line in lb.unservable_list(high_only=True)]
         else:
             lines.append(
                 f"Bound for this target: {_officers(curve.bound)}"

@@ -203,6 +203,14 @@ def test_offenders_no_officer_can_ever_visit_are_counted_not_worked(quick: Polic
     # reach at any staffing; one below 100% is held to the hours check.
     assert lb.unservable_high == 10
     assert lb.for_target(high_full=True) is None and lb.for_target() == 1
+    # Each is named (pseudonymously) with why, for the manager to act on.
+    (team,) = lb.teams
+    assert sorted(i for i, _, _ in team.unservable_offenders) == sorted(o.id for o in reg.offenders)
+    assert all(
+        "no officer of the team is on a shift" in why for *_, why in team.unservable_offenders
+    )
+    assert len(lb.unservable_list(high_only=True)) == 10
+    assert lb.to_dict()["teams"][0]["unservable_offenders"][0]["why"]
 
 
 # ------------------------------------------------------------------ two officers together
@@ -220,6 +228,8 @@ def test_two_officer_evening_visits_need_two_late_officers(quick: Policy) -> Non
     female = evening_unit(1, two_officers=True, officer_gender=Gender.FEMALE)
     lone = workload_lower_bound(female, quick, NO_EVENTS)
     assert lone.unservable == 1 and lone.reach_high == 1
+    (line,) = lone.unservable_list()
+    assert "needs a female officer" in line
 
 
 def test_proportional_total_gives_every_team_its_bound() -> None:
