@@ -37,6 +37,16 @@ class Officer(BaseModel):
     caseload_cap: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_CASELOAD_CAP
     gender: Gender | None = None
     absent: tuple[date, ...] = ()
+    #: Teams in the same cover group are planned together: cover and the second officer
+    #: of a joint visit may come from a neighbouring team of the group (e.g. the
+    #: boroughs of a Met basic command unit). None: the team plans on its own.
+    cover_group: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+    @property
+    def planning_unit(self) -> str:
+        """The unit the weekly planner solves this officer's week in: the cover group,
+        else the team."""
+        return f"group:{self.cover_group}" if self.cover_group else self.team
 
     @model_validator(mode="after")
     def _one_shift_per_day(self) -> Officer:

@@ -31,6 +31,13 @@ class Register(BaseModel):
         for off in self.offenders:
             if off.manager_id not in known:
                 raise ValueError(f"offender {off.id}: manager {off.manager_id!r} is not an officer")
+        group: dict[str, str | None] = {}
+        for o in self.officers:
+            if group.setdefault(o.team, o.cover_group) != o.cover_group:
+                raise ValueError(
+                    f"officer {o.id}: team {o.team!r} is in cover group "
+                    f"{group[o.team]!r}, not {o.cover_group!r} (a team is in one group)"
+                )
         return self
 
     @cached_property

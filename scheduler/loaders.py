@@ -53,7 +53,10 @@ OFFENDER_REQUIRED = ("id", "lat", "lon", "tier", "manager_id")
 
 OFFICER_COLUMNS: dict[str, str] = {
     "id": "pseudonymous officer id",
-    "team": "team or unit (visits are only covered within a team; blank = 'team')",
+    "team": "team or unit (visits are only covered within a team or its cover group; "
+    "blank = 'team')",
+    "cover_group": "teams planned together: cover and joint-visit partners may come from "
+    "any team of the group (blank = the team alone)",
     "base_lat": "latitude of the base (station) each day starts and ends at",
     "base_lon": "longitude of the base",
     "shifts": "working pattern, ';'-separated, e.g. 'mon-fri 08:00-16:00; sat 10:00-18:00'",
@@ -238,6 +241,7 @@ def officer_from_record(rec: dict[str, str]) -> Officer:
         {
             "id": lambda: _required(rec, "id"),
             "team": lambda: _text(rec, "team") or "team",
+            "cover_group": lambda: _text(rec, "cover_group") or None,
             "base": lambda: _location(rec, "base_lat", "base_lon"),
             "shifts": lambda: _optional(rec, "shifts", parse_shifts) or _required(rec, "shifts"),
             "visit_hours": lambda: _optional(rec, "visit_hours", float),
@@ -491,6 +495,7 @@ def officer_record(o: Officer) -> dict[str, str]:
     return {
         "id": o.id,
         "team": o.team,
+        "cover_group": o.cover_group or "",
         "base_lat": f"{o.base.lat:.6f}",
         "base_lon": f"{o.base.lon:.6f}",
         "shifts": "; ".join(f"{s.day.name.lower()} {_window(s.window)}" for s in o.shifts),

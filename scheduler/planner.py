@@ -88,7 +88,7 @@ def plan_week(
         due = relaxed_timing(due, drawing, week_start)
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
-    team_of_officer = {o.id: o.team for o in register.officers}
+    team_of_officer = {o.id: o.planning_unit for o in register.officers}
     for dv in due:
         due_by_team[team_of_officer[register.offenders[dv.index].manager_id]].append(dv)
 
@@ -385,9 +385,10 @@ def _capacity_detail(problem: TeamProblem, visit: int) -> str:
 
 
 def _officers_by_team(officers: tuple[Officer, ...]) -> dict[str, list[Officer]]:
+    """Officers per planning unit: their team, or their team's cover group."""
     teams: dict[str, list[Officer]] = defaultdict(list)
     for o in officers:
-        teams[o.team].append(o)
+        teams[o.planning_unit].append(o)
     return dict(teams)
 
 

@@ -54,7 +54,7 @@ def rebook(
         raise ValueError(f"{after} leaves no day of the week of {monday} to rebook on")
     travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
     index = {o.id: i for i, o in enumerate(register.offenders)}
-    team_of = {o.id: o.team for o in register.officers}
+    team_of = {o.id: o.planning_unit for o in register.officers}
     team_of_offender = {o.id: team_of[o.manager_id] for o in register.offenders}
     to_rebook = _visits_to_rebook(rota, cancelled, after)
     teams = sorted({team_of_offender[v.offender_id] for v in to_rebook})
@@ -87,7 +87,7 @@ def rebook(
     for team in teams:
         problem, bad = build_team_problem(
             team,
-            [o for o in officers if o.team == team],
+            [o for o in officers if o.planning_unit == team],
             by_team[team],
             register.offenders,
             policy,

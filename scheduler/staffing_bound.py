@@ -35,7 +35,7 @@ register at the start (its active offenders, their homes and weekly availability
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -155,6 +155,9 @@ class LowerBound:
     reach_high: int = 0
     reach_all: int = 0
     unservable_high: int = 0
+    #: Teams plan in cover groups: each unit's figures are force totals (at which the
+    #: sweep's split gives the unit enough), so the force's bound is their maximum.
+    grouped: bool = False
 
     @property
     def workload_hours_per_week(self) -> float:
@@ -171,6 +174,8 @@ class LowerBound:
             return None
         if not self.teams:
             return self.officers
+        if self.grouped:
+            return max(self.officers_hours, *(t.need(high_full, all_full) for t in self.teams))
         sizes = {t.team: t.officers_now for t in self.teams}
         return proportional_total(sizes, {t.team: t.need(high_full, all_full) for t in self.teams})
 
@@ -375,12 +380,40 @@ def _counts(order: Sequence[int], m: int, k: int) -> np.ndarray:
     return np.bincount(np.array(roster(order, k), dtype=np.int64), minlength=m)
 
 
-def _smallest_team(order: Sequence[int], m: int, ok: Any) -> int:
-    """The smallest team size ``k >= 1`` whose officer counts pass ``ok``."""
-    for k in range(1, MAX_OFFICERS + 1):
-        if ok(_counts(order, m, k)):
+@dataclass(frozen=True)
+class _Staffing:
+    """How a planning unit's officers grow with the staffing level: ``at(k)`` is how many
+    of (or clones of) each current officer there are at level ``k``, from ``first``. For
+    a team, the level is its size (:func:`roster` over its order); for a cover group,
+    the force's total, split over the teams as a sweep splits it (:func:`team_counts`)."""
+
+    at: Any  # Callable[[int], np.ndarray]
+    first: int = 1
+
+
+def _team_staffing(order: Sequence[int], m: int) -> _Staffing:
+    return _Staffing(lambda k: _counts(order, m, k))
+
+
+def _group_staffing(
+    parts: Sequence[tuple[str, Sequence[int], int]], sizes: dict[str, int]
+) -> _Staffing:
+    """A cover group of teams ``parts`` ((team, roster order, current size), in the
+    order their officers are listed), its level the force's total officers."""
+
+    def at(total: int) -> np.ndarray:
+        counts = team_counts(sizes, total)
+        return np.concatenate([_counts(order, m, counts[t]) for t, order, m in parts])
+
+    return _Staffing(at, first=len(sizes))
+
+
+def _smallest_team(staffing: _Staffing, ok: Any) -> int:
+    """The smallest level whose officer counts pass ``ok``."""
+    for k in range(staffing.first, MAX_OFFICERS + 1):
+        if ok(staffing.at(k)):
             return k
-    raise StaffingError("no team size up to the maximum can do this team's visits")
+    raise StaffingError("no staffing level up to the maximum can do this unit's visits")
 
 
 def _window_check(
@@ -390,7 +423,7 @@ def _window_check(
     into_s: np.ndarray,
     shifts: _Shifts,
     at_work: float,
-    order: Sequence[int],
+    staffing: _Staffing,
 ) -> tuple[int, str]:
     """Check 2: the smallest team size whose shifts cover, for each candidate set of
     officer-day shifts, the work of every offender who can only be visited in it.
@@ -437,7 +470,7 @@ def _window_check(
         def enough(c: np.ndarray, per: np.ndarray = per_officer_h, w: float = work) -> bool:
             return float(c @ per) >= w - 1e-9
 
-        k = _smallest_team(order, m, enough)
+        k = _smallest_team(staffing, enough)
         need = max(need, k)
         if not np.array_equal(cand, every) and (k, work) > worst[:2]:
             worst = (
@@ -451,7 +484,7 @@ def _window_check(
 
 
 def _reach_check(
-    feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray, order: Sequence[int]
+    feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray, staffing: _Staffing
 ) -> int:
     """The smallest team size at which every one of these visits can be made at all:
     an officer on some shift the visit fits who meets any gender rule, and for a
@@ -466,7 +499,7 @@ def _reach_check(
         def seen(c: np.ndarray, row: np.ndarray = row) -> bool:
             return bool((c[row] >= 1).any())
 
-        need = max(need, _smallest_team(order, m, seen))
+        need = max(need, _smallest_team(staffing, seen))
     k = int(pair.sum())
     if k == 0:
         return need
@@ -483,7 +516,7 @@ def _reach_check(
             led = (c[:, None] * lead_ok).sum(axis=0) >= 1
             return bool((both & led).any())
 
-        need = max(need, _smallest_team(order, m, together))
+        need = max(need, _smallest_team(staffing, together))
     return need
 
 
@@ -499,6 +532,7 @@ def _team_bound(
     rate: Any,
     order: RosterOrder,
     visit_hours: float | None,
+    staffing: _Staffing | None = None,
 ) -> TeamBound:
     m = len(officers)
     lat = np.array([o.home.lat for o in offenders] + [o.base.lat for o in officers], float)
@@ -509,7 +543,8 @@ def _team_bound(
     home_to_base = matrix[:n_all, n_all:]  # (homes, officers)
     back_min = (home_to_base.min(axis=0) if n_all else np.zeros(m, dtype=np.int64)).astype(np.int64)
     shifts = _shifts(officers, visit_hours, back_min)
-    sequence = team_order(officers, policy, order)
+    if staffing is None:
+        staffing = _team_staffing(team_order(officers, policy, order), m)
 
     act = [i for i, o in enumerate(offenders) if o.status is OffenderStatus.ACTIVE]
     mine = [offenders[i] for i in act]
@@ -546,7 +581,7 @@ def _team_bound(
     def hours_ok(c: np.ndarray) -> bool:
         return float(c @ per_officer_h) >= total - 1e-9
 
-    k_hours = _smallest_team(sequence, m, hours_ok) if total > 0 else 1
+    k_hours = _smallest_team(staffing, hours_ok) if total > 0 else staffing.first
     first_arrival = np.where(single_ok, earliest, _NEVER)
 
     def windows(mask: np.ndarray) -> tuple[int, str]:
@@ -557,14 +592,14 @@ def _team_bound(
             into[mask],
             shifts,
             at_work,
-            sequence,
+            staffing,
         )
 
     k_windows, detail = windows(servable)
     high = np.array([o.tier.is_high for o in mine], dtype=bool)
-    reach_all = _reach_check(feasible[servable], lead[servable], pair[servable], sequence)
+    reach_all = _reach_check(feasible[servable], lead[servable], pair[servable], staffing)
     hv = servable & high
-    reach_hv = _reach_check(feasible[hv], lead[hv], pair[hv], sequence)
+    reach_hv = _reach_check(feasible[hv], lead[hv], pair[hv], staffing)
     k_windows_hv, _ = windows(hv)
     return TeamBound(
         team=team,
@@ -673,18 +708,22 @@ def workload_lower_bound(
             cache[(tier, interval)] = WEEK_DAYS / mean_gap(pmf)
         return cache[(tier, interval)]
 
-    team_of = {o.id: o.team for o in register.officers}
+    team_of = {o.id: o.planning_unit for o in register.officers}
     staff: dict[str, list[Officer]] = defaultdict(list)
     for o in register.officers:
-        staff[o.team].append(o)
+        staff[o.planning_unit].append(o)
     caseload: dict[str, list[Offender]] = defaultdict(list)
     for off in register.offenders:
         caseload[team_of[off.manager_id]].append(off)
+    sizes = Counter(o.team for o in register.officers)
+    grouped = any(o.cover_group for o in register.officers)
+    for unit_officers in staff.values():
+        unit_officers.sort(key=lambda o: o.team)  # stable: each team's own order kept
     teams = [
         _team_bound(
-            team,
-            staff[team],
-            caseload.get(team, []),
+            unit,
+            staff[unit],
+            caseload.get(unit, []),
             policy,
             travel,
             per_success=per_success,
@@ -692,17 +731,33 @@ def workload_lower_bound(
             rate=rate,
             order=order,
             visit_hours=visit_hours,
+            staffing=_unit_staffing(staff[unit], sizes, policy, order) if grouped else None,
         )
-        for team in sorted(staff)
+        for unit in sorted(staff)
     ]
-    sizes = {t.team: t.officers_now for t in teams}
-    need = {t.team: t.officers for t in teams}
     weights = [t.officers_now for t in teams]
     all_hours = float(np.average([t.hours_per_officer for t in teams], weights=weights))
     work = sum(t.workload_hours for t in teams)
     pooled = max(1, math.ceil(work / all_hours - 1e-9)) if all_hours > 0 else 1
+    if grouped:  # each unit's figures are already force totals (the sweep's split)
+        officers = max(len(sizes), *(t.officers for t in teams))
+        split = {
+            "officers_any_split": officers,
+            "officers_hours": max(t.officers_hours for t in teams),
+            "reach_high": max(t.reach_high for t in teams),
+            "reach_all": max(t.reach_all for t in teams),
+        }
+    else:
+        unit_sizes = {t.team: t.officers_now for t in teams}
+        officers = proportional_total(unit_sizes, {t.team: t.officers for t in teams})
+        split = {
+            "officers_any_split": sum(t.officers for t in teams),
+            "officers_hours": sum(t.officers_hours for t in teams),
+            "reach_high": proportional_total(unit_sizes, {t.team: t.reach_high for t in teams}),
+            "reach_all": proportional_total(unit_sizes, {t.team: t.reach_all for t in teams}),
+        }
     return LowerBound(
-        officers=proportional_total(sizes, need),
+        officers=officers,
         officers_pooled=pooled,
         visits_per_week=sum(t.visits_per_week for t in teams),
         attempts_per_week=sum(t.attempts_per_week for t in teams),
@@ -710,13 +765,25 @@ def workload_lower_bound(
         travel_hours_per_week=sum(t.travel_hours for t in teams),
         hours_per_officer_week=all_hours,
         teams=tuple(teams),
-        officers_any_split=sum(need.values()),
-        officers_hours=sum(t.officers_hours for t in teams),
         unservable=sum(t.unservable for t in teams),
         unservable_high=sum(t.unservable_high for t in teams),
-        reach_high=proportional_total(sizes, {t.team: t.reach_high for t in teams}),
-        reach_all=proportional_total(sizes, {t.team: t.reach_all for t in teams}),
+        grouped=grouped,
+        **split,
     )
+
+
+def _unit_staffing(
+    officers: list[Officer], sizes: dict[str, int], policy: Policy, order: RosterOrder
+) -> _Staffing:
+    """A planning unit's officers at each force total: each of its teams' roster, the
+    teams sized as a sweep sizes them (the unit's officers are listed team by team)."""
+    by_team: dict[str, list[Officer]] = defaultdict(list)
+    for o in officers:
+        by_team[o.team].append(o)
+    if [o.id for o in officers] != [o.id for t in by_team for o in by_team[t]]:
+        raise StaffingError("a planning unit's officers must be listed team by team")
+    parts = [(t, team_order(by_team[t], policy, order), len(by_team[t])) for t in by_team]
+    return _group_staffing(parts, dict(sizes))
 
 
 __all__ = [

@@ -397,6 +397,7 @@ def officers(draw: st.DrawFn, officer_id: str) -> Officer:
         caseload_cap=draw(st.integers(1, 1000)),
         gender=draw(st.none() | st.sampled_from(Gender)),
         absent=tuple(sorted(draw(st.sets(dates, max_size=4)))),
+        cover_group=draw(st.none() | teams),
     )
 
 
@@ -421,8 +422,12 @@ def offenders(draw: st.DrawFn, offender_id: str, manager_ids: list[str]) -> Offe
 def registers(draw: st.DrawFn) -> Register:
     officer_ids = draw(st.lists(ids, min_size=1, max_size=4, unique=True))
     offender_ids = draw(st.lists(ids, min_size=1, max_size=6, unique=True))
+    staff = [draw(officers(i)) for i in officer_ids]
+    group: dict[str, str | None] = {}
+    for o in staff:  # a team is in one cover group
+        group.setdefault(o.team, o.cover_group)
     return Register(
-        officers=tuple(draw(officers(i)) for i in officer_ids),
+        officers=tuple(o.model_copy(update={"cover_group": group[o.team]}) for o in staff),
         offenders=tuple(draw(offenders(i, officer_ids)) for i in offender_ids),
     )
 

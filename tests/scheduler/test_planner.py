@@ -160,6 +160,29 @@ def test_two_officer_visit_without_a_second_officer_is_reported(policy):
     assert rota.unscheduled[0].reason is UnscheduledReason.NEEDS_TWO_OFFICERS
 
 
+def test_a_cover_group_plans_teams_together(policy):
+    """One officer per team: a joint visit needs a partner from the neighbouring team,
+    which only a shared cover group allows."""
+    from models import Register
+
+    offs = [offender("pair", "A", two_officers=True)]
+    apart = register(offs, [officer("A", team="a"), officer("B", team="b")])
+    rota = plan_week(apart, policy, WEEK, seed=2)
+    assert rota.unscheduled[0].reason is UnscheduledReason.NEEDS_TWO_OFFICERS
+    grouped = register(
+        offs, [officer("A", team="a", cover_group="g"), officer("B", team="b", cover_group="g")]
+    )
+    rota = plan_week(grouped, policy, WEEK, seed=2)
+    (visit,) = rota.visits
+    assert visit.officer_ids == ("A", "B") and all_violations(rota, grouped, policy) == []
+    # A team is in one group: officers of one team in two groups are refused.
+    with pytest.raises(ValueError, match="a team is in one group"):
+        Register(
+            offenders=tuple(offs),
+            officers=(officer("A", team="a", cover_group="g"), officer("B", team="a")),
+        )
+
+
 def test_cover_used_only_when_allowed(policy):
     # The manager works only Saturday, which the policy closes: someone must cover.
     offs = [offender("R1", "A")]

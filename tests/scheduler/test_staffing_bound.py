@@ -255,3 +255,43 @@ def test_window_bound_never_above_the_minimum_found(quick: Policy) -> None:
     assert curve.minimum is not None
     assert curve.bound is not None and lb.officers <= curve.bound <= curve.minimum
     assert not curve.levels[0].meets_target  # the day officer alone never sees them
+
+
+# ------------------------------------------------------------------ cover groups
+
+
+def joint_evening_teams(grouped: bool) -> Register:
+    """Two teams of one officer each, both on late shifts, and a two-officer offender
+    of team a at home only in the evenings: only a partner from team b makes it."""
+    group = {"cover_group": "g"} if grouped else {}
+    offs = [
+        offender(
+            "R1", "A", interval_days=28, days_since=20, unavailable=EVENINGS_ONLY, two_officers=True
+        )
+    ]
+    ofs = [
+        officer("A", LATE, team="a", **group),
+        officer("B", LATE, team="b", **group),
+    ]
+    return register(offs, ofs)
+
+
+def test_a_cover_group_lends_the_second_officer_of_a_joint_visit(quick: Policy) -> None:
+    alone = workload_lower_bound(joint_evening_teams(False), quick, NO_EVENTS)
+    together = workload_lower_bound(joint_evening_teams(True), quick, NO_EVENTS)
+    # Alone, team a needs a second late officer of its own (2 + 1 for team b).
+    assert alone.reach_high == 3 and alone.for_target(high_full=True) == 3
+    # In a group, team b's officer is the partner: the two teams as they are.
+    assert together.grouped and together.reach_high == 2
+    assert together.for_target(high_full=True) == together.officers == 2
+    (unit,) = together.teams
+    assert unit.officers_now == 2 and unit.unservable == 0
+
+
+def test_grouped_bound_never_above_the_minimum_found(quick: Policy) -> None:
+    reg = joint_evening_teams(True)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS)
+    tasks = tiny_tasks(reg, [2, 3, 4], quick, replications=1, weeks=6, warmup_weeks=2)
+    curve = summarise(run_sweep(tasks, InlineExecutor(), progress=False), Target(), lb)
+    assert curve.minimum is not None and curve.bound is not None
+    assert lb.officers <= curve.bound <= curve.minimum
