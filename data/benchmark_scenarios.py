@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from data.scenarios import DEFAULT_SEED, DEFAULT_WEEK_START, Scenario, generate
+from data.scenarios import DEFAULT_SEED, DEFAULT_WEEK_START, Scenario, generate, load_boroughs
 from models import Location, Register
 from models.common import UK_LAT, UK_LON
 
@@ -61,6 +61,9 @@ class BenchmarkScenario:
     #: Which officers ``restaff`` keeps: "balanced" (the team's mix) or "listed" (the
     #: first of each team's list, the rule of ``*-cuts20@1``).
     restaff_order: str = "balanced"
+    #: Teams planned together: "" (each team alone) or "bcu" (a Met borough team in its
+    #: basic command unit's cover group).
+    cover_groups: str = ""
     description: str = ""
 
     @property
@@ -101,6 +104,16 @@ def _definitions() -> dict[str, BenchmarkScenario]:
             )
     out.append(
         BenchmarkScenario(
+            "met-bcu",
+            1,
+            "met",
+            cover_groups="bcu",
+            description="'met' with each borough team in its BCU's cover group (12 groups): "
+            "cover and joint-visit partners from the BCU's other boroughs",
+        )
+    )
+    out.append(
+        BenchmarkScenario(
             "borough-small",
             1,
             "borough",
@@ -138,6 +151,8 @@ def build(name: str) -> Scenario:
     register = sc.register
     if spec.growth > 0:
         register = grow(register, spec.growth, seed=spec.seed)
+    if spec.cover_groups == "bcu":
+        register = bcu_cover_groups(register)
     if spec.officer_share != 1.0:
         from scheduler.staffing import restaff
 
@@ -152,6 +167,17 @@ def build(name: str) -> Scenario:
     return Scenario(
         name=spec.key, week_start=sc.week_start, register=register, description=description
     )
+
+
+def bcu_cover_groups(register: Register) -> Register:
+    """``register`` with each Met borough team in its basic command unit's cover group
+    (``data/london_boroughs.csv``); other teams alone."""
+    bcu = {b.slug: b.bcu for b in load_boroughs() if b.is_met}
+    officers = tuple(
+        o.model_copy(update={"cover_group": bcu[o.team]}) if o.team in bcu else o
+        for o in register.officers
+    )
+    return register.model_copy(update={"officers": officers})
 
 
 def grow(register: Register, share: float, *, seed: int) -> Register:

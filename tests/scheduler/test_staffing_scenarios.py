@@ -79,3 +79,17 @@ def test_cuts_remove_a_fifth_of_the_officers_and_keep_everyone_managed() -> None
 def test_small_scenario_for_tests() -> None:
     reg = build("borough-small@1").register
     assert (len(reg.offenders), len(reg.officers)) == (30, 1)
+
+
+def test_met_bcu_puts_each_borough_team_in_its_bcu() -> None:
+    """The Met's 32 borough teams in 12 cover groups, nothing else changed; the bound
+    then finds every high-risk offender servable (a neighbouring borough's officer)."""
+    from scheduler.staffing_bound import workload_lower_bound
+
+    met, bcu = build("met@1").register, build("met-bcu@1").register
+    assert met.offenders == bcu.offenders
+    assert [o.model_copy(update={"cover_group": None}) for o in bcu.officers] == list(met.officers)
+    groups = {o.team: o.cover_group for o in bcu.officers}
+    assert len(groups) == 32 and len(set(groups.values())) == 12
+    assert workload_lower_bound(met).unservable_high > 0
+    assert workload_lower_bound(bcu).unservable_high == 0
