@@ -24,6 +24,10 @@ Scenarios
     and female officers (``restaff``'s balanced order, as staffing sweeps do).
 ``borough-small``
     ``borough`` at a tenth of its size (30 offenders, 1 officer): quick demos and tests.
+``met-bcu``
+    ``met`` with each borough team in its BCU's cover group (:func:`bcu_cover_groups`):
+    the boroughs of a BCU are planned as one unit, so cover and the second officer of a
+    joint visit can come from a neighbouring borough.
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ def output_files(
     show_default=True,
     help="Benchmark scenario NAME[@VERSION]: borough, met, national, borough-growth10, "
     "borough-growth25, met-growth10, met-growth25, borough-cuts20, met-cuts20, "
-    "borough-small (no version: the latest).",
+    "borough-small, met-bcu (no version: the latest).",
 )
 @click.option(
     "--officers",

@@ -46,6 +46,14 @@ def test_help() -> None:
         assert option in result.output
 
 
+def test_help_names_every_benchmark_scenario() -> None:
+    from data.benchmark_scenarios import BENCHMARK_SCENARIOS
+
+    help_text = " ".join(run("--help").output.split()).replace("- ", "-")  # unwrap
+    missing = {b.name for b in BENCHMARK_SCENARIOS.values() if b.name not in help_text}
+    assert not missing, f"--scenario help does not name {sorted(missing)}"
+
+
 def test_sweep_prints_the_curve_and_writes_private_files(tmp_path: Path) -> None:
     out = tmp_path / "staffing"
     old = os.umask(0)  # modes must come from the code, not the environment
