@@ -361,7 +361,7 @@ class SweepTask:
     #: Multiplies the routing search's time limits (:func:`sweep_policy`), so the
     #: search ends at its local optimum, not at the clock, and results do not depend
     #: on the machine's load.
-    search_time_factor: float = 10.0
+    search_time_factor: float = 30.0
 
     @property
     def sim_seed(self) -> int:
@@ -543,11 +543,13 @@ def sweep_policy(policy: Policy, search_time_factor: float) -> Policy:
     search's time limits multiplied by ``search_time_factor``.
 
     The weekly search stops at a local optimum, which takes a fraction of its time
-    limit, but now and then (repair passes get half the time) it is cut by the clock,
-    and then its result depends on how busy the machine is. With ten times the limit no
-    solve of borough or met came near it (at most 0.3 of it) and no run was slower, so a
-    run gives the same result serially, over processes or on a cluster, under any
-    load: what the planner gives when it is not pressed for time."""
+    limit on borough and met teams, but now and then (repair passes get half the time)
+    it is cut by the clock, and then its result depends on how busy the machine is.
+    With ten times the limit no solve of borough or met came near it (at most 0.3 of
+    it); a met-bcu cover group (92 visits, 85 officer-days) needed up to 0.83 of it,
+    hence thirty times. The limit only matters when the search has not converged, so
+    no run is slower, and a run gives the same result serially, over processes or on a
+    cluster, under any load: what the planner gives when it is not pressed for time."""
     s = policy.solver
     update: dict[str, Any] = {
         "workers": 1,
