@@ -9,6 +9,7 @@ model as one node per officer, each pinned to the booked time.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -497,11 +498,12 @@ def _book_pairs(
 
     Officers are chosen for short travel (the manager leads when possible); the day and
     the quarter-hour are drawn at random among those that fit both officers' shifts, visit
-    hours and earlier bookings, so joint visits are not predictable either. Also returns,
+    hours and earlier bookings (chained between them: :func:`free_starts`), so joint
+    visits are not predictable either. Also returns,
     per booked visit, every crew-day that fitted with its times (vehicles, not officers):
     the fallbacks if the routing cannot fit the booking among the single visits.
     """
-    booked: dict[int, list[tuple[int, int]]] = {}  # vehicle -> busy intervals (week s)
+    booked: dict[int, list[tuple[int, int, int]]] = {}  # vehicle -> (start, end, node)
     used_s: dict[int, int] = {}
     out: dict[int, tuple[int, int, int, int]] = {}
     alternatives: dict[int, list[tuple[int, int, list[int]]]] = {}
@@ -525,14 +527,7 @@ def _book_pairs(
                 v = veh_of[(k, d)]
                 free = intersect(
                     free,
-                    free_starts(
-                        veh[v],
-                        booked.get(v, []),
-                        used_s.get(v, 0),
-                        service,
-                        int(travel[k, node]),
-                        int(travel[node, k]),
-                    ),
+                    free_starts(veh[v], booked.get(v, []), used_s.get(v, 0), service, node, travel),
                 )
             times = [t for s, e in free for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S)]
             if times:
@@ -545,10 +540,9 @@ def _book_pairs(
         t = times[int(rng.integers(len(times)))]
         for k in (k1, k2):
             v = veh_of[(k, d)]
-            booked.setdefault(v, []).append(
-                (t - int(travel[k, node]), t + service + int(travel[node, k]))
-            )
-            used_s[v] = used_s.get(v, 0) + service + int(travel[k, node] + travel[node, k])
+            stops = booked.setdefault(v, [])
+            used_s[v] = used_s.get(v, 0) + added_work(veh[v][0], stops, t, service, node, travel)
+            bisect.insort(stops, (t, t + service, node))
         out[ci] = (k1, k2, d, t)
         alternatives[ci] = [
             (
@@ -561,21 +555,54 @@ def _book_pairs(
     return out, alternatives
 
 
+def _stops(
+    base: int, day: list[tuple[int, int, int]], start: int, end: int
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The gaps of an officer-day around its booked visits, in time order: ((time the
+    previous stop is left, its node), (time the next stop is reached, its node)), the
+    base at the shift's start and end."""
+    left = [(start, base), *((e, n) for _, e, n in day)]
+    reached = [*((s, n) for s, _, n in day), (end, base)]
+    return list(zip(left, reached, strict=True))
+
+
+def _ceil_s(seconds: int) -> int:
+    """Seconds rounded up to whole minutes: the routing model's time unit, so a booking
+    that fits here fits there too."""
+    return -(-int(seconds) // 60) * 60
+
+
 def free_starts(
     vehicle: tuple[int, int, int, int, int],
-    busy: list[tuple[int, int]],
+    day: list[tuple[int, int, int]],
     used: int,
     service: int,
-    go: int,
-    back: int,
+    node: int,
+    travel: np.ndarray,
 ) -> Intervals:
-    """Start times at which a visit fits this officer-day on its own round trip from the
-    base: inside the shift, inside the visit-hour budget, clear of earlier bookings."""
-    _, _, start, end, budget = vehicle
-    if used + service + go + back > budget:
-        return []
-    lo, hi = start + go, end - service - back + 1
-    if lo >= hi:
-        return []
-    # A booking (bs, be) blocks every start t with t + service + back > bs and t - go < be.
-    return subtract([(lo, hi)], merge([(bs - service - back + 1, be + go) for bs, be in busy]))
+    """Start times at which a visit at ``node`` fits this officer-day among its earlier
+    bookings ``day`` ((start, end, node), in time order): reached from the stop before
+    (the base, or the previous booked visit) and leaving time to reach the stop after,
+    inside the shift and inside the visit-hour budget. Booked visits are chained, not
+    each a round trip from the base, so an evening can hold as many joint visits as
+    the drives between them allow."""
+    base, _, start, end, budget = vehicle
+    out: Intervals = []
+    for (left, a), (reached, b) in _stops(base, day, start, end):
+        go, on = _ceil_s(travel[a, node]), _ceil_s(travel[node, b])
+        extra = service + go + on - int(travel[a, b])
+        lo, hi = left + go, reached - service - on + 1
+        if lo < hi and used + extra <= budget:
+            out.append((lo, hi))
+    return out
+
+
+def added_work(
+    base: int, day: list[tuple[int, int, int]], t: int, service: int, node: int, travel: np.ndarray
+) -> int:
+    """The visit time and extra driving a visit at ``node`` starting at ``t`` adds to an
+    officer-day with bookings ``day`` (the detour from the stop before to the stop after)."""
+    i = bisect.bisect_left(day, (t, t, node))
+    a = day[i - 1][2] if i > 0 else base
+    b = day[i][2] if i < len(day) else base
+    return service + int(travel[a, node] + travel[node, b] - travel[a, b])
