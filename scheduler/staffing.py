@@ -49,18 +49,20 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from models import Gender, Officer, Policy, Register
+from models import Gender, Offender, Officer, Policy, Register
 from models.simulation import EventRates
 from scheduler.allocation import AllocationSettings, allocate
 from scheduler.exceptions import RotaError
+from scheduler.reach import reach_order
 from scheduler.simulate import TIERS, Measure, WeekRow, simulate
 
 if TYPE_CHECKING:
     from scheduler.staffing_bound import LowerBound
 
 WEEK_DAYS = 7
-#: How :func:`restaff` picks a team's officers: :func:`balanced_order` or list order.
-RosterOrder = Literal["balanced", "listed"]
+#: How :func:`restaff` picks a team's officers: :func:`scheduler.reach.reach_order` then
+#: :func:`balanced_order`, :func:`balanced_order` alone, or list order.
+RosterOrder = Literal["reach", "balanced", "listed"]
 #: Officer-id suffix of officers added by :func:`restaff` (``<TEAM>-S001``).
 ADDED_OFFICER_TAG = "S"
 #: Most officers a sweep level may have (a guard against typos like 4:1000000).
@@ -159,7 +161,8 @@ def balanced_order(officers: Sequence[Officer], policy: Policy) -> list[int]:
 
 def roster(order: Sequence[int], k: int) -> list[int]:
     """Which of a team's officers each of ``k`` officers is (or is a clone of): the
-    first ``k`` of ``order`` repeated. Positions past ``len(order)`` are clones."""
+    first ``k`` of ``order`` repeated. An officer's second and later picks are clones
+    (``order`` may name an officer twice: :func:`scheduler.reach.reach_order`)."""
     return [order[i % len(order)] for i in range(k)] if order else []
 
 
@@ -167,14 +170,16 @@ def _team_officers(
     team: str, current: list[Officer], k: int, taken: set[str], order: Sequence[int]
 ) -> list[Officer]:
     """``k`` officers for a team by :func:`roster` over ``order``: the officers it keeps
-    (in their list order), then clones (same shifts, base, visit hours, cap and gender)
-    with new ids."""
+    (each picked at least once, in their list order), then a clone (same shifts, base,
+    visit hours, cap and gender, a new id) for each further pick of an officer."""
     picks = roster(order, k)
-    kept = sorted(set(picks[: len(current)]))
+    kept = sorted(set(picks))
     out = [current[i] for i in kept]
+    seen: set[int] = set()
+    repeats = [i for i in picks if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
     stem = _id_stem(team)
     n = 0
-    for i in picks[len(current) :]:
+    for i in repeats:
         while True:
             n += 1
             oid = f"{stem}-{ADDED_OFFICER_TAG}{n:03d}"
@@ -185,14 +190,26 @@ def _team_officers(
     return out
 
 
-def team_order(officers: Sequence[Officer], policy: Policy, order: RosterOrder) -> list[int]:
-    """The order :func:`restaff` takes a team's officers in: :func:`balanced_order`, or
-    the list order (``"listed"``: the original rule, kept for ``*-cuts20@1``)."""
+def team_order(
+    officers: Sequence[Officer],
+    policy: Policy,
+    order: RosterOrder,
+    offenders: Sequence[Offender] = (),
+    visit_hours: float | None = None,
+) -> list[int]:
+    """The order :func:`restaff` takes a team's officers in: first those whose shifts
+    reach offenders (the team's ``offenders``) that no officer before them can visit,
+    then the rest in :func:`balanced_order` (``"reach"``); :func:`balanced_order` alone
+    (``"balanced"``); or the list order (``"listed"``: the original rule, kept for
+    ``*-cuts20@1``)."""
     if order == "listed":
         return list(range(len(officers)))
     if order == "balanced":
         return balanced_order(officers, policy)
-    raise StaffingError(f"unknown roster order {order!r} (balanced or listed)")
+    if order == "reach":
+        then = balanced_order(officers, policy)
+        return reach_order(officers, offenders, policy, then, visit_hours=visit_hours)
+    raise StaffingError(f"unknown roster order {order!r} (reach, balanced or listed)")
 
 
 def restaff(
@@ -202,7 +219,7 @@ def restaff(
     *,
     caseload_cap: int | None = None,
     visit_hours: float | None = None,
-    order: RosterOrder = "balanced",
+    order: RosterOrder = "reach",
 ) -> Register:
     """The same offenders with ``officers`` officers, caseloads re-allocated.
 
@@ -240,6 +257,9 @@ def restaff(
     counts = team_counts({t: len(v) for t, v in by_team.items()}, officers)
     team_of = {o.id: o.team for o in register.officers}
     team_load = Counter(team_of[o.manager_id] for o in register.offenders)
+    caseload: dict[str, list[Offender]] = defaultdict(list)
+    for off in register.offenders:
+        caseload[team_of[off.manager_id]].append(off)
     update: dict[str, Any] = {}
     if visit_hours is not None:
         update["visit_hours"] = float(visit_hours)
@@ -248,7 +268,8 @@ def restaff(
     added: list[Officer] = []
     for team in sorted(by_team):
         mates = by_team[team]
-        chosen = _team_officers(team, mates, counts[team], taken, team_order(mates, policy, order))
+        ranked = team_order(mates, policy, order, caseload[team], visit_hours)
+        chosen = _team_officers(team, mates, counts[team], taken, ranked)
         floor_cap = math.ceil(team_load[team] / counts[team])
         for o in chosen:
             cap = min(1000, max(caseload_cap or o.caseload_cap, floor_cap))

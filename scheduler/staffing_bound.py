@@ -38,15 +38,22 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 
-from models import Gender, Offender, OffenderStatus, Officer, Policy, Register, RiskTier
-from models.offender import WeeklyWindow
+from models import Offender, OffenderStatus, Officer, Policy, Register, RiskTier
 from models.simulation import EventRates
 from scheduler.gaps import gap_pmf, mean_gap
+from scheduler.reach import (
+    NEVER,
+    WEEK_DAYS,
+    Shifts,
+    earliest_arrivals,
+    shifts_of,
+    team_reach,
+    weekday_windows,
+)
 from scheduler.staffing import (
     MAX_OFFICERS,
     RosterOrder,
@@ -56,13 +63,6 @@ from scheduler.staffing import (
     team_order,
 )
 from scheduler.travel import GreatCircleTravel, TravelModel
-from scheduler.windows import Intervals, slot_windows, subtract
-
-WEEK_DAYS = 7
-#: A Monday: the date the weekday-only window computations are made on (slots and
-#: weekly availability depend on the weekday alone).
-_REF_MONDAY = date(2024, 1, 1)
-_NEVER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -274,105 +274,8 @@ def _min_incoming(m: np.ndarray, n: int) -> np.ndarray:
     if m.shape[0] == 1:
         return np.zeros(n, dtype=np.int64)
     into = m[:, :n].copy()
-    into[np.arange(n), np.arange(n)] = _NEVER
+    into[np.arange(n), np.arange(n)] = NEVER
     return np.asarray(into.min(axis=0), dtype=np.int64)
-
-
-def weekday_windows(
-    weekly: tuple[WeeklyWindow, ...], policy: Policy, weekday: int, service_s: int
-) -> Intervals:
-    """Arrival times (seconds of day) on ``weekday`` within the policy's slots at which a
-    visit of ``service_s`` avoids the weekly unavailability: what
-    :func:`scheduler.windows.offender_windows` gives on that weekday, without date
-    ranges (custody, hospital: those offenders are not active)."""
-    day = _REF_MONDAY + timedelta(days=weekday)
-    blocked = [
-        (max(0, w.window.start_s - service_s + 1), w.window.end_s)
-        for w in weekly
-        if weekday in w.days
-    ]
-    return subtract(slot_windows(policy, day), blocked)
-
-
-@dataclass(frozen=True)
-class _Shifts:
-    """A team's officers as arrays: shift start/end per (officer, weekday), -1 without a
-    shift; visit hours and the least return to base, in seconds."""
-
-    start: np.ndarray  # (m, 7)
-    end: np.ndarray  # (m, 7)
-    budget: np.ndarray  # (m,)
-    back_min: np.ndarray  # (m,)
-    female: np.ndarray  # (m,) bool
-    male: np.ndarray  # (m,) bool
-
-    @property
-    def on(self) -> np.ndarray:
-        return self.start >= 0
-
-
-def _shifts(
-    officers: Sequence[Officer], visit_hours: float | None, back_min: np.ndarray
-) -> _Shifts:
-    m = len(officers)
-    start = np.full((m, WEEK_DAYS), -1, dtype=np.int64)
-    end = np.full((m, WEEK_DAYS), -1, dtype=np.int64)
-    hours = np.array([o.visit_hours if visit_hours is None else visit_hours for o in officers])
-    for j, o in enumerate(officers):
-        if hours[j] <= 0:
-            continue
-        for sh in o.shifts:
-            start[j, int(sh.day)] = sh.window.start_s
-            end[j, int(sh.day)] = sh.window.end_s
-    return _Shifts(
-        start,
-        end,
-        np.rint(hours * 3600).astype(np.int64),
-        back_min,
-        np.array([o.gender is Gender.FEMALE for o in officers]),
-        np.array([o.gender is Gender.MALE for o in officers]),
-    )
-
-
-def earliest_arrivals(
-    offenders: Sequence[Offender],
-    service_s: np.ndarray,
-    go_s: np.ndarray,
-    back_s: np.ndarray,
-    shifts: _Shifts,
-    policy: Policy,
-) -> np.ndarray:
-    """(n, m, 7) earliest arrival (seconds of day) at which officer ``j`` on weekday
-    ``d`` could make offender ``i``'s visit, :data:`_NEVER` where they cannot.
-
-    A visit needs an arrival inside the offender's weekly windows
-    (:func:`weekday_windows`), no earlier than the shift start plus the drive from the
-    base (``go_s``, (m, n)), leaving the visit and the drive back (``back_s``) inside
-    the shift, and the three inside the officer's visit hours. Officer gender is not
-    applied here."""
-    n, m = len(offenders), shifts.start.shape[0]
-    out = np.full((n, m, WEEK_DAYS), _NEVER, dtype=np.int64)
-    groups: dict[tuple[tuple[WeeklyWindow, ...], int], list[int]] = defaultdict(list)
-    for i, off in enumerate(offenders):
-        groups[(off.unavailable.weekly, int(service_s[i]))].append(i)
-    for (weekly, service), members in groups.items():
-        idx = np.array(members)
-        for d in range(WEEK_DAYS):
-            wins = weekday_windows(weekly, policy, d, service)
-            if not wins:
-                continue
-            for j in np.flatnonzero(shifts.on[:, d]):
-                go, back = go_s[j, idx], back_s[j, idx]
-                s, e = shifts.start[j, d], shifts.end[j, d]
-                last = e - service - back  # latest arrival that gets back in time
-                fits = service + go + back <= shifts.budget[j]
-                best = np.full(len(idx), _NEVER, dtype=np.int64)
-                for a, b in wins:
-                    t0 = np.maximum(a, s + go)
-                    ok = fits & (t0 < b) & (t0 <= last)
-                    best = np.where(ok & (t0 < best), t0, best)
-                out[idx, j, d] = best
-    return out
 
 
 def _counts(order: Sequence[int], m: int, k: int) -> np.ndarray:
@@ -421,7 +324,7 @@ def _window_check(
     earliest: np.ndarray,
     work_h: np.ndarray,
     into_s: np.ndarray,
-    shifts: _Shifts,
+    shifts: Shifts,
     at_work: float,
     staffing: _Staffing,
 ) -> tuple[int, str]:
@@ -442,7 +345,7 @@ def _window_check(
     sets, inverse = np.unique(flat, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     demand = np.bincount(inverse, weights=work_h, minlength=len(sets))
-    e_min = np.full((len(sets), m * WEEK_DAYS), _NEVER, dtype=np.int64)
+    e_min = np.full((len(sets), m * WEEK_DAYS), NEVER, dtype=np.int64)
     np.minimum.at(e_min, inverse, earliest.reshape(n, -1))
     t_max = np.zeros(len(sets))
     np.maximum.at(t_max, inverse, into_s.astype(float))
@@ -535,38 +438,30 @@ def _team_bound(
     staffing: _Staffing | None = None,
 ) -> TeamBound:
     m = len(officers)
+    act = [i for i, o in enumerate(offenders) if o.status is OffenderStatus.ACTIVE]
+    mine = [offenders[i] for i in act]
+    n = len(mine)
+    r = team_reach(officers, mine, policy, travel, visit_hours)
+    # The least drive into each home and back to base: over every home of the team.
     lat = np.array([o.home.lat for o in offenders] + [o.base.lat for o in officers], float)
     lon = np.array([o.home.lon for o in offenders] + [o.base.lon for o in officers], float)
     matrix = travel.matrix_s(lat, lon).astype(np.int64)
     n_all = len(offenders)
     into_all = _min_incoming(matrix, n_all)
-    home_to_base = matrix[:n_all, n_all:]  # (homes, officers)
+    home_to_base = matrix[:n_all, n_all:]
     back_min = (home_to_base.min(axis=0) if n_all else np.zeros(m, dtype=np.int64)).astype(np.int64)
-    shifts = _shifts(officers, visit_hours, back_min)
+    shifts = shifts_of(officers, visit_hours, back_min)
     if staffing is None:
-        staffing = _team_staffing(team_order(officers, policy, order), m)
+        staffing = _team_staffing(team_order(officers, policy, order, offenders, visit_hours), m)
 
-    act = [i for i, o in enumerate(offenders) if o.status is OffenderStatus.ACTIVE]
-    mine = [offenders[i] for i in act]
-    n = len(mine)
-    service = np.array([policy.visit_minutes[o.tier] * 60 for o in mine], dtype=np.int64)
-    crew = np.array([2 if o.two_officers else 1 for o in mine])
+    service = r.service
+    crew = np.where(r.pair, 2, 1)
     visits = np.array(
         [rate(o.tier, policy.interval_for(o.tier, o.interval_days)) for o in mine], float
     )
     attempts = visits * per_success
     into = into_all[act] if n else np.zeros(0, dtype=np.int64)
-    act_idx = np.array(act, dtype=np.int64)
-    go = matrix[n_all:, :n_all][:, act_idx] if n else np.zeros((m, 0), np.int64)
-    back = home_to_base[act_idx].T if n else np.zeros((m, 0), np.int64)
-    earliest = earliest_arrivals(mine, service, go, back, shifts, policy)
-    feasible = earliest < _NEVER
-    gender_ok = np.ones((n, m), dtype=bool)
-    for i, o in enumerate(mine):
-        if o.officer_gender is not None:
-            gender_ok[i] = shifts.female if o.officer_gender is Gender.FEMALE else shifts.male
-    pair = crew == 2
-    lead = feasible & gender_ok[:, :, None]
+    earliest, feasible, lead, pair = r.earliest, r.feasible, r.lead, r.pair
     single_ok = np.where(pair[:, None, None], feasible, lead)
     servable = np.where(pair, lead.any(axis=(1, 2)), single_ok.any(axis=(1, 2)))
 
@@ -582,7 +477,7 @@ def _team_bound(
         return float(c @ per_officer_h) >= total - 1e-9
 
     k_hours = _smallest_team(staffing, hours_ok) if total > 0 else staffing.first
-    first_arrival = np.where(single_ok, earliest, _NEVER)
+    first_arrival = np.where(single_ok, earliest, NEVER)
 
     def windows(mask: np.ndarray) -> tuple[int, str]:
         return _window_check(
@@ -651,7 +546,7 @@ def workload_lower_bound(
     rates: EventRates | None = None,
     *,
     travel: TravelModel | None = None,
-    order: RosterOrder = "balanced",
+    order: RosterOrder = "reach",
     visit_hours: float | None = None,
 ) -> LowerBound:
     """The fewest officers that could do the register's visit workload (module
@@ -731,7 +626,13 @@ def workload_lower_bound(
             rate=rate,
             order=order,
             visit_hours=visit_hours,
-            staffing=_unit_staffing(staff[unit], sizes, policy, order) if grouped else None,
+            staffing=(
+                _unit_staffing(
+                    staff[unit], caseload.get(unit, []), sizes, policy, order, visit_hours
+                )
+                if grouped
+                else None
+            ),
         )
         for unit in sorted(staff)
     ]
@@ -773,16 +674,28 @@ def workload_lower_bound(
 
 
 def _unit_staffing(
-    officers: list[Officer], sizes: dict[str, int], policy: Policy, order: RosterOrder
+    officers: list[Officer],
+    offenders: list[Offender],
+    sizes: dict[str, int],
+    policy: Policy,
+    order: RosterOrder,
+    visit_hours: float | None,
 ) -> _Staffing:
     """A planning unit's officers at each force total: each of its teams' roster, the
     teams sized as a sweep sizes them (the unit's officers are listed team by team)."""
     by_team: dict[str, list[Officer]] = defaultdict(list)
     for o in officers:
         by_team[o.team].append(o)
+    team_of = {o.id: o.team for o in officers}
+    caseload: dict[str, list[Offender]] = defaultdict(list)
+    for off in offenders:
+        caseload[team_of[off.manager_id]].append(off)
     if [o.id for o in officers] != [o.id for t in by_team for o in by_team[t]]:
         raise StaffingError("a planning unit's officers must be listed team by team")
-    parts = [(t, team_order(by_team[t], policy, order), len(by_team[t])) for t in by_team]
+    parts = [
+        (t, team_order(by_team[t], policy, order, caseload[t], visit_hours), len(by_team[t]))
+        for t in by_team
+    ]
     return _group_staffing(parts, dict(sizes))
 
 

@@ -112,7 +112,7 @@ def test_restaff_keeps_everyone_managed_in_their_team(total: int, quick: Policy)
 
 
 def test_restaff_clones_officers_round_robin_with_new_ids(quick: Policy) -> None:
-    out = restaff(two_teams(), 8, quick)  # a: 3 -> 6, b: 1 -> 2
+    out = restaff(two_teams(), 8, quick, order="balanced")  # a: 3 -> 6, b: 1 -> 2
     a = [o for o in out.officers if o.team == "a"]
     assert [o.id for o in a] == ["A1", "A2", "A3", "A-S001", "A-S002", "A-S003"]
     # Clones copy their model: A-S003 is a copy of A3 (3 visit hours), A-S002 of A2.
@@ -123,7 +123,7 @@ def test_restaff_clones_officers_round_robin_with_new_ids(quick: Policy) -> None
 
 
 def test_restaff_cut_keeps_the_first_in_balanced_order_and_raises_caps(quick: Policy) -> None:
-    out = restaff(two_teams(), 2, quick)  # a: 3 -> 1 (A1 only), b: 1
+    out = restaff(two_teams(), 2, quick, order="balanced")  # a: 3 -> 1 (A1 only), b: 1
     assert [o.id for o in out.officers] == ["A1", "B1"]
     load = Counter(o.manager_id for o in out.offenders)
     # A1 manages all 18 of team a: the cap was raised to ceil(18 / 1).

@@ -15,10 +15,12 @@ from scheduler.staffing import (
     InlineExecutor,
     Target,
     balanced_order,
+    restaff,
     roster,
     run_sweep,
     summarise,
     team_counts,
+    team_order,
 )
 from scheduler.staffing_bound import (
     availability,
@@ -141,7 +143,7 @@ def test_visit_hours_override_changes_the_bound(quick: Policy) -> None:
 def test_earliest_arrival_after_the_drive_and_inside_the_windows(quick: Policy) -> None:
     reg = evening_unit(2)
     t = travel_s(quick)
-    from scheduler.staffing_bound import _shifts
+    from scheduler.reach import shifts_of as _shifts
 
     shifts = _shifts(reg.officers, None, np.array([t, t]))
     go = np.full((2, 2), t)
@@ -164,7 +166,7 @@ def test_evening_work_needs_late_shifts(quick: Policy) -> None:
     # though one officer's hours would do for the day work alone... and the hours of
     # any two officers cover the 12.5 h.
     reg = evening_unit(30)
-    lb = workload_lower_bound(reg, quick, NO_EVENTS)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS, order="balanced")
     (team,) = lb.teams
     per_officer = 5 * (2 * 3600 - travel_s(quick)) / 3600
     assert 12.5 > per_officer > 12.5 / 2
@@ -180,7 +182,7 @@ def test_evening_work_needs_late_shifts(quick: Policy) -> None:
     assert lb.for_target(high_full=True) == lb.officers
     assert lb.for_target() == lb.officers_hours == 2
     # Half as many fit one late shift: the window check then asks for the late officer.
-    half = workload_lower_bound(evening_unit(15), quick, NO_EVENTS)
+    half = workload_lower_bound(evening_unit(15), quick, NO_EVENTS, order="balanced")
     assert half.officers == smallest_with(order, 1, 1) and half.teams[0].officers_hours == 1
 
 
@@ -189,7 +191,7 @@ def test_the_window_counts_only_time_from_the_earliest_arrival(quick: Policy) ->
     # back) for these offenders: 5 x ~2.9 h = ~14.6 h a week, under the 19 h of 46 of
     # them, so two late officers, though 4 visit hours a day would cover 19 h.
     reg = evening_unit(46, hours=4.0)
-    (team,) = workload_lower_bound(reg, quick, NO_EVENTS).teams
+    (team,) = workload_lower_bound(reg, quick, NO_EVENTS, order="balanced").teams
     order = balanced_order(reg.officers, quick)
     assert team.officers_windows == smallest_with(order, 1, 2)
 
@@ -218,7 +220,7 @@ def test_offenders_no_officer_can_ever_visit_are_counted_not_worked(quick: Polic
 
 def test_two_officer_evening_visits_need_two_late_officers(quick: Policy) -> None:
     reg = evening_unit(1, two_officers=True)
-    lb = workload_lower_bound(reg, quick, NO_EVENTS)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS, order="balanced")
     order = balanced_order(reg.officers, quick)
     assert lb.officers == smallest_with(order, 1, 1)  # the work: one late officer
     assert lb.reach_high == lb.reach_all == smallest_with(order, 1, 2)  # the pair
@@ -226,7 +228,7 @@ def test_two_officer_evening_visits_need_two_late_officers(quick: Policy) -> Non
     assert lb.for_target() == lb.officers_hours == 1 < lb.officers < lb.reach_high
     # A pair of late officers but no woman to lead a female-officer visit: never.
     female = evening_unit(1, two_officers=True, officer_gender=Gender.FEMALE)
-    lone = workload_lower_bound(female, quick, NO_EVENTS)
+    lone = workload_lower_bound(female, quick, NO_EVENTS, order="balanced")
     assert lone.unservable == 1 and lone.reach_high == 1
     (line,) = lone.unservable_list()
     assert "needs a female officer" in line
@@ -245,16 +247,38 @@ def test_proportional_total_gives_every_team_its_bound() -> None:
 
 def test_window_bound_never_above_the_minimum_found(quick: Policy) -> None:
     # 18 evening-only offenders: 6 visits a week, and a late officer makes one a
-    # weekday within 2 visit hours. The bound asks for the late officer (2), not the
-    # hours alone (1); the sweep needs two late officers.
+    # weekday within 2 visit hours. In the balanced order the day officer comes first,
+    # and the bound asks for the late officer (2), not the hours alone (1); the reach
+    # order (the sweep's) takes the late officer first, so one officer may do.
     reg = evening_unit(18)
+    balanced = workload_lower_bound(reg, quick, NO_EVENTS, order="balanced")
+    assert (balanced.officers_hours, balanced.officers) == (1, 2)
     lb = workload_lower_bound(reg, quick, NO_EVENTS)
-    assert (lb.officers_hours, lb.officers) == (1, 2)
+    assert (lb.officers_hours, lb.officers) == (1, 1)
     tasks = tiny_tasks(reg, [1, 2, 4, 6], quick, replications=1, weeks=6, warmup_weeks=2)
     curve = summarise(run_sweep(tasks, InlineExecutor(), progress=False), Target(), lb)
     assert curve.minimum is not None
     assert curve.bound is not None and lb.officers <= curve.bound <= curve.minimum
-    assert not curve.levels[0].meets_target  # the day officer alone never sees them
+    # The sweep's one officer is the late one: the evening-only offenders are seen.
+    assert curve.levels[0].high_and_very_high.mean > 0.5
+
+
+def test_reach_order_takes_the_shifts_the_offenders_need_first(quick: Policy) -> None:
+    # Evening-only offenders: the late officer (B, listed second) comes first; an
+    # evening joint visit takes a second late shift (a clone of B) before the day
+    # officer; with nobody hard to reach, the balanced order is kept.
+    reg = evening_unit(18)
+    assert balanced_order(reg.officers, quick) == [0, 1]
+    assert team_order(reg.officers, quick, "reach", reg.offenders) == [1, 0]
+    joint = evening_unit(1, two_officers=True)
+    assert team_order(joint.officers, quick, "reach", joint.offenders) == [1, 1, 0]
+    balanced = workload_lower_bound(joint, quick, NO_EVENTS, order="balanced")
+    assert workload_lower_bound(joint, quick, NO_EVENTS).reach_high == 2 < balanced.reach_high
+    out = restaff(joint, 2, quick)
+    assert sorted(o.id for o in out.officers) == ["B", "T-S001"]  # team t
+    assert all(o.shifts == reg.officers[1].shifts for o in out.officers)
+    anytime = Register(offenders=(), officers=reg.officers)
+    assert team_order(anytime.officers, quick, "reach", anytime.offenders) == [0, 1]
 
 
 # ------------------------------------------------------------------ cover groups
