@@ -383,6 +383,8 @@ class SweepTask:
     #: search ends at its local optimum, not at the clock, and results do not depend
     #: on the machine's load.
     search_time_factor: float = 30.0
+    #: How a team of each size is made up (:func:`restaff`'s ``order``).
+    roster: RosterOrder = "reach"
 
     @property
     def sim_seed(self) -> int:
@@ -511,6 +513,7 @@ def make_tasks(
     visit_hours: float | None = None,
     register: Register | None = None,
     start: date | None = None,
+    roster: RosterOrder = "reach",
 ) -> list[SweepTask]:
     """Every (level, replication) task of a sweep, levels outermost."""
     if replications < 1:
@@ -539,6 +542,7 @@ def make_tasks(
             visit_hours=visit_hours,
             register=register,
             start=start,
+            roster=roster,
         )
         for n in levels
         for r in range(replications)
@@ -596,6 +600,7 @@ def run_task(task: SweepTask) -> SweepRow:
         policy,
         caseload_cap=task.caseload_cap,
         visit_hours=task.visit_hours,
+        order=task.roster,
     )
     result = simulate(
         register,

@@ -29,6 +29,7 @@ from scheduler.staffing import (
     CURVE_COLUMNS,
     SWEEP_COLUMNS,
     Band,
+    RosterOrder,
     StaffingCurve,
     StaffingError,
     SweepRow,
@@ -254,6 +255,16 @@ def output_files(
     "is exact to one officer (same replications and seeds).",
 )
 @click.option(
+    "--roster",
+    type=click.Choice(["reach", "balanced", "listed"]),
+    default="reach",
+    show_default=True,
+    help="Which officers a team of each size has: reach takes first the shifts its "
+    "offenders need (late, Saturday, a second late shift for evening joint visits, a "
+    "woman for female-officer visits), then the team's own mix; balanced keeps the "
+    "team's own mix of shifts at every size; listed takes the officers in list order.",
+)
+@click.option(
     "--caseload-cap",
     type=click.IntRange(1, 1000),
     help="Caseload cap for every officer; a level with a larger caseload fails the target.",
@@ -308,6 +319,7 @@ def staffing_cmd(
     target_measure: str,
     target_mean: bool,
     refine: bool,
+    roster: RosterOrder,
     caseload_cap: int | None,
     visit_hours: float | None,
     rates_path: Path | None,
@@ -341,7 +353,7 @@ def staffing_cmd(
     sc = build(spec.key)
     register = sc.register
     teams = len({o.team for o in register.officers})
-    bound = workload_lower_bound(register, policy, rates, visit_hours=visit_hours)
+    bound = workload_lower_bound(register, policy, rates, visit_hours=visit_hours, order=roster)
     measure = Measure.ON_TIME if target_measure == "on-time" else Measure.ATTEMPTED
     target = Target(target_high, target_all, not target_mean, measure)
     if levels is None:
@@ -366,6 +378,7 @@ def staffing_cmd(
             rates=rates,
             caseload_cap=caseload_cap,
             visit_hours=visit_hours,
+            roster=roster,
         )
 
     lanes = 1 if cluster else max(1, (workers or os.cpu_count() or 1) // replications)
@@ -392,6 +405,7 @@ def staffing_cmd(
         "seed": seed,
         "caseload_cap": caseload_cap,
         "visit_hours": visit_hours,
+        "roster": roster,
         "rates": rates.model_dump(mode="json"),
     }
     if as_json:

@@ -116,6 +116,21 @@ def test_the_target_measure_is_chosen(tmp_path: Path) -> None:
     assert {"compliance_all", "attempted_all", "attempted_very_high"} <= set(sweep[0])
 
 
+def test_the_roster_is_chosen_and_recorded(tmp_path: Path) -> None:
+    from data.benchmark_scenarios import build
+    from scheduler.staffing_bound import workload_lower_bound
+
+    register = build("borough-small@1").register
+    for roster in ("balanced", "reach"):
+        args = (*QUICK, "--officers", "1", "--no-refine", "--roster", roster, "--json")
+        result = run(*args, "--out", tmp_path / roster)
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["roster"] == roster
+        assert data["lower_bound"] == workload_lower_bound(register, order=roster).to_dict()
+    assert run(*QUICK, "--roster", "random", "--out", tmp_path / "x").exit_code == 2
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
