@@ -21,7 +21,8 @@ Scenarios
     The register with 20% fewer officers (:func:`scheduler.staffing.restaff`:
     proportionally over the teams, caseloads re-allocated). Version 1 cuts each team's
     officers from the end of its list; version 2 keeps each team's mix of late, Saturday
-    and female officers (``restaff``'s balanced order, as staffing sweeps do).
+    and female officers (``restaff``'s balanced order; sweeps now take the reach order,
+    but a named scenario keeps the cut it was published with).
 ``borough-small``
     ``borough`` at a tenth of its size (30 offenders, 1 officer): quick demos and tests.
 ``met-bcu``
