@@ -159,14 +159,17 @@ def build(name: str) -> Scenario:
     if spec.cover_groups == "bcu":
         register = bcu_cover_groups(register)
     if spec.officer_share != 1.0:
-        from scheduler.staffing import restaff
+        from scheduler.staffing import largest_remainder_counts, restaff
 
         keep = max(
             len({o.team for o in register.officers}),
             round(len(register.officers) * spec.officer_share),
         )
-        register = restaff(
-            register, keep, order="listed" if spec.restaff_order == "listed" else "balanced"
+        register = restaff(  # as published: the split and the order of the time
+            register,
+            keep,
+            order="listed" if spec.restaff_order == "listed" else "balanced",
+            split=largest_remainder_counts,
         )
     description = f"{spec.key}: {spec.description}. {sc.description}"
     return Scenario(

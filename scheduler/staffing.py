@@ -34,6 +34,7 @@ asked.
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
 import re
@@ -80,17 +81,38 @@ class StaffingError(RotaError):
 
 
 def team_counts(sizes: dict[str, int], officers: int) -> dict[str, int]:
-    """Officers per team for a total of ``officers``: in proportion to ``sizes`` (the
-    current team sizes) by largest remainder, at least one per team.
+    """Officers per team for a total of ``officers``, in proportion to ``sizes`` (the
+    current team sizes), at least one per team.
 
-    Teams with equal remainders are served in name order, so the split is deterministic.
-    """
+    One officer each, then each further officer to the team with the largest
+    ``size / (officers it has + 0.5)`` (the Sainte-Lague / Webster divisor method as a
+    priority list; ties in name order). Built one officer at a time, the split is house
+    monotone: a larger total never gives any team fewer officers, so a sweep's levels
+    are nested and compliance can only gain from one level to the next. (Largest
+    remainder with a minimum of one, used before, took an officer from some teams when
+    the total grew: from three met boroughs between 79 and 80 officers.) At today's
+    total it gives today's teams."""
     if not sizes:
         raise StaffingError("the register has no officers, so no teams to staff")
     if officers < len(sizes):
         raise StaffingError(
             f"{officers} officer(s) cannot staff {len(sizes)} teams: at least one per team"
         )
+    count = dict.fromkeys(sorted(sizes), 1)
+    queue = [(-2 * sizes[t] / 3, t) for t in count]  # size / (1 + 0.5)
+    heapq.heapify(queue)
+    for _ in range(officers - len(count)):
+        _, t = heapq.heappop(queue)
+        count[t] += 1
+        heapq.heappush(queue, (-sizes[t] / (count[t] + 0.5), t))
+    return count
+
+
+def largest_remainder_counts(sizes: dict[str, int], officers: int) -> dict[str, int]:
+    """The split :func:`team_counts` made before (largest remainder, at least one per
+    team, equal remainders in name order): kept for the scenarios cut with it
+    (``*-cuts20@1``, ``@2``), whose registers are published inputs."""
+    team_counts(sizes, officers)  # the same checks
     total = sum(sizes.values())
     teams = sorted(sizes)
     quota = {t: officers * sizes[t] / total for t in teams}
@@ -220,17 +242,19 @@ def restaff(
     caseload_cap: int | None = None,
     visit_hours: float | None = None,
     order: RosterOrder = "reach",
+    split: Callable[[dict[str, int], int], dict[str, int]] | None = None,
 ) -> Register:
     """The same offenders with ``officers`` officers, caseloads re-allocated.
 
     Officers are spread over the teams in proportion to the current team sizes
-    (:func:`team_counts`: largest remainder, at least one per team). Within a team the
-    officers are taken in :func:`balanced_order` (``order="balanced"``), cycling: a team
+    (:func:`team_counts`, at least one per team; ``split`` replaces it). Within a team
+    the officers are taken in ``order`` (:func:`team_order`: by default the reach order,
+    then :func:`balanced_order`), cycling: a team
     cut to ``k`` keeps the first ``k``, a team that grows keeps everyone and adds clones
     of them in that order (same shifts, base, visit hours and gender; ids
-    ``<TEAM>-S001``...), so late, Saturday and female officers stay in proportion at
-    every level (``order="listed"`` takes the list order instead: the first ``k``, or
-    clones round-robin from the top). Caseloads are then re-allocated with the exact
+    ``<TEAM>-S001``...), so the shifts the offenders need come first and then the team's
+    own mix (``order="balanced"``: the mix alone; ``"listed"``: the list order, the
+    first ``k`` or clones round-robin from the top). Caseloads are then re-allocated with the exact
     allocation (:func:`scheduler.allocation.allocate`, continuity kept where it can be).
 
     Nobody is left unmanaged: each officer's cap is raised to at least ``ceil(team
@@ -254,7 +278,7 @@ def restaff(
     by_team: dict[str, list[Officer]] = defaultdict(list)
     for o in register.officers:
         by_team[o.team].append(o)
-    counts = team_counts({t: len(v) for t, v in by_team.items()}, officers)
+    counts = (split or team_counts)({t: len(v) for t, v in by_team.items()}, officers)
     team_of = {o.id: o.team for o in register.officers}
     team_load = Counter(team_of[o.manager_id] for o in register.offenders)
     caseload: dict[str, list[Offender]] = defaultdict(list)
@@ -1021,6 +1045,7 @@ __all__ = [
     "run_task",
     "summarise",
     "sweep_executor",
+    "largest_remainder_counts",
     "team_counts",
     "balanced_order",
     "refine_minimum",

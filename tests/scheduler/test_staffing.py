@@ -9,6 +9,8 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models import Gender, Policy, Register
 from scheduler.simulate import Measure
@@ -19,6 +21,7 @@ from scheduler.staffing import (
     SweepRow,
     Target,
     balanced_order,
+    largest_remainder_counts,
     make_tasks,
     parse_levels,
     refine_minimum,
@@ -88,6 +91,35 @@ def test_team_counts_split_in_proportion_with_one_each(
     counts = team_counts(sizes, total)
     assert counts == expected
     assert sum(counts.values()) == total
+
+
+@given(
+    sizes=st.lists(st.integers(1, 12), min_size=1, max_size=8).map(
+        lambda xs: {f"t{i}": x for i, x in enumerate(xs)}
+    ),
+    extra=st.integers(0, 60),
+)
+def test_team_counts_never_take_an_officer_from_a_team_as_the_total_grows(
+    sizes: dict[str, int], extra: int
+) -> None:
+    total = len(sizes) + extra
+    counts = team_counts(sizes, total)
+    more = team_counts(sizes, total + 1)
+    assert sum(counts.values()) == total and min(counts.values()) >= 1
+    assert all(more[t] >= counts[t] for t in sizes)  # house monotone: levels are nested
+    assert team_counts(sizes, sum(sizes.values())) == sizes  # today's total: today's teams
+
+
+def test_the_old_split_took_officers_from_teams_as_the_met_grew() -> None:
+    # Largest remainder with one each (kept for the published cut scenarios) gives three
+    # met boroughs fewer officers at 80 than at 79; the split sweeps use never does.
+    from data.benchmark_scenarios import build
+
+    sizes = dict(Counter(o.team for o in build("met@1").register.officers))
+    old79, old80 = largest_remainder_counts(sizes, 79), largest_remainder_counts(sizes, 80)
+    assert [t for t in sizes if old80[t] < old79[t]]
+    new79, new80 = team_counts(sizes, 79), team_counts(sizes, 80)
+    assert all(new80[t] >= new79[t] for t in sizes)
 
 
 def test_team_counts_refuses_fewer_officers_than_teams() -> None:

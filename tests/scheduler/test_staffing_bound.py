@@ -238,7 +238,7 @@ def test_proportional_total_gives_every_team_its_bound() -> None:
     sizes = {"a": 3, "b": 1}
     need = {"a": 1, "b": 2}
     expected = next(n for n in range(2, 50) if team_counts(sizes, n)["b"] >= 2)
-    assert proportional_total(sizes, need) == expected == 7  # 5 + 2 by largest remainder
+    assert proportional_total(sizes, need) == expected == 7  # 5 + 2
     assert proportional_total(sizes, {"a": 1, "b": 1}) == 2
 
 
