@@ -2,9 +2,9 @@
 under the policy, whatever the planner.
 
 Per team, the bound is the smallest team size, with the officers taken the way
-:func:`scheduler.staffing.restaff` takes them (:func:`scheduler.staffing.roster`: a
-balanced cycle of the team's own officers, so late and Saturday shifts scale with the
-size), that passes three checks, each a necessary condition for keeping up with the
+:func:`scheduler.staffing.restaff` takes them (:func:`scheduler.staffing.roster` over
+:func:`scheduler.staffing.team_order`: by default the shifts the offenders need first,
+then a balanced cycle of the team's own officers), that passes three checks, each a necessary condition for keeping up with the
 policy's visits week after week:
 
 1. **hours**: the visit workload (visit minutes and the least travel into each home, at
