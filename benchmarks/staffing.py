@@ -269,12 +269,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             timing = time_simulation(spec.key, args.timing_weeks, policy, rates)
             print(f"{args.timing_weeks}-week simulation at today's staffing: {timing:.1f} s")
         levels = sweep_levels(
-            min(bound.for_target(*t.full) or bound.officers for t in TARGETS),
+            min(t.bound(bound) or bound.officers for t in TARGETS),
             len(reg.officers),
             teams,
             args.max_levels,
             args.generous,
-            reach=bound.for_target(*TARGETS[0].full) or max(bound.officers, bound.reach_high),
+            reach=TARGETS[0].bound(bound) or max(bound.officers, bound.reach_high),
         )
         print(f"sweeping {levels} x {args.replications} replications, {args.weeks} weeks")
 
@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with sweep_executor(args.workers) as executor:
             rows = run_sweep(tasks(levels), executor, progress=sys.stderr.isatty())
             top = max(levels)
-            reachable = bound.for_target(*TARGETS[0].full) is not None
+            reachable = TARGETS[0].bound(bound) is not None
             while (
                 reachable
                 and summarise(rows, TARGETS[0]).minimum is None
@@ -377,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.plateau:.0%} of it): {cap_min}"
         )
         run = {r.officers for r in rows}
-        for level in sorted({bound.for_target(*TARGETS[0].full) or 0, cap_min or 0} & run):
+        for level in sorted({TARGETS[0].bound(bound) or 0, cap_min or 0} & run):
             print(
                 f"high/very-high offender-weeks late at {level} officers, by cause: "
                 f"{_late_causes(rows, level) or 'none'}"

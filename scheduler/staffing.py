@@ -778,6 +778,13 @@ class Target:
         bound then also needs every such visit to be possible at all."""
         return self.high_and_very_high >= 1.0, self.all >= 1.0
 
+    def bound(self, lower_bound: LowerBound) -> int | None:
+        """The lower bound this target is held to (:meth:`LowerBound.for_target` with
+        the target's shares)."""
+        return lower_bound.for_target(
+            *self.full, high_share=self.high_and_very_high, all_share=self.all
+        )
+
     def describe(self) -> str:
         rule = "every replication" if self.every_replication else "mean of the replications"
         return (
@@ -870,7 +877,7 @@ class StaffingCurve:
         """The lower bound this target is held to (``LowerBound.for_target``)."""
         if self.lower_bound is None:
             return None
-        return self.lower_bound.for_target(*self.target.full)
+        return self.target.bound(self.lower_bound)
 
     @property
     def ratio(self) -> float | None:

@@ -357,7 +357,7 @@ def staffing_cmd(
     measure = Measure.ON_TIME if target_measure == "on-time" else Measure.ATTEMPTED
     target = Target(target_high, target_all, not target_mean, measure)
     if levels is None:
-        start = bound.for_target(*target.full) or bound.officers
+        start = target.bound(bound) or bound.officers
         levels = default_levels(max(start, teams), len(register.officers))
     if levels[0] < teams:
         raise StaffingError(

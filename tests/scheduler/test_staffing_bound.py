@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models import Gender, Policy, Register
 from models.simulation import EventRates
@@ -240,6 +242,46 @@ def test_proportional_total_gives_every_team_its_bound() -> None:
     expected = next(n for n in range(2, 50) if team_counts(sizes, n)["b"] >= 2)
     assert proportional_total(sizes, need) == expected == 7  # 5 + 2
     assert proportional_total(sizes, {"a": 1, "b": 1}) == 2
+
+
+def one_short_team() -> Register:
+    """Team a: one officer with a full day of visit hours and 60 low-risk offenders.
+    Team b: one officer with 1.5 visit hours a day and 6 medium-risk offenders on a
+    weekly interval, more work than that officer's hours (about 1.4 h a week each)."""
+    offs = [offender(f"L{k:02d}", "A", tier="low", dlat=0.0005 * k) for k in range(60)]
+    offs += [offender(f"M{k}", "B", tier="medium", interval_days=7, dlat=-0.01) for k in range(6)]
+    return register(offs, [officer("A", hours=8.0, team="a"), officer("B", hours=1.5, team="b")])
+
+
+def test_a_target_below_100_percent_may_leave_a_short_teams_work_undone(quick: Policy) -> None:
+    lb = workload_lower_bound(one_short_team(), quick, NO_EVENTS)
+    b = next(t for t in lb.teams if t.team == "b")
+    assert b.officers_hours == 2  # b's hours cover its work only with two officers
+    every = lb.for_target()  # every visit made: b must get its two
+    assert every == proportional_total({"a": 1, "b": 1}, {"a": 1, "b": 2})
+    # 95% of offender-weeks: 3 of 66 offenders may be late, and two of b's carry what
+    # b's officer is short: one officer per team may do.
+    assert lb.late_allowed(0.95, 0.95) == 3
+    assert lb.for_target(high_share=0.95, all_share=0.95) == 2 < every
+    # At 99% nobody may be late: b's shortfall needs its second officer again.
+    assert lb.for_target(high_share=0.99, all_share=0.99) == every
+    # 100% of the high tier changes nothing here (no high-risk offenders).
+    assert lb.for_target(True, False, high_share=1.0, all_share=0.95) == 2
+
+
+@given(
+    high=st.sampled_from([0.9, 0.95, 0.99, 1.0]),
+    low=st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+@settings(max_examples=20, deadline=None)
+def test_the_bound_never_rises_as_a_target_is_relaxed(high: float, low: float) -> None:
+    quick = Policy.model_validate({"solver": {"time_limit_s": 0.3}})
+    lb = workload_lower_bound(one_short_team(), quick, NO_EVENTS)
+    full = (high >= 1.0, False)
+    strict = lb.for_target(*full, high_share=high, all_share=min(1.0, low + 0.01))
+    loose = lb.for_target(*full, high_share=high, all_share=low)
+    assert loose is not None and strict is not None
+    assert loose <= strict <= lb.for_target(*full)
 
 
 # ------------------------------------------------------------------ against a sweep
