@@ -92,12 +92,7 @@ def team_counts(sizes: dict[str, int], officers: int) -> dict[str, int]:
     remainder with a minimum of one, used before, took an officer from some teams when
     the total grew: from three met boroughs between 79 and 80 officers.) At today's
     total it gives today's teams."""
-    if not sizes:
-        raise StaffingError("the register has no officers, so no teams to staff")
-    if officers < len(sizes):
-        raise StaffingError(
-            f"{officers} officer(s) cannot staff {len(sizes)} teams: at least one per team"
-        )
+    _check_split(sizes, officers)
     count = dict.fromkeys(sorted(sizes), 1)
     queue = [(-2 * sizes[t] / 3, t) for t in count]  # size / (1 + 0.5)
     heapq.heapify(queue)
@@ -108,11 +103,20 @@ def team_counts(sizes: dict[str, int], officers: int) -> dict[str, int]:
     return count
 
 
+def _check_split(sizes: dict[str, int], officers: int) -> None:
+    if not sizes:
+        raise StaffingError("the register has no officers, so no teams to staff")
+    if officers < len(sizes):
+        raise StaffingError(
+            f"{officers} officer(s) cannot staff {len(sizes)} teams: at least one per team"
+        )
+
+
 def largest_remainder_counts(sizes: dict[str, int], officers: int) -> dict[str, int]:
     """The split :func:`team_counts` made before (largest remainder, at least one per
     team, equal remainders in name order): kept for the scenarios cut with it
     (``*-cuts20@1``, ``@2``), whose registers are published inputs."""
-    team_counts(sizes, officers)  # the same checks
+    _check_split(sizes, officers)
     total = sum(sizes.values())
     teams = sorted(sizes)
     quota = {t: officers * sizes[t] / total for t in teams}
