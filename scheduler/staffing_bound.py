@@ -266,13 +266,12 @@ class LowerBound:
         at most ``1 - high_share`` of the high / very-high and ``1 - all_share`` of all
         offenders (those no officer can visit counted first), the ones with the most
         work. None when the unservable offenders alone break the target."""
-        n_max = self.late_allowed(high_share, all_share)
-        if n_max is None:
+        caps = self._late_caps(high_share, all_share)
+        if caps is None:
             return None
+        h_max, n_max = caps
         high = sorted((w for t in self.teams for w in t.work_high), reverse=True)
         other = sorted((w for t in self.teams for w in t.work_other), reverse=True)
-        n_high = len(high) + self.unservable_high
-        h_max = math.floor((1.0 - high_share) * n_high + 1e-9) - self.unservable_high
         top_high = np.concatenate([[0.0], np.cumsum(high)])
         top_other = np.concatenate([[0.0], np.cumsum(other)])
         return max(
@@ -285,12 +284,18 @@ class LowerBound:
         can visit: ``1 - all_share`` of all active offenders. None when the unservable
         offenders alone break the target (more than ``1 - high_share`` of the high /
         very high, or ``1 - all_share`` of all)."""
+        caps = self._late_caps(high_share, all_share)
+        return None if caps is None else caps[1]
+
+    def _late_caps(self, high_share: float, all_share: float) -> tuple[int, int] | None:
+        """(high / very-high, all) offenders a target lets be late besides the
+        unservable ones; None when those alone break it."""
         n_high = sum(len(t.work_high) for t in self.teams) + self.unservable_high
-        n_all = n_high + sum(len(t.work_other) for t in self.teams) + self.unservable
-        n_all -= self.unservable_high
+        n_all = n_high + sum(len(t.work_other) for t in self.teams)
+        n_all += self.unservable - self.unservable_high
         h_max = math.floor((1.0 - high_share) * n_high + 1e-9) - self.unservable_high
         n_max = math.floor((1.0 - all_share) * n_all + 1e-9) - self.unservable
-        return None if h_max < 0 or n_max < 0 else n_max
+        return None if h_max < 0 or n_max < 0 else (h_max, n_max)
 
     def unservable_list(self, high_only: bool = False) -> list[str]:
         """One line per offender no officer of their team can ever visit (high and very
