@@ -209,12 +209,12 @@ def reach_order(
     chosen = np.zeros(len(officers), dtype=np.int64)
     order: list[int] = []
     while True:
-        done = _reached(chosen, feasible, lead, r.pair)
+        done = reached(chosen, feasible, lead, r.pair)
         gain = np.zeros(len(officers))
         for j in range(len(officers)):
             trial = chosen.copy()
             trial[j] += 1
-            now = _reached(trial, feasible, lead, r.pair) & ~done
+            now = reached(trial, feasible, lead, r.pair) & ~done
             half = r.pair & ~done & ~now & feasible[:, j].any(axis=1)
             gain[j] = weight[now].sum() + 0.5 * weight[half].sum()
         if gain.max() <= 0:
@@ -226,10 +226,13 @@ def reach_order(
     return order + [j for j in then if chosen[j] == 0]
 
 
-def _reached(
+def reached(
     chosen: np.ndarray, feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray
 ) -> np.ndarray:
-    """(n,) which offenders the officers counted in ``chosen`` can visit at all."""
+    """(n,) which offenders the officers counted in ``chosen`` ((m,) how many of, or
+    clones of, each officer) can visit at all: one officer on a shift the visit fits
+    who meets any gender rule, or for a joint visit two officers it fits on one weekday,
+    one of whom meets it."""
     led = np.einsum("j,ijd->id", chosen, lead.astype(np.int64))
     fit = np.einsum("j,ijd->id", chosen, feasible.astype(np.int64))
     single = (led >= 1).any(axis=1)
@@ -243,6 +246,7 @@ __all__ = [
     "Shifts",
     "earliest_arrivals",
     "reach_order",
+    "reached",
     "shifts_of",
     "team_reach",
     "weekday_windows",

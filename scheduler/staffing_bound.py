@@ -54,6 +54,7 @@ from scheduler.reach import (
     WEEK_DAYS,
     Shifts,
     earliest_arrivals,
+    reached,
     shifts_of,
     team_reach,
     weekday_windows,
@@ -516,38 +517,13 @@ def _window_check(
 def _reach_check(
     feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray, staffing: _Staffing
 ) -> int:
-    """The smallest team size at which every one of these visits can be made at all:
-    an officer on some shift the visit fits who meets any gender rule, and for a
-    two-officer visit a second officer the visit fits on the same weekday."""
-    n, m = feasible.shape[0], feasible.shape[1]
-    if n == 0:
+    """The smallest team size at which every one of these visits can be made at all
+    (:func:`scheduler.reach.reached`: an officer on some shift the visit fits who meets
+    any gender rule, and for a two-officer visit a second officer the visit fits on the
+    same weekday). Levels are nested, so once reached they stay reached."""
+    if feasible.shape[0] == 0:
         return 1
-    need = 1
-    singles = lead[~pair].any(axis=2)
-    for row in np.unique(singles, axis=0) if len(singles) else ():
-
-        def seen(c: np.ndarray, row: np.ndarray = row) -> bool:
-            return bool((c[row] >= 1).any())
-
-        need = max(need, _smallest_team(staffing, seen))
-    k = int(pair.sum())
-    if k == 0:
-        return need
-    rows = np.unique(
-        np.concatenate([feasible[pair].reshape(k, -1), lead[pair].reshape(k, -1)], axis=1),
-        axis=0,
-    )
-    for row in rows:
-        f = row[: m * WEEK_DAYS].reshape(m, WEEK_DAYS)
-        lead_ok = row[m * WEEK_DAYS :].reshape(m, WEEK_DAYS)
-
-        def together(c: np.ndarray, f: np.ndarray = f, lead_ok: np.ndarray = lead_ok) -> bool:
-            both = (c[:, None] * f).sum(axis=0) >= 2
-            led = (c[:, None] * lead_ok).sum(axis=0) >= 1
-            return bool((both & led).any())
-
-        need = max(need, _smallest_team(staffing, together))
-    return need
+    return _smallest_team(staffing, lambda c: bool(reached(c, feasible, lead, pair).all()))
 
 
 def _team_bound(
