@@ -184,6 +184,7 @@ def reach_order(
     *,
     travel: TravelModel | None = None,
     visit_hours: float | None = None,
+    reach: Reach | None = None,
 ) -> list[int]:
     """The team's officers (indices) with, first, those that let the team reach active
     offenders no officer before them can visit, then the rest in the order ``then``.
@@ -197,12 +198,15 @@ def reach_order(
     its offenders need, as a manager sizing the team would, instead of losing them in
     proportion. Reachable means what the workload bound's reach check
     means (:mod:`scheduler.staffing_bound`): a shift the visit fits, the lead meeting any
-    gender rule, two such officers on one weekday for a joint visit."""
+    gender rule, two such officers on one weekday for a joint visit. ``reach``: the
+    team's :func:`team_reach` over its active offenders, if already computed."""
     active = [o for o in offenders if o.status is OffenderStatus.ACTIVE]
     if not officers or not active:
         return list(then)
-    travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
-    r = team_reach(officers, active, policy, travel, visit_hours)
+    if reach is None:
+        travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
+        reach = team_reach(officers, active, policy, travel, visit_hours)
+    r = reach
     feasible, lead = r.feasible, r.lead
     weight = np.array([10.0 if o.tier.is_high else 1.0 for o in active])
     rank = {j: p for p, j in enumerate(then)}

@@ -54,7 +54,7 @@ from models import Gender, Offender, Officer, Policy, Register
 from models.simulation import EventRates
 from scheduler.allocation import AllocationSettings, allocate
 from scheduler.exceptions import RotaError
-from scheduler.reach import reach_order
+from scheduler.reach import Reach, reach_order
 from scheduler.simulate import TIERS, Measure, WeekRow, simulate
 
 if TYPE_CHECKING:
@@ -222,19 +222,21 @@ def team_order(
     order: RosterOrder,
     offenders: Sequence[Offender] = (),
     visit_hours: float | None = None,
+    reach: Reach | None = None,
 ) -> list[int]:
     """The order :func:`restaff` takes a team's officers in: first those whose shifts
     reach offenders (the team's ``offenders``) that no officer before them can visit,
     then the rest in :func:`balanced_order` (``"reach"``); :func:`balanced_order` alone
     (``"balanced"``); or the list order (``"listed"``: the original rule, kept for
-    ``*-cuts20@1``)."""
+    ``*-cuts20@1``). ``reach``: :func:`scheduler.reach.team_reach` of the team's
+    active offenders, when the caller already has it (the workload bound)."""
     if order == "listed":
         return list(range(len(officers)))
     if order == "balanced":
         return balanced_order(officers, policy)
     if order == "reach":
         then = balanced_order(officers, policy)
-        return reach_order(officers, offenders, policy, then, visit_hours=visit_hours)
+        return reach_order(officers, offenders, policy, then, visit_hours=visit_hours, reach=reach)
     raise StaffingError(f"unknown roster order {order!r} (reach, balanced or listed)")
 
 

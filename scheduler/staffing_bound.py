@@ -556,7 +556,7 @@ def _team_bound(
     shifts = shifts_of(officers, visit_hours, back_min)
     if staffing is None:
         staffing = _team_staffing(
-            team, team_order(officers, policy, order, offenders, visit_hours), m
+            team, team_order(officers, policy, order, offenders, visit_hours, reach=r), m
         )
 
     service = r.service
