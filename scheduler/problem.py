@@ -102,6 +102,9 @@ class _Candidate:
     service_s: int
     by_officer_day: dict[tuple[int, int], Intervals]
     any_window: bool  # the offender is available in some slot this week
+    #: A two-officer visit's windows before they were cut to its drawn options: where
+    #: the booking falls back to when no crew fits the drawn ones.
+    undrawn: dict[tuple[int, int], Intervals] | None = None
 
 
 def build_team_problem(
@@ -151,7 +154,7 @@ def build_team_problem(
         if off.two_officers:
             drawn = restrict_to_options(cand.by_officer_day, dv.options, policy, days)
             if _pair_options(_Candidate(dv, off, cand.service_s, drawn, True), officers):
-                cand.by_officer_day = drawn
+                cand.undrawn, cand.by_officer_day = cand.by_officer_day, drawn
         reason = _unplaceable_reason(cand, officers)
         if reason is None:
             candidates.append(cand)
@@ -485,6 +488,38 @@ def _pair_options(
     return out
 
 
+@dataclass
+class _Diary:
+    """The joint visits booked so far on each officer-day (vehicle): (start, end, node)
+    in time order, and the visit time and driving each day's chain of them takes."""
+
+    veh: list[tuple[int, int, int, int, int]]
+    travel: np.ndarray
+    booked: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    used_s: dict[int, int] = field(default_factory=dict)
+
+    def add(self, v: int, t: int, service: int, node: int) -> None:
+        stops = self.booked.setdefault(v, [])
+        self.used_s[v] = self.used_s.get(v, 0) + added_work(
+            self.veh[v][0], stops, t, service, node, self.travel
+        )
+        bisect.insort(stops, (t, t + service, node))
+
+    def remove(self, v: int, node: int) -> None:
+        stops = [s for s in self.booked.get(v, []) if s[2] != node]
+        self.booked[v] = stops
+        self.used_s[v] = day_work(self.veh[v][0], stops, self.travel)
+
+
+def day_work(base: int, day: list[tuple[int, int, int]], travel: np.ndarray) -> int:
+    """Visit time plus the drive from the base through the booked visits and back: what
+    :func:`added_work` sums to, booking by booking."""
+    route = [base, *(n for _, _, n in day), base]
+    return sum(e - s for s, e, _ in day) + sum(
+        int(travel[a, b]) for a, b in zip(route, route[1:], strict=False)
+    )
+
+
 def _book_pairs(
     candidates: list[_Candidate],
     officers: list[Officer],
@@ -499,51 +534,34 @@ def _book_pairs(
     Officers are chosen for short travel (the manager leads when possible); the day and
     the quarter-hour are drawn at random among those that fit both officers' shifts, visit
     hours and earlier bookings (chained between them: :func:`free_starts`), so joint
-    visits are not predictable either. Also returns,
-    per booked visit, every crew-day that fitted with its times (vehicles, not officers):
-    the fallbacks if the routing cannot fit the booking among the single visits.
+    visits are not predictable either. A visit that finds no crew free takes the place of
+    a less urgent booking that can move elsewhere (a visit a daytime pair could make
+    had taken the only evening two late officers share). Also returns, per booked visit,
+    every crew-day that fitted with its times (vehicles, not officers): the fallbacks if
+    the routing cannot fit the booking among the single visits.
     """
-    booked: dict[int, list[tuple[int, int, int]]] = {}  # vehicle -> (start, end, node)
-    used_s: dict[int, int] = {}
+    diary = _Diary(veh, travel)
     out: dict[int, tuple[int, int, int, int]] = {}
     alternatives: dict[int, list[tuple[int, int, list[int]]]] = {}
-    order = sorted(
-        (i for i, c in enumerate(candidates) if c.offender.two_officers),
-        key=lambda i: -candidates[i].due.urgency,
-    )
-    for ci in order:
+
+    def options_of(ci: int) -> list[tuple[int, int, int, int, list[int]]]:
         cand = candidates[ci]
         node = len(officers) + ci
-        service = cand.service_s
-        options = []
-        for k1, k2, d, common in _pair_options(cand, officers):
-            if (k1, d) not in veh_of or (k2, d) not in veh_of:
-                continue
-            cost = int(travel[k1, node] + travel[node, k1] + travel[k2, node] + travel[node, k2])
-            if officers[k1].id != cand.offender.manager_id:
-                cost += policy.cover_penalty_s
-            free = shift_to_week(common, d)
-            for k in (k1, k2):
-                v = veh_of[(k, d)]
-                free = intersect(
-                    free,
-                    free_starts(veh[v], booked.get(v, []), used_s.get(v, 0), service, node, travel),
-                )
-            times = [t for s, e in free for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S)]
-            if times:
-                options.append((cost, k1, k2, d, times))
-        if not options:
-            continue
+        options = _crew_times(cand, officers, node, veh, veh_of, diary, policy)
+        if not options and cand.undrawn is not None:
+            # The drawn options only looked usable (e.g. a start the moment the shift
+            # begins, before anyone can have driven there): every day and time is open
+            # again, as for a single visit that did not fit its drawn options.
+            wide = replace(cand, by_officer_day=cand.undrawn)
+            options = _crew_times(wide, officers, node, veh, veh_of, diary, policy)
+        return options
+
+    def book(ci: int, options: list[tuple[int, int, int, int, list[int]]]) -> None:
         best = min(o[0] for o in options)
         near = [o for o in options if o[0] <= best + 600]  # within 10 min of the best crew
-        cost, k1, k2, d, times = near[int(rng.integers(len(near)))]
+        _, k1, k2, d, times = near[int(rng.integers(len(near)))]
         t = times[int(rng.integers(len(times)))]
-        for k in (k1, k2):
-            v = veh_of[(k, d)]
-            stops = booked.setdefault(v, [])
-            used_s[v] = used_s.get(v, 0) + added_work(veh[v][0], stops, t, service, node, travel)
-            bisect.insort(stops, (t, t + service, node))
-        out[ci] = (k1, k2, d, t)
+        place(ci, (k1, k2, d, t))
         alternatives[ci] = [
             (
                 veh_of[(a, day)],
@@ -552,7 +570,76 @@ def _book_pairs(
             )
             for _, a, b, day, ts in options
         ]
+
+    def place(ci: int, booking: tuple[int, int, int, int]) -> None:
+        k1, k2, d, t = booking
+        for k in (k1, k2):
+            diary.add(veh_of[(k, d)], t, candidates[ci].service_s, len(officers) + ci)
+        out[ci] = booking
+
+    def unplace(ci: int) -> tuple[int, int, int, int]:
+        k1, k2, d, t = out.pop(ci)
+        for k in (k1, k2):
+            diary.remove(veh_of[(k, d)], len(officers) + ci)
+        return (k1, k2, d, t)
+
+    order = sorted(
+        (i for i, c in enumerate(candidates) if c.offender.two_officers),
+        key=lambda i: -candidates[i].due.urgency,
+    )
+    unbooked = []
+    for ci in order:
+        options = options_of(ci)
+        if options:
+            book(ci, options)
+        else:
+            unbooked.append(ci)
+    for ci in unbooked:
+        for cj in sorted(out, key=lambda c: candidates[c].due.urgency):
+            kept, kept_alternatives = unplace(cj), alternatives[cj]
+            options = options_of(ci)
+            if options:
+                book(ci, options)
+                moved = options_of(cj)
+                if moved:
+                    book(cj, moved)
+                    break
+                unplace(ci)
+                del alternatives[ci]
+            place(cj, kept)
+            alternatives[cj] = kept_alternatives
     return out, alternatives
+
+
+def _crew_times(
+    cand: _Candidate,
+    officers: list[Officer],
+    node: int,
+    veh: list[tuple[int, int, int, int, int]],
+    veh_of: dict[tuple[int, int], int],
+    diary: _Diary,
+    policy: Policy,
+) -> list[tuple[int, int, int, int, list[int]]]:
+    """(cost, lead, partner, day, quarter-hour starts) of every crew-day that can still
+    take a two-officer visit among the bookings so far; cost is the crew's round trips,
+    plus the cover penalty when the manager does not lead."""
+    options = []
+    for k1, k2, d, common in _pair_options(cand, officers):
+        if (k1, d) not in veh_of or (k2, d) not in veh_of:
+            continue
+        travel = diary.travel
+        cost = int(travel[k1, node] + travel[node, k1] + travel[k2, node] + travel[node, k2])
+        if officers[k1].id != cand.offender.manager_id:
+            cost += policy.cover_penalty_s
+        free = shift_to_week(common, d)
+        for k in (k1, k2):
+            v = veh_of[(k, d)]
+            day, used = diary.booked.get(v, []), diary.used_s.get(v, 0)
+            free = intersect(free, free_starts(veh[v], day, used, cand.service_s, node, travel))
+        times = [t for s, e in free for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S)]
+        if times:
+            options.append((cost, k1, k2, d, times))
+    return options
 
 
 def _stops(
