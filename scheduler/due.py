@@ -188,7 +188,7 @@ def select_due(
         gap = 1 + draw_index(rng, cond)
         target = off.last_visit + timedelta(days=gap)
         t = (target - week_start).days
-        if t >= WEEK_DAYS and needs_margin(off, home, deadline, week_start):
+        if t >= WEEK_DAYS and needs_margin(off, home, deadline, week_start, policy):
             days = [(d, 1.0) for d in range(WEEK_DAYS)]
             opts = _draw_options(rng, policy, week_start, days, slots, home=home)
             u = urgency(off, policy, deadline, week_start)
@@ -230,12 +230,31 @@ def select_due(
     return due, rest
 
 
-def needs_margin(off: Offender, home: Home, deadline: date, week_start: date) -> bool:
-    """A joint visit to an offender at home only at some times of the week, due by the
-    end of next week: booked this week, whatever the draw. Few pairs of officers can
-    make it (often two on the same late shift), so one absence in its due week would
-    make it late; a week's margin leaves the due week to fall back on."""
-    return off.two_officers and home is not None and deadline < week_start + timedelta(days=14)
+def needs_margin(
+    off: Offender, home: Home, deadline: date, week_start: date, policy: Policy
+) -> bool:
+    """A visit few officer-days can make, due by the end of next week: booked this week,
+    whatever the draw, so one absence or one lost evening in its due week does not make
+    it late; a week's margin leaves the due week to fall back on. Few can make it when
+    the offender is at home only at some times of the week and the visit needs two
+    officers (often two on the same late shift), or they are at home on at most
+    :data:`SCARCE_DAYS` days of the week in the slots the unit staffs (e.g. weekday
+    evenings when one late shift a week covers them)."""
+    if home is None or deadline >= week_start + timedelta(days=14):
+        return False
+    return off.two_officers or home_days(policy, week_start, home) <= SCARCE_DAYS
+
+
+#: At home in staffed slots on this many days of the week or fewer: a scarce visit.
+SCARCE_DAYS = 2
+
+
+def home_days(policy: Policy, week_start: date, home: Home) -> int:
+    """Days of the week with a staffed slot (the drawing policy's) the offender is at
+    home in."""
+    return sum(
+        bool(_open_slots(policy, week_start + timedelta(days=d), home)) for d in range(WEEK_DAYS)
+    )
 
 
 def _pull_options_together(

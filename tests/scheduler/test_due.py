@@ -8,7 +8,8 @@ import numpy as np
 
 from models import GapShape, Policy, UnscheduledReason
 from scheduler.due import due_date, select_due, urgency
-from tests.scheduler.conftest import WEEK, offender
+from scheduler.slot_mix import drawing_policy
+from tests.scheduler.conftest import WEEK, offender, officer
 
 
 def RNG() -> np.random.Generator:
@@ -50,6 +51,21 @@ def test_a_hard_to_staff_joint_visit_due_next_week_is_booked_this_week():
         "anytime",
         "alone",
     }
+
+
+def test_a_visit_only_one_evening_a_week_can_make_due_next_week_is_booked_this_week():
+    # At home only on weekday evenings; the unit staffs evenings on Monday alone: the due
+    # week holds one chance, so the visit is booked a week early. With late shifts on
+    # four evenings the due week has chances enough, and the secret draw decides.
+    evenings = "mon-fri 08:00-18:00"
+    alone = offender("alone", "A", tier="high", unavailable=evenings, days_since=91 - 9)
+    fixed = Policy(gap_shape=GapShape.FIXED)  # visits on the due date: no secret draw
+    one_evening = drawing_policy(fixed, [officer("A"), officer("L", "mon 12:00-20:00")])
+    due, _ = select_due([alone], one_evening, WEEK, rng=RNG())
+    assert [(d.offender_id, d.due_date) for d in due] == [("alone", WEEK + timedelta(days=9))]
+    four_evenings = drawing_policy(fixed, [officer("A"), officer("L", "mon-thu 12:00-20:00")])
+    due, rest = select_due([alone], four_evenings, WEEK, rng=RNG())
+    assert due == [] and rest[0].reason is UnscheduledReason.NOT_DUE
 
 
 def test_every_higher_tier_outranks_any_lower_tier_however_overdue():
