@@ -764,12 +764,14 @@ class Target:
     attempt in five fails at the door, so a failure late in an interval makes some
     offender-weeks late at any staffing and a 100% target on it is out of reach.
     ``every_replication`` (default) asks the target of every replication, otherwise of
-    their mean."""
+    their mean. ``caseload_cap``, when given, also asks that no officer manage more
+    offenders than that (the sweep's ``--caseload-cap``)."""
 
     high_and_very_high: float = 1.0
     all: float = 0.95
     every_replication: bool = True
     measure: Measure = Measure.ATTEMPTED
+    caseload_cap: int | None = None
 
     def met_by(self, compliance: dict[str, float]) -> bool:
         eps = 1e-12
@@ -786,16 +788,21 @@ class Target:
 
     def bound(self, lower_bound: LowerBound) -> int | None:
         """The lower bound this target is held to (:meth:`LowerBound.for_target` with
-        the target's shares)."""
-        return lower_bound.for_target(
+        the target's shares), and with a caseload cap at least the caseload floor
+        (:meth:`LowerBound.caseload_floor`)."""
+        work = lower_bound.for_target(
             *self.full, high_share=self.high_and_very_high, all_share=self.all
         )
+        if work is None or self.caseload_cap is None or not lower_bound.team_sizes:
+            return work
+        return max(work, lower_bound.caseload_floor(self.caseload_cap))
 
     def describe(self) -> str:
         rule = "every replication" if self.every_replication else "mean of the replications"
+        cap = "" if self.caseload_cap is None else f", caseloads <= {self.caseload_cap}"
         return (
             f"{Measure(self.measure).value}: high+vh >= {100 * self.high_and_very_high:.1f}%, "
-            f"all >= {100 * self.all:.1f}%, {rule}"
+            f"all >= {100 * self.all:.1f}%{cap}, {rule}"
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -804,6 +811,7 @@ class Target:
             "high_and_very_high": self.high_and_very_high,
             "all": self.all,
             "every_replication": self.every_replication,
+            "caseload_cap": self.caseload_cap,
         }
 
 
@@ -980,7 +988,8 @@ def summarise(
             ok = target.met_by(
                 {k: float(np.mean([c[k] for c in scored])) for k in ("high_and_very_high", "all")}
             )
-        ok = ok and all(r.caseload_ok for r in rs)
+        cap = target.caseload_cap
+        ok = ok and all(r.caseload_ok and (cap is None or r.max_caseload <= cap) for r in rs)
         tried = all(r.attempted for r in rs)
         levels.append(
             LevelSummary(

@@ -181,6 +181,8 @@ class LowerBound:
     grouped: bool = False
     #: Every team's size today ((team, officers), by name): what the sweep splits by.
     team_sizes: tuple[tuple[str, int], ...] = ()
+    #: Offenders on each team's caseloads ((team, offenders), by name; active or not).
+    team_offenders: tuple[tuple[str, int], ...] = ()
 
     @property
     def workload_hours_per_week(self) -> float:
@@ -256,6 +258,17 @@ class LowerBound:
             lo, hi = (mid + 1, hi) if short(mid) else (lo, mid)
         return lo
 
+    def caseload_floor(self, cap: int) -> int:
+        """The smallest total whose split gives no officer more than ``cap`` offenders:
+        every team at least ``ceil(its offenders / cap)``. A sweep re-allocates each
+        team's offenders among its own officers, so below this some caseload is over
+        the cap whatever the allocation."""
+        if cap < 1:
+            raise StaffingError(f"caseload cap must be at least 1, got {cap}")
+        sizes = dict(self.team_sizes)
+        load = dict(self.team_offenders)
+        return proportional_total(sizes, {t: math.ceil(load.get(t, 0) / cap) for t in sizes})
+
     def _split_total(self, need: dict[str, int]) -> int:
         """The smallest total the sweep's split gives every team (unit) its ``need``."""
         if self.grouped:  # each unit's figures are already force totals
@@ -326,6 +339,7 @@ class LowerBound:
             "travel_hours_per_week": round(self.travel_hours_per_week, r),
             "workload_hours_per_week": round(self.workload_hours_per_week, r),
             "hours_per_officer_week": round(self.hours_per_officer_week, r),
+            "team_offenders": dict(self.team_offenders),
             "teams": [
                 {
                     "team": t.team,
@@ -722,6 +736,8 @@ def workload_lower_bound(
     for off in register.offenders:
         caseload[team_of[off.manager_id]].append(off)
     sizes = Counter(o.team for o in register.officers)
+    off_team = {o.id: o.team for o in register.officers}
+    loads = Counter(off_team[o.manager_id] for o in register.offenders)
     grouped = any(o.cover_group for o in register.officers)
     for unit_officers in staff.values():
         unit_officers.sort(key=lambda o: o.team)  # stable: each team's own order kept
@@ -781,6 +797,7 @@ def workload_lower_bound(
         unservable_high=sum(t.unservable_high for t in teams),
         grouped=grouped,
         team_sizes=tuple(sorted(sizes.items())),
+        team_offenders=tuple(sorted(loads.items())),
         **split,
     )
 

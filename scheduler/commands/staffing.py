@@ -134,6 +134,12 @@ def format_curve(curve: StaffingCurve, current: int) -> str:
             )
             lines += [f"  {line}" for line in lb.unservable_list(high_only=True)]
         else:
+            cap = t.caseload_cap
+            if cap is not None and lb.team_sizes:
+                lines.append(
+                    f"Caseloads of at most {cap}: {_officers(lb.caseload_floor(cap))} at "
+                    "least (every team ceil(its offenders / cap))."
+                )
             lines.append(
                 f"Bound for this target: {_officers(curve.bound)}"
                 + (f"; found / bound = {curve.ratio:.2f}" if curve.ratio is not None else "")
@@ -355,7 +361,7 @@ def staffing_cmd(
     teams = len({o.team for o in register.officers})
     bound = workload_lower_bound(register, policy, rates, visit_hours=visit_hours, order=roster)
     measure = Measure.ON_TIME if target_measure == "on-time" else Measure.ATTEMPTED
-    target = Target(target_high, target_all, not target_mean, measure)
+    target = Target(target_high, target_all, not target_mean, measure, caseload_cap)
     if levels is None:
         start = target.bound(bound) or bound.officers
         levels = default_levels(max(start, teams), len(register.officers))

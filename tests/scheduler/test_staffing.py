@@ -447,6 +447,12 @@ def test_summary_respects_a_caseload_cap() -> None:
     assert summarise(rows).minimum == 3
 
 
+def test_a_target_with_a_caseload_cap_fails_levels_over_it() -> None:
+    rows = [row(2, 0, 1.0, 1.0, max_caseload=40), row(3, 0, 1.0, 1.0, max_caseload=28)]
+    assert summarise(rows).minimum == 2
+    assert summarise(rows, Target(caseload_cap=30)).minimum == 3
+
+
 def test_the_target_applies_to_its_measure() -> None:
     # Attempted on time everywhere, on time short of 100% for high risk (failed entries).
     rows = [

@@ -5,6 +5,8 @@ minimum a sweep finds."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -242,6 +244,28 @@ def test_proportional_total_gives_every_team_its_bound() -> None:
     expected = next(n for n in range(2, 50) if team_counts(sizes, n)["b"] >= 2)
     assert proportional_total(sizes, need) == expected == 7  # 5 + 2
     assert proportional_total(sizes, {"a": 1, "b": 1}) == 2
+
+
+@given(cap=st.integers(min_value=1, max_value=24))
+@settings(max_examples=12, deadline=None)
+def test_the_caseload_floor_is_the_fewest_officers_keeping_every_caseload_under_the_cap(
+    cap: int,
+) -> None:
+    # Team a holds 18 offenders and team b 6; a sweep re-allocates each team's own.
+    quick = Policy.model_validate({"solver": {"time_limit_s": 0.3}})
+    reg = two_teams()
+    lb = workload_lower_bound(reg, quick, NO_EVENTS)
+    floor = lb.caseload_floor(cap)
+
+    def largest(total: int) -> int:
+        out = restaff(reg, total, quick, caseload_cap=cap)
+        return max(Counter(o.manager_id for o in out.offenders).values())
+
+    assert largest(floor) <= cap
+    if floor > 2:  # one officer per team at least
+        assert largest(floor - 1) > cap
+    target = Target(0.95, 0.95, caseload_cap=cap)
+    assert target.bound(lb) == max(floor, Target(0.95, 0.95).bound(lb) or 0)
 
 
 def one_short_team() -> Register:

@@ -105,6 +105,19 @@ def test_json_summary(tmp_path: Path) -> None:
     assert {"attempted_all_mean", "all_mean"} <= set(data["curve"][0])
 
 
+def test_a_caseload_cap_sets_a_floor_on_the_bound(tmp_path: Path) -> None:
+    # 30 offenders: at most 20 each needs two officers, whatever the workload.
+    args = (*QUICK, "--officers", "1:2", "--no-refine", "--target-all", "0.5")
+    result = run(*args, "--caseload-cap", "20", "--json", "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["target"]["caseload_cap"] == 20 and data["bound_for_target"] == 2
+    assert [c["meets_target"] for c in data["curve"]][0] == "false"
+    assert data["curve"][0]["max_caseload"] == 30
+    printed = run(*args, "--caseload-cap", "20", "--out", tmp_path / "p")
+    assert "Caseloads of at most 20: 2 officers at least" in printed.output
+
+
 def test_the_target_measure_is_chosen(tmp_path: Path) -> None:
     args = (*QUICK, "--officers", "1", "--target-measure", "on-time", "--no-refine")
     result = run(*args, "--json", "--out", tmp_path / "o")
