@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -135,11 +136,15 @@ def select_due(
     history: History | None = None,
     *,
     rng: np.random.Generator,
+    next_week_cover: Callable[[Offender], bool] | None = None,
 ) -> tuple[list[DueVisit], list[Unscheduled]]:
     """Split the register into visits due this week and everyone else, each of the
     latter with a reason. ``history`` (recorded outcomes) supplies later successful
     visits, whereabouts and failed attempts to re-attempt; ``rng`` (secret, from the
-    plan's seed) draws the visit dates and times, in register order."""
+    plan's seed) draws the visit dates and times, in register order.
+    ``next_week_cover(offender)`` says whether any officer can make the offender's visit
+    next week (known leave counted): a visit due next week that none can make is booked
+    this week (as :func:`needs_margin` visits are)."""
     due: list[DueVisit] = []
     rest: list[Unscheduled] = []
     # (drawn visit, revisit day, the offender's slot weights)
@@ -188,7 +193,10 @@ def select_due(
         gap = 1 + draw_index(rng, cond)
         target = off.last_visit + timedelta(days=gap)
         t = (target - week_start).days
-        if t >= WEEK_DAYS and needs_margin(off, home, deadline, week_start, policy):
+        if t >= WEEK_DAYS and (
+            needs_margin(off, home, deadline, week_start, policy)
+            or _uncovered_next_week(off, deadline, week_start, next_week_cover)
+        ):
             days = [(d, 1.0) for d in range(WEEK_DAYS)]
             opts = _draw_options(rng, policy, week_start, days, slots, home=home)
             u = urgency(off, policy, deadline, week_start)
@@ -243,6 +251,18 @@ def needs_margin(
     if home is None or deadline >= week_start + timedelta(days=14):
         return False
     return off.two_officers or home_days(policy, week_start, home) <= SCARCE_DAYS
+
+
+def _uncovered_next_week(
+    off: Offender,
+    deadline: date,
+    week_start: date,
+    cover: Callable[[Offender], bool] | None,
+) -> bool:
+    """Due by the end of next week, and no officer can make the visit next week."""
+    if cover is None or deadline >= week_start + timedelta(days=2 * WEEK_DAYS):
+        return False
+    return not cover(off)
 
 
 #: At home in staffed slots on this many days of the week or fewer: a scarce visit.

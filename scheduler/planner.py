@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ import numpy as np
 
 from models import (
     AuditRecord,
+    Offender,
     Officer,
     OfficerDay,
     Policy,
@@ -28,12 +30,12 @@ from models import (
 )
 from scheduler.due import DueVisit, select_due
 from scheduler.history import History
-from scheduler.problem import TeamProblem, build_team_problem
+from scheduler.problem import TeamProblem, build_team_problem, visitable_on
 from scheduler.randomness import draw_generators, new_secret_seed, team_generators
 from scheduler.routing import TeamSolution, solve_team
 from scheduler.slot_mix import drawing_policy
 from scheduler.travel import GreatCircleTravel, TravelModel
-from scheduler.windows import slot_name
+from scheduler.windows import slot_name, week_dates
 
 SOFTWARE_VERSION = "0.1.0"
 
@@ -83,7 +85,14 @@ def plan_week(
     # unit without Sunday shifts), each (weekday, slot) no more than its staffed hours
     # can carry: the most even mix the unit can staff is the most random.
     drawing = drawing_policy(policy, register.officers, register.offenders)
-    due, rest = select_due(register.offenders, drawing, week_start, history, rng=due_rng)
+    due, rest = select_due(
+        register.offenders,
+        drawing,
+        week_start,
+        history,
+        rng=due_rng,
+        next_week_cover=next_week_cover(register.officers, drawing, week_start),
+    )
     if relax_timing:
         due = relaxed_timing(due, drawing, week_start)
     teams = _officers_by_team(register.officers)
@@ -138,6 +147,23 @@ def plan_week(
         officer_days=tuple(days),
         audit=audit,
     )
+
+
+def next_week_cover(
+    officers: tuple[Officer, ...], policy: Policy, week_start: date
+) -> Callable[[Offender], bool]:
+    """Whether an offender's planning unit can make their visit in the week after
+    ``week_start`` at all, with the officers' known absences (leave booked ahead): the
+    check :func:`~scheduler.due.select_due` books a visit a week early on."""
+    units = _officers_by_team(officers)
+    unit_of = {o.id: o.planning_unit for o in officers}
+    days = week_dates(week_start + timedelta(days=7))
+
+    def covered(offender: Offender) -> bool:
+        unit = unit_of.get(offender.manager_id)
+        return unit is not None and visitable_on(offender, units[unit], policy, days)
+
+    return covered
 
 
 def team_time_limits(problems: list[TeamProblem], policy: Policy) -> list[float]:

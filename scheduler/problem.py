@@ -447,6 +447,22 @@ def _candidates(
     return _Candidate(dv, off, service_s, by, any_window)
 
 
+def visitable_on(
+    offender: Offender, officers: list[Officer], policy: Policy, days: list[date]
+) -> bool:
+    """Whether ``officers`` (the offender's planning unit) can make the offender's visit
+    on one of ``days`` at all, given their shifts, known absences and any gender rule:
+    one officer at a time the offender is at home, or two together for a two-officer
+    visit. Used a week ahead, so a visit whose only officers are on leave in its due
+    week is booked before it (:func:`scheduler.due.select_due`)."""
+    index = {o.id: k for k, o in enumerate(officers)}
+    if offender.manager_id not in index:
+        return False
+    probe = DueVisit(0, offender.id, days[0], 0.0)
+    cand = _candidates(probe, offender, officers, index, policy, days)
+    return _unplaceable_reason(cand, officers) is None
+
+
 def _unplaceable_reason(
     cand: _Candidate, officers: list[Officer]
 ) -> tuple[UnscheduledReason, str] | None:

@@ -285,6 +285,8 @@ class _State:
     returned: dict[str, date] = field(default_factory=dict)
     next_id: int = 1
     seq: int = 0
+    #: Officers on leave next week (leave is booked ahead; None before the first week).
+    leave_next: set[str] | None = None
 
 
 def simulate(
@@ -329,7 +331,9 @@ def simulate(
         plan_seq, event_seq = child.spawn(2)
         rng = np.random.default_rng(event_seq)
         monday = start + timedelta(days=WEEK * w)
-        officers = _absences(state.officers, monday, rates, rng)
+        officers, state.leave_next = _absences(
+            state.officers, monday, rates, rng, state.leave_next
+        )
         events = _register_events(state, monday, policy, rates, rng)
         week_register = Register(offenders=tuple(state.offenders.values()), officers=officers)
         plan_seed = int(plan_seq.generate_state(1, np.uint64)[0] >> 1)
@@ -362,20 +366,32 @@ def simulate(
 
 
 def _absences(
-    officers: list[Officer], monday: date, rates: EventRates, rng: np.random.Generator
-) -> tuple[Officer, ...]:
-    """This week's officers with their absent days: leave in whole weeks, sickness and
-    abstraction as single days."""
+    officers: list[Officer],
+    monday: date,
+    rates: EventRates,
+    rng: np.random.Generator,
+    on_leave: set[str] | None = None,
+) -> tuple[tuple[Officer, ...], set[str]]:
+    """This week's officers with their absent days: leave in whole weeks, booked a week
+    ahead (``on_leave``: drawn last week; drawn now for the first week), so next week's
+    leave is on the roster the planner sees; sickness and abstraction as single days,
+    unknown until they happen. Returns the officers and who is on leave next week."""
     days = [monday + timedelta(days=d) for d in range(WEEK)]
+    later = [day + timedelta(days=WEEK) for day in days]
+    if on_leave is None:
+        on_leave = {o.id for o in officers if rng.random() < rates.leave_share}
+    leave_next = {o.id for o in officers if rng.random() < rates.leave_share}
+    single = rates.sickness_share + rates.abstraction_share
     out = []
     for o in officers:
-        if rng.random() < rates.leave_share:
+        if o.id in on_leave:
             absent = tuple(days)
         else:
-            single = rates.sickness_share + rates.abstraction_share
             absent = tuple(d for d in days if rng.random() < single)
+        if o.id in leave_next:
+            absent += tuple(later)
         out.append(o.model_copy(update={"absent": absent}) if absent else o)
-    return tuple(out)
+    return tuple(out), leave_next
 
 
 def _register_events(
@@ -714,7 +730,7 @@ def _measure(
         1
         for o in register.officers
         for d in o.absent
-        if any(s.day == d.weekday() for s in o.shifts)
+        if monday <= d <= sunday and any(s.day == d.weekday() for s in o.shifts)
     )
     shortfall = sum(u.reason.is_shortfall for u in rota.unscheduled)
     first_visits = sum(not v.follows_earlier_visit for v in rota.visits)

@@ -68,6 +68,27 @@ def test_a_visit_only_one_evening_a_week_can_make_due_next_week_is_booked_this_w
     assert due == [] and rest[0].reason is UnscheduledReason.NOT_DUE
 
 
+def test_a_visit_no_officer_can_make_next_week_is_booked_this_week():
+    # Due next Wednesday (day 9); the secret draw would leave it to next week. If the
+    # unit's officers cannot make it next week (all on leave), it is booked now; a visit
+    # due later is left to its own week whatever next week holds.
+    fixed = Policy(gap_shape=GapShape.FIXED)  # visits on the due date: no secret draw
+    soon = offender("soon", "A", tier="high", days_since=91 - 9)
+    later = offender("later", "A", tier="high", days_since=91 - 15)
+    asked: list[str] = []
+
+    def nobody(off):  # type: ignore[no-untyped-def]
+        asked.append(off.id)
+        return False
+
+    due, rest = select_due([soon, later], fixed, WEEK, rng=RNG(), next_week_cover=nobody)
+    assert [(d.offender_id, d.due_date) for d in due] == [("soon", WEEK + timedelta(days=9))]
+    assert len(due[0].options) == fixed.visit_options  # drawn anywhere in this week
+    assert [u.offender_id for u in rest] == ["later"] and asked == ["soon"]
+    due, _ = select_due([soon, later], fixed, WEEK, rng=RNG(), next_week_cover=lambda o: True)
+    assert due == []
+
+
 def test_every_higher_tier_outranks_any_lower_tier_however_overdue():
     p = Policy()
     worst_low = offender("low", "A", tier="low", days_since=5000, mappa_level=3)

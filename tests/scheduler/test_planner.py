@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from data.scenarios import generate
 from models import Policy, RiskTier, UnscheduledReason
-from scheduler.planner import plan_week
+from scheduler.planner import next_week_cover, plan_week
 from scheduler.rules import all_violations
 from tests.scheduler.conftest import WEEK, offender, officer, register
 
@@ -181,6 +181,25 @@ def test_a_cover_group_plans_teams_together(policy):
             offenders=tuple(offs),
             officers=(officer("A", team="a", cover_group="g"), officer("B", team="a")),
         )
+
+
+def test_a_visit_whose_officers_are_on_leave_next_week_is_made_this_week(policy):
+    # At home only on weekday evenings, due next Wednesday; only L works late. With L on
+    # leave all next week (booked ahead, on the roster) the visit is made this week,
+    # whatever the secret draw; with L at work next week the draw leaves it to then in
+    # some plans.
+    evenings = "mon-fri 08:00-18:00"
+    off = offender("E", "A", tier="high", days_since=91 - 9, unavailable=evenings)
+    late = officer("L", "mon-fri 12:00-20:00")
+    away = late.model_copy(update={"absent": tuple(WEEK + timedelta(days=7 + d) for d in range(7))})
+    leave = register([off], [officer("A"), away])
+    here = register([off], [officer("A"), late])
+    assert not next_week_cover(leave.officers, policy, WEEK)(off)
+    assert next_week_cover(here.officers, policy, WEEK)(off)
+    planned = [len(plan_week(leave, policy, WEEK, seed=s).visits) for s in range(6)]
+    assert planned == [1] * 6
+    assert [v.officer_ids for v in plan_week(leave, policy, WEEK, seed=0).visits] == [("L",)]
+    assert 0 in [len(plan_week(here, policy, WEEK, seed=s).visits) for s in range(6)]
 
 
 def test_cover_used_only_when_allowed(policy):

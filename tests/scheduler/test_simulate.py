@@ -11,7 +11,14 @@ import pytest
 from models import OffenderStatus, Policy, RiskTier
 from scheduler.gaps import gap_pmf
 from scheduler.loaders import parse_unavailability
-from scheduler.simulate import TIERS, Measure, attempted_on_time, simulate, visit_rows
+from scheduler.simulate import (
+    TIERS,
+    Measure,
+    PlannedWeek,
+    attempted_on_time,
+    simulate,
+    visit_rows,
+)
 from tests.scheduler.conftest import BASE, NO_EVENTS, WEEK, offender, officer, register
 
 FAST = Policy.model_validate({"solver": {"time_per_visit_s": 0.01, "min_team_time_s": 0.05}})
@@ -114,6 +121,34 @@ def test_officer_absence_removes_working_days() -> None:
     result = simulate(reg, FAST, WEEK, 6, seed=4, rates=rates)
     assert sum(w.officer_days_absent for w in result.weeks) > 0
     assert all(w.busy_h <= w.budget_h + 1e-6 for w in result.weeks)
+
+
+def test_leave_is_on_the_roster_a_week_ahead() -> None:
+    # Each week's plan sees next week's leave; the officers it showed on leave are the
+    # ones away all of the next week, and only this week's days count as lost.
+    reg = small_unit(20, 4, 6)
+    rates = NO_EVENTS.model_copy(update={"leave_share": 0.4})
+    plans: list[PlannedWeek] = []
+    result = simulate(reg, FAST, WEEK, 6, seed=5, rates=rates, on_plan=plans.append)
+    ahead: list[set[str]] = []
+    for p in plans:
+        this_week = {p.week_start + timedelta(days=d) for d in range(7)}
+        nxt = {p.week_start + timedelta(days=7 + d) for d in range(7)}
+        ahead.append({o.id for o in p.register.officers if nxt <= set(o.absent)})
+        assert all(set(o.absent) <= this_week | nxt for o in p.register.officers)
+    for before, p in zip(ahead, plans[1:], strict=False):
+        this_week = {p.week_start + timedelta(days=d) for d in range(7)}
+        assert {o.id for o in p.register.officers if this_week <= set(o.absent)} == before
+    assert any(ahead)
+    assert [w.officer_days_absent for w in result.weeks] == [
+        sum(
+            1
+            for o in p.register.officers
+            for d in o.absent
+            if d < p.week_start + timedelta(days=7) and any(s.day == d.weekday() for s in o.shifts)
+        )
+        for p in plans
+    ]
 
 
 def test_simulated_gaps_are_close_to_the_policy_mean() -> None:
