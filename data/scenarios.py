@@ -81,8 +81,7 @@ AREA_SIGMA_KM_PER_SQRT_MILLION = 14.0
 AREA_SIGMA_KM = (10.0, 25.0)
 
 #: Tier order used for every per-tier table below (same order as ``RiskTier``).
-TIERS: tuple[RiskTier, ...] = (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH,
-                               RiskTier.VERY_HIGH)
+TIERS: tuple[RiskTier, ...] = (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.VERY_HIGH)
 #: [SOURCED, approximate] domain brief: 50/30/18/2 % low/medium/high/very high.
 TIER_SHARES = (0.50, 0.30, 0.18, 0.02)
 #: [ESTIMATE] Chance an offender is flagged two-officers-only, by tier (overall ~11%).
@@ -207,9 +206,14 @@ def _read_csv(filename: str) -> list[dict[str, str]]:
 def load_boroughs() -> tuple[Borough, ...]:
     """The 33 London boroughs (incl. City of London), in file order."""
     return tuple(
-        Borough(name=r["borough"], lat=float(r["lat"]), lon=float(r["lon"]),
-                area_km2=float(r["area_km2"]), population=int(r["population_mid2020"]),
-                bcu=r["bcu"])
+        Borough(
+            name=r["borough"],
+            lat=float(r["lat"]),
+            lon=float(r["lon"]),
+            area_km2=float(r["area_km2"]),
+            population=int(r["population_mid2020"]),
+            bcu=r["bcu"],
+        )
         for r in _read_csv("london_boroughs.csv")
     )
 
@@ -218,12 +222,16 @@ def load_boroughs() -> tuple[Borough, ...]:
 def load_mappa_areas() -> tuple[MappaArea, ...]:
     """The 42 MAPPA areas of England and Wales, in file order."""
     return tuple(
-        MappaArea(name=r["mappa_area"], lat=float(r["approx_lat"]),
-                  lon=float(r["approx_lon"]), pop_millions=float(r["approx_pop_millions"]),
-                  rso_estimate_2024=int(r["rso_estimate_2024"]),
-                  rso_sourced=int(r["rso_sourced"]) if r["rso_sourced"] else None,
-                  rso_sourced_year=int(r["rso_sourced_year"]) if r["rso_sourced_year"] else None,
-                  source_key=r["source_key"])
+        MappaArea(
+            name=r["mappa_area"],
+            lat=float(r["approx_lat"]),
+            lon=float(r["approx_lon"]),
+            pop_millions=float(r["approx_pop_millions"]),
+            rso_estimate_2024=int(r["rso_estimate_2024"]),
+            rso_sourced=int(r["rso_sourced"]) if r["rso_sourced"] else None,
+            rso_sourced_year=int(r["rso_sourced_year"]) if r["rso_sourced_year"] else None,
+            source_key=r["source_key"],
+        )
         for r in _read_csv("mappa_areas.csv")
     )
 
@@ -243,8 +251,14 @@ class Scenario:
     description: str
 
 
-def generate(name: str, seed: int = DEFAULT_SEED, *, week_start: date = DEFAULT_WEEK_START,
-             scale: float = 1.0, policy: Policy | None = None) -> Scenario:
+def generate(
+    name: str,
+    seed: int = DEFAULT_SEED,
+    *,
+    week_start: date = DEFAULT_WEEK_START,
+    scale: float = 1.0,
+    policy: Policy | None = None,
+) -> Scenario:
     """Build a synthetic scenario.
 
     Parameters
@@ -282,8 +296,7 @@ def generate(name: str, seed: int = DEFAULT_SEED, *, week_start: date = DEFAULT_
         "medium/low) from the domain brief; statuses, flags, work hours and shifts are "
         "documented estimates (data/scenarios.py)."
     )
-    return Scenario(name=name, week_start=week_start, register=register,
-                    description=description)
+    return Scenario(name=name, week_start=week_start, register=register, description=description)
 
 
 def scenario_summary(s: Scenario, policy: Policy | None = None) -> dict[str, Any]:
@@ -330,10 +343,8 @@ def scenario_summary(s: Scenario, policy: Policy | None = None) -> dict[str, Any
         "teams": len(team_officers),
         "offenders_per_officer": round(len(offenders) / max(1, len(officers)), 2),
         "by_tier": {t.value: sum(o.tier is t for o in offenders) for t in TIERS},
-        "by_status": {st.value: sum(o.status is st for o in offenders)
-                      for st in OffenderStatus},
-        "by_mappa_level": {lvl: sum(o.mappa_level == lvl for o in offenders)
-                           for lvl in (1, 2, 3)},
+        "by_status": {st.value: sum(o.status is st for o in offenders) for st in OffenderStatus},
+        "by_mappa_level": {lvl: sum(o.mappa_level == lvl for o in offenders) for lvl in (1, 2, 3)},
         "two_officers": sum(o.two_officers for o in offenders),
         "officer_gender_required": sum(o.officer_gender is not None for o in offenders),
         "weekly_unavailability": sum(bool(o.unavailable.weekly) for o in offenders),
@@ -344,15 +355,17 @@ def scenario_summary(s: Scenario, policy: Policy | None = None) -> dict[str, Any
         "due_this_week": due,
         "due_share_of_active": round(due / max(1, len(active)), 4),
         "overdue": overdue,
-        "caseload": {"max": max(loads, default=0),
-                     "mean": round(sum(loads) / max(1, len(loads)), 2),
-                     "over_cap": sum(load[o.id] > cap[o.id] for o in officers)},
+        "caseload": {
+            "max": max(loads, default=0),
+            "mean": round(sum(loads) / max(1, len(loads)), 2),
+            "over_cap": sum(load[o.id] > cap[o.id] for o in officers),
+        },
         "officer_gender": {g.value: sum(o.gender is g for o in officers) for g in Gender},
         "late_shift_officers": sum(
             any(sh.day < Weekday.SAT and sh.window.end > time(16) for sh in o.shifts)
-            for o in officers),
-        "saturday_officers": sum(
-            any(sh.day == Weekday.SAT for sh in o.shifts) for o in officers),
+            for o in officers
+        ),
+        "saturday_officers": sum(any(sh.day == Weekday.SAT for sh in o.shifts) for o in officers),
         "by_unit": by_unit,
     }
 
@@ -368,8 +381,12 @@ def _km_per_deg_lon(lat0: float) -> float:
 
 def _to_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
     """Equirectangular projection around ``(lat0, lon0)``: fine at city/county scale."""
-    return np.column_stack(((np.asarray(lon) - lon0) * _km_per_deg_lon(lat0),
-                            (np.asarray(lat) - lat0) * _KM_PER_DEG_LAT))
+    return np.column_stack(
+        (
+            (np.asarray(lon) - lon0) * _km_per_deg_lon(lat0),
+            (np.asarray(lat) - lat0) * _KM_PER_DEG_LAT,
+        )
+    )
 
 
 def _to_deg(xy: np.ndarray, lat0: float, lon0: float) -> tuple[np.ndarray, np.ndarray]:
@@ -377,12 +394,19 @@ def _to_deg(xy: np.ndarray, lat0: float, lon0: float) -> tuple[np.ndarray, np.nd
 
 
 def _in_uk(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    return ((lat >= UK_LAT[0]) & (lat <= UK_LAT[1]) & (lon >= UK_LON[0]) & (lon <= UK_LON[1]))
+    return (lat >= UK_LAT[0]) & (lat <= UK_LAT[1]) & (lon >= UK_LON[0]) & (lon <= UK_LON[1])
 
 
-def _scatter(rng: np.random.Generator, n: int, lat0: float, lon0: float,
-             centres_km: np.ndarray, weights: np.ndarray, sigma_km: float,
-             max_r_km: float) -> tuple[np.ndarray, np.ndarray]:
+def _scatter(
+    rng: np.random.Generator,
+    n: int,
+    lat0: float,
+    lon0: float,
+    centres_km: np.ndarray,
+    weights: np.ndarray,
+    sigma_km: float,
+    max_r_km: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points from a Gaussian mixture around ``centres_km`` (relative to
     ``(lat0, lon0)``), redrawing any point further than ``max_r_km`` from the origin or
     outside the UK box, so no point piles up on the boundary."""
@@ -421,8 +445,7 @@ def _stochastic_round(rng: np.random.Generator, x: float) -> int:
     return int(math.floor(x + rng.random()))
 
 
-def _capacitated_nearest(points: np.ndarray, sites: np.ndarray,
-                         capacity: np.ndarray) -> np.ndarray:
+def _capacitated_nearest(points: np.ndarray, sites: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Send each point to its nearest site that still has room.
 
     Points whose second choice is much worse than their first go first (largest
@@ -434,8 +457,7 @@ def _capacitated_nearest(points: np.ndarray, sites: np.ndarray,
         raise ValueError(f"{n} points but only {int(capacity.sum())} places")
     if m == 1:
         return np.zeros(n, dtype=np.int64)
-    dist = np.hypot(points[:, None, 0] - sites[None, :, 0],
-                    points[:, None, 1] - sites[None, :, 1])
+    dist = np.hypot(points[:, None, 0] - sites[None, :, 0], points[:, None, 1] - sites[None, :, 1])
     pref = np.argsort(dist, axis=1, kind="stable")
     ranked = np.take_along_axis(dist, pref, axis=1)
     order = np.argsort(-(ranked[:, 1] - ranked[:, 0]), kind="stable")
@@ -497,8 +519,7 @@ def _officer_count(n_offenders: int) -> int:
     return max(1, math.ceil(n_offenders / OFFENDERS_PER_OFFICER))
 
 
-def _borough_homes(rng: np.random.Generator, b: Borough,
-                   n: int) -> tuple[np.ndarray, np.ndarray]:
+def _borough_homes(rng: np.random.Generator, b: Borough, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Homes clustered around 2-5 random sub-centres (town centres, estates) inside a
     borough of radius ``sqrt(area / pi)``; sigma 0.2 x sqrt(area)."""
     radius = math.sqrt(b.area_km2 / math.pi)
@@ -507,12 +528,21 @@ def _borough_homes(rng: np.random.Generator, b: Borough,
     theta = 2 * np.pi * rng.random(n_sub)
     centres = np.column_stack((r * np.cos(theta), r * np.sin(theta)))
     weights = rng.dirichlet(np.full(n_sub, 2.0))
-    return _scatter(rng, n, b.lat, b.lon, centres, weights,
-                    sigma_km=0.2 * math.sqrt(b.area_km2), max_r_km=1.15 * radius)
+    return _scatter(
+        rng,
+        n,
+        b.lat,
+        b.lon,
+        centres,
+        weights,
+        sigma_km=0.2 * math.sqrt(b.area_km2),
+        max_r_km=1.15 * radius,
+    )
 
 
-def _assign_managers(rng: np.random.Generator, homes_km: np.ndarray, stations_km: np.ndarray,
-                     station_of: np.ndarray) -> np.ndarray:
+def _assign_managers(
+    rng: np.random.Generator, homes_km: np.ndarray, stations_km: np.ndarray, station_of: np.ndarray
+) -> np.ndarray:
     """Manager (index into the team's officers) for each offender.
 
     Offenders go to the nearest station that still has room (caseload cap per officer),
@@ -532,8 +562,9 @@ def _assign_managers(rng: np.random.Generator, homes_km: np.ndarray, stations_km
     return manager
 
 
-def _borough_team(rng: np.random.Generator, b: Borough, n: int, team: str,
-                  officer_ids: list[str]) -> _Team:
+def _borough_team(
+    rng: np.random.Generator, b: Borough, n: int, team: str, officer_ids: list[str]
+) -> _Team:
     """One team for one borough: homes in the borough, officers at 1 station (2 when
     the team has 5 or more officers) near the centroid."""
     lat, lon = _borough_homes(rng, b, n)
@@ -549,8 +580,13 @@ def _borough_team(rng: np.random.Generator, b: Borough, n: int, team: str,
     return _Team(team, officer_ids, s_lat[station_of], s_lon[station_of], lat, lon, manager)
 
 
-def _partitioned_teams(rng: np.random.Generator, prefix: str, lat: np.ndarray,
-                       lon: np.ndarray, next_officer_id: Callable[[], str]) -> list[_Team]:
+def _partitioned_teams(
+    rng: np.random.Generator,
+    prefix: str,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    next_officer_id: Callable[[], str],
+) -> list[_Team]:
     """Split a force's offenders into teams of about :data:`TEAM_SIZE` officers.
 
     Team patches come from a balanced spatial split; each team's base is the centre of
@@ -564,19 +600,32 @@ def _partitioned_teams(rng: np.random.Generator, prefix: str, lat: np.ndarray,
     lat0, lon0 = float(np.mean(lat)), float(np.mean(lon))
     homes = _to_km(lat, lon, lat0, lon0)
     patch = _balanced_split(homes, sizes)
-    bases = np.array([homes[patch == j].mean(axis=0) if (patch == j).any() else (0.0, 0.0)
-                      for j in range(n_teams)])
+    bases = np.array(
+        [
+            homes[patch == j].mean(axis=0) if (patch == j).any() else (0.0, 0.0)
+            for j in range(n_teams)
+        ]
+    )
     team_of = _capacitated_nearest(homes, bases, np.array(sizes) * OFFENDERS_PER_OFFICER)
     base_lat, base_lon = _to_deg(bases, lat0, lon0)
     teams = []
     for j in range(n_teams):
         mine = np.flatnonzero(team_of == j)
         ids = [next_officer_id() for _ in range(sizes[j])]
-        manager = _assign_managers(rng, homes[mine], bases[j:j + 1],
-                                   np.zeros(sizes[j], dtype=np.int64))
-        teams.append(_Team(f"{prefix}-{j + 1:02d}", ids,
-                           np.full(sizes[j], base_lat[j]), np.full(sizes[j], base_lon[j]),
-                           lat[mine], lon[mine], manager))
+        manager = _assign_managers(
+            rng, homes[mine], bases[j : j + 1], np.zeros(sizes[j], dtype=np.int64)
+        )
+        teams.append(
+            _Team(
+                f"{prefix}-{j + 1:02d}",
+                ids,
+                np.full(sizes[j], base_lat[j]),
+                np.full(sizes[j], base_lon[j]),
+                lat[mine],
+                lon[mine],
+                manager,
+            )
+        )
     return teams
 
 
@@ -614,15 +663,20 @@ def _met_teams(rng: np.random.Generator, scale: float) -> tuple[list[_Team], str
             continue
         ids = [next_id() for _ in range(_officer_count(n))]
         teams.append(_borough_team(rng, b, n, b.slug, ids))
-    where = ("Metropolitan Police, one team per borough (32 boroughs; London's ~7,100 RSOs "
-             "pro rata to population, City of London excluded):")
+    where = (
+        "Metropolitan Police, one team per borough (32 boroughs; London's ~7,100 RSOs "
+        "pro rata to population, City of London excluded):"
+    )
     return teams, where
 
 
 def _national_teams(rng: np.random.Generator, scale: float) -> tuple[list[_Team], str]:
     areas = load_mappa_areas()
-    counts = _apportion(max(1, round(sum(a.rso_estimate_2024 for a in areas) * scale)),
-                        [a.rso_estimate_2024 for a in areas], minimum=1)
+    counts = _apportion(
+        max(1, round(sum(a.rso_estimate_2024 for a in areas) * scale)),
+        [a.rso_estimate_2024 for a in areas],
+        minimum=1,
+    )
     teams: list[_Team] = []
     for index, (area, n) in enumerate(zip(areas, counts.tolist(), strict=True), start=1):
         if n == 0:
@@ -631,19 +685,29 @@ def _national_teams(rng: np.random.Generator, scale: float) -> tuple[list[_Team]
         if area.is_london:
             teams.extend(_london_area_teams(rng, n, next_id))
             continue
-        sigma = float(np.clip(AREA_SIGMA_KM_PER_SQRT_MILLION * math.sqrt(area.pop_millions),
-                              *AREA_SIGMA_KM))
-        lat, lon = _scatter(rng, n, area.lat, area.lon, np.zeros((1, 2)), np.ones(1),
-                            sigma_km=sigma, max_r_km=2.5 * sigma)
+        sigma = float(
+            np.clip(AREA_SIGMA_KM_PER_SQRT_MILLION * math.sqrt(area.pop_millions), *AREA_SIGMA_KM)
+        )
+        lat, lon = _scatter(
+            rng,
+            n,
+            area.lat,
+            area.lon,
+            np.zeros((1, 2)),
+            np.ones(1),
+            sigma_km=sigma,
+            max_r_km=2.5 * sigma,
+        )
         teams.extend(_partitioned_teams(rng, area.slug, lat, lon, next_id))
-    where = ("England and Wales: 42 MAPPA areas, 43 forces (London = Metropolitan Police "
-             "'met-NN' teams + City of London Police 'city-of-london-01'), 2024 RSO "
-             "estimates per area, teams of ~6-8 officers:")
+    where = (
+        "England and Wales: 42 MAPPA areas, 43 forces (London = Metropolitan Police "
+        "'met-NN' teams + City of London Police 'city-of-london-01'), 2024 RSO "
+        "estimates per area, teams of ~6-8 officers:"
+    )
     return teams, where
 
 
-def _london_area_teams(rng: np.random.Generator, n: int,
-                       next_id: Callable[[], str]) -> list[_Team]:
+def _london_area_teams(rng: np.random.Generator, n: int, next_id: Callable[[], str]) -> list[_Team]:
     """The London MAPPA area: homes placed borough by borough (pro rata to population),
     Met offenders split into teams of ~7, City of London offenders in their own team."""
     lats, lons, teams = [], [], []
@@ -658,8 +722,9 @@ def _london_area_teams(rng: np.random.Generator, n: int,
         lats.append(lat)
         lons.append(lon)
     if lats:
-        teams[:0] = _partitioned_teams(rng, "met", np.concatenate(lats), np.concatenate(lons),
-                                       next_id)
+        teams[:0] = _partitioned_teams(
+            rng, "met", np.concatenate(lats), np.concatenate(lons), next_id
+        )
     return teams
 
 
@@ -713,11 +778,11 @@ def _officers(rng: np.random.Generator, teams: list[_Team]) -> tuple[list[Office
     for t in teams:
         k = len(t.officer_ids)
         female = np.zeros(k, dtype=bool)
-        female[rng.permutation(k)[:_stochastic_round(rng, OFFICER_FEMALE_SHARE * k)]] = True
+        female[rng.permutation(k)[: _stochastic_round(rng, OFFICER_FEMALE_SHARE * k)]] = True
         is_late = np.zeros(k, dtype=bool)
-        is_late[rng.permutation(k)[:_stochastic_round(rng, LATE_SHIFT_SHARE * k)]] = True
+        is_late[rng.permutation(k)[: _stochastic_round(rng, LATE_SHIFT_SHARE * k)]] = True
         is_sat = np.zeros(k, dtype=bool)
-        is_sat[rng.permutation(k)[:_stochastic_round(rng, SATURDAY_SHARE * k)]] = True
+        is_sat[rng.permutation(k)[: _stochastic_round(rng, SATURDAY_SHARE * k)]] = True
         hours = rng.choice(VISIT_HOURS, size=k)
         for i in range(k):
             pattern = {d: day for d in range(5)}
@@ -727,21 +792,32 @@ def _officers(rng: np.random.Generator, teams: list[_Team]) -> tuple[list[Office
             if is_late[i]:
                 weekdays = sorted(d for d in pattern if d < Weekday.SAT)
                 pattern[weekdays[int(rng.integers(len(weekdays)))]] = late
-            officers.append(Officer(
-                id=t.officer_ids[i], team=t.name,
-                base=Location(lat=round(float(t.base_lat[i]), 5),
-                              lon=round(float(t.base_lon[i]), 5)),
-                shifts=tuple(Shift(day=Weekday(d), window=w) for d, w in sorted(pattern.items())),
-                visit_hours=float(hours[i]), caseload_cap=OFFENDERS_PER_OFFICER,
-                gender=Gender.FEMALE if female[i] else Gender.MALE,
-            ))
+            officers.append(
+                Officer(
+                    id=t.officer_ids[i],
+                    team=t.name,
+                    base=Location(
+                        lat=round(float(t.base_lat[i]), 5), lon=round(float(t.base_lon[i]), 5)
+                    ),
+                    shifts=tuple(
+                        Shift(day=Weekday(d), window=w) for d, w in sorted(pattern.items())
+                    ),
+                    visit_hours=float(hours[i]),
+                    caseload_cap=OFFENDERS_PER_OFFICER,
+                    gender=Gender.FEMALE if female[i] else Gender.MALE,
+                )
+            )
             female_codes.append(int(female[i]))
     return officers, np.array(female_codes, dtype=np.int64)
 
 
-def _match_gender_requirements(rng: np.random.Generator, required: np.ndarray,
-                               manager: np.ndarray, female: np.ndarray,
-                               team_slices: list[tuple[slice, slice]]) -> None:
+def _match_gender_requirements(
+    rng: np.random.Generator,
+    required: np.ndarray,
+    manager: np.ndarray,
+    female: np.ndarray,
+    team_slices: list[tuple[slice, slice]],
+) -> None:
     """Give each offender with an officer-gender requirement a manager of that gender,
     by swapping managers with an unconstrained offender of the same team (caseloads
     unchanged). ``required``: -1 none, 0 male, 1 female; both arrays edited in place.
@@ -760,14 +836,17 @@ def _match_gender_requirements(rng: np.random.Generator, required: np.ndarray,
                 man[i], man[j] = man[j], man[i]
 
 
-def _assemble(rng: np.random.Generator, teams: list[_Team], week_start: date,
-              policy: Policy) -> Register:
+def _assemble(
+    rng: np.random.Generator, teams: list[_Team], week_start: date, policy: Policy
+) -> Register:
     officers, female = _officers(rng, teams)
     offset = np.cumsum([0] + [len(t.officer_ids) for t in teams])
     sizes = [len(t.home_lat) for t in teams]
     bounds = np.cumsum([0, *sizes])
-    team_slices = [(slice(int(bounds[j]), int(bounds[j + 1])),
-                    slice(int(offset[j]), int(offset[j + 1]))) for j in range(len(teams))]
+    team_slices = [
+        (slice(int(bounds[j]), int(bounds[j + 1])), slice(int(offset[j]), int(offset[j + 1])))
+        for j in range(len(teams))
+    ]
     lat = np.concatenate([t.home_lat for t in teams])
     lon = np.concatenate([t.home_lon for t in teams])
     manager = np.concatenate([t.manager + offset[j] for j, t in enumerate(teams)])
@@ -775,38 +854,49 @@ def _assemble(rng: np.random.Generator, teams: list[_Team], week_start: date,
 
     tier = _quota(rng, n, TIER_SHARES)
     status_codes = list(OffenderStatus)
-    active, reactive = (status_codes.index(OffenderStatus.ACTIVE),
-                        status_codes.index(OffenderStatus.REACTIVE))
-    special = _quota(rng, n, [p for _, p in STATUS_SHARES]
-                     + [1 - sum(p for _, p in STATUS_SHARES)])
+    active, reactive = (
+        status_codes.index(OffenderStatus.ACTIVE),
+        status_codes.index(OffenderStatus.REACTIVE),
+    )
+    special = _quota(rng, n, [p for _, p in STATUS_SHARES] + [1 - sum(p for _, p in STATUS_SHARES)])
     status = np.array([status_codes.index(s) for s, _ in STATUS_SHARES] + [active])[special]
     low_active = np.flatnonzero((status == active) & (tier == 0))
-    status[rng.choice(low_active, size=round(REACTIVE_SHARE_OF_LOW * len(low_active)),
-                      replace=False)] = reactive
+    status[
+        rng.choice(low_active, size=round(REACTIVE_SHARE_OF_LOW * len(low_active)), replace=False)
+    ] = reactive
 
-    override = np.where(rng.random(n) < INTERVAL_OVERRIDE_P,
-                        rng.choice(INTERVAL_OVERRIDES, size=n), 0)
+    override = np.where(
+        rng.random(n) < INTERVAL_OVERRIDE_P, rng.choice(INTERVAL_OVERRIDES, size=n), 0
+    )
     tier_interval = np.array([policy.interval_days[t] for t in TIERS])
     interval = np.where(override > 0, override, tier_interval[tier])
     days_since = _days_since_visit(rng, interval, policy, tier)
     never = np.zeros(n, dtype=bool)
     still_active = np.flatnonzero(status == active)
-    never[rng.choice(still_active, size=min(len(still_active), round(NEVER_VISITED_SHARE * n)),
-                     replace=False)] = True
+    never[
+        rng.choice(
+            still_active, size=min(len(still_active), round(NEVER_VISITED_SHARE * n)), replace=False
+        )
+    ] = True
 
     two = rng.random(n) < np.array(TWO_OFFICER_P)[tier]
     u = rng.random(n)
     p3 = np.array(MAPPA_LEVEL3_P)[tier]
     mappa = np.where(u < p3, 3, np.where(u < p3 + np.array(MAPPA_LEVEL2_P)[tier], 2, 1))
 
-    required = np.where(rng.random(n) < GENDER_REQUIREMENT_P,
-                        (rng.random(n) < FEMALE_REQUIREMENT_SHARE).astype(np.int64), -1)
+    required = np.where(
+        rng.random(n) < GENDER_REQUIREMENT_P,
+        (rng.random(n) < FEMALE_REQUIREMENT_SHARE).astype(np.int64),
+        -1,
+    )
     _match_gender_requirements(rng, required, manager, female, team_slices)
 
     weekly_ok = (status == active) | (status == reactive)
-    weekly = np.where((rng.random(n) < WEEKLY_UNAVAILABLE_P) & weekly_ok,
-                      rng.choice(len(WEEKLY_PATTERNS), size=n,
-                                 p=[w for *_, w in WEEKLY_PATTERNS]), -1)
+    weekly = np.where(
+        (rng.random(n) < WEEKLY_UNAVAILABLE_P) & weekly_ok,
+        rng.choice(len(WEEKLY_PATTERNS), size=n, p=[w for *_, w in WEEKLY_PATTERNS]),
+        -1,
+    )
     has_dates = np.zeros(n, dtype=bool)
     before = np.zeros(n, dtype=np.int64)
     after = np.zeros(n, dtype=np.int64)
@@ -818,8 +908,10 @@ def _assemble(rng: np.random.Generator, teams: list[_Team], week_start: date,
     ids = rng.permutation(n) + 1
 
     # ---- pydantic objects (validated); shared immutable parts are built once ----
-    patterns = [Unavailability(weekly=(WeeklyWindow(days=d, window=_clock(s, e)),))
-                for d, s, e, _ in WEEKLY_PATTERNS]
+    patterns = [
+        Unavailability(weekly=(WeeklyWindow(days=d, window=_clock(s, e)),))
+        for d, s, e, _ in WEEKLY_PATTERNS
+    ]
     none = Unavailability()
     sunday = week_start + timedelta(days=6)
     officer_ids = [o.id for o in officers]
@@ -831,26 +923,52 @@ def _assemble(rng: np.random.Generator, teams: list[_Team], week_start: date,
             dates[d] = week_start - timedelta(days=d)
         return dates[d]
 
-    rows = zip(ids.tolist(), np.round(lat, 5).tolist(), np.round(lon, 5).tolist(),
-               tier.tolist(), override.tolist(), mappa.tolist(), manager.tolist(),
-               days_since.tolist(), never.tolist(), two.tolist(), required.tolist(),
-               weekly.tolist(), status.tolist(), has_dates.tolist(), before.tolist(),
-               after.tolist(), strict=True)
+    rows = zip(
+        ids.tolist(),
+        np.round(lat, 5).tolist(),
+        np.round(lon, 5).tolist(),
+        tier.tolist(),
+        override.tolist(),
+        mappa.tolist(),
+        manager.tolist(),
+        days_since.tolist(),
+        never.tolist(),
+        two.tolist(),
+        required.tolist(),
+        weekly.tolist(),
+        status.tolist(),
+        has_dates.tolist(),
+        before.tolist(),
+        after.tolist(),
+        strict=True,
+    )
     offenders = []
-    for (oid, la, lo, t, ov, lvl, man, since, nv, tw, req, wk, st, hd, bf, af) in rows:
+    for oid, la, lo, t, ov, lvl, man, since, nv, tw, req, wk, st, hd, bf, af in rows:
         if hd:
-            unavailable = Unavailability(dates=(DateRange(
-                first=day_before(bf), last=sunday + timedelta(days=af)),))
+            unavailable = Unavailability(
+                dates=(DateRange(first=day_before(bf), last=sunday + timedelta(days=af)),)
+            )
         elif wk >= 0:
             unavailable = patterns[wk]
         else:
             unavailable = none
-        offenders.append((oid, Offender(
-            id=f"RSO-{oid:06d}", home=Location(lat=la, lon=lo), tier=TIERS[t],
-            interval_days=ov or None, mappa_level=lvl, manager_id=officer_ids[man],
-            last_visit=None if nv else day_before(since), two_officers=tw,
-            officer_gender=genders[req] if req >= 0 else None, unavailable=unavailable,
-            status=status_codes[st],
-        )))
+        offenders.append(
+            (
+                oid,
+                Offender(
+                    id=f"RSO-{oid:06d}",
+                    home=Location(lat=la, lon=lo),
+                    tier=TIERS[t],
+                    interval_days=ov or None,
+                    mappa_level=lvl,
+                    manager_id=officer_ids[man],
+                    last_visit=None if nv else day_before(since),
+                    two_officers=tw,
+                    officer_gender=genders[req] if req >= 0 else None,
+                    unavailable=unavailable,
+                    status=status_codes[st],
+                ),
+            )
+        )
     offenders.sort(key=lambda pair: pair[0])
     return Register(offenders=tuple(o for _, o in offenders), officers=tuple(officers))
