@@ -71,7 +71,7 @@ from scheduler.staffing import (
     summarise,
     sweep_executor,
 )
-from scheduler.staffing_bound import LowerBound, workload_lower_bound
+from scheduler.staffing_bound import Horizon, LowerBound, workload_lower_bound
 
 DEFAULT_OUT = Path("benchmarks/results/staffing")
 #: The targets every scenario is scored on; the first is the main one (the issue's
@@ -257,7 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sc = build(spec.key)
         reg = sc.register
         teams = len({o.team for o in reg.officers})
-        bound = workload_lower_bound(reg, policy, rates)
+        bound = workload_lower_bound(
+            reg, policy, rates, horizon=Horizon(sc.week_start, args.warmup, args.weeks)
+        )
         print(
             f"\n== {spec.key}: {len(reg.offenders):,} offenders, {len(reg.officers)} officers "
             f"in {teams} team(s)",

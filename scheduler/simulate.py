@@ -331,9 +331,7 @@ def simulate(
         plan_seq, event_seq = child.spawn(2)
         rng = np.random.default_rng(event_seq)
         monday = start + timedelta(days=WEEK * w)
-        officers, state.leave_next = _absences(
-            state.officers, monday, rates, rng, state.leave_next
-        )
+        officers, state.leave_next = _absences(state.officers, monday, rates, rng, state.leave_next)
         events = _register_events(state, monday, policy, rates, rng)
         week_register = Register(offenders=tuple(state.offenders.values()), officers=officers)
         plan_seed = int(plan_seq.generate_state(1, np.uint64)[0] >> 1)

@@ -27,10 +27,13 @@ teams in proportion to their sizes (:func:`scheduler.staffing.team_counts`, as a
 spreads them) gives every team its bound; ``officers_any_split`` adds the teams' bounds
 up (officers placed where needed). A staffing target is held to
 :meth:`LowerBound.for_target`: checks 2 and 3 on the tiers of which it asks 100%, and
-check 1 on every team when it asks 100% of all; below that, the work the teams' hours
-leave undone must be carried by no more late offenders (and no more of their work) than
-the target lets be late, so a short team may be offset elsewhere (a sweep found met's
-95/95 target met with 65 officers, below the 84 that every team's own hours check asked).
+check 1 on every team when it asks 100% of all; below that, the offenders a team of its
+size cannot visit at all (check 3 per offender) are late whatever the planner, in the
+measured weeks past their due date (:class:`Horizon`), and the work the teams' hours
+leave undone of the rest must be carried by no more late offenders (and no more of
+their work) than the target lets be late, so a short team may be offset elsewhere (a
+sweep found met's 95/95 target met with 65 officers, below the 84 that every team's own
+hours check asked).
 
 Everything is an expectation per week (absences at their expected rate), computed on the
 register at the start (its active offenders, their homes and weekly availability).
@@ -42,6 +45,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -68,6 +72,43 @@ from scheduler.staffing import (
     team_order,
 )
 from scheduler.travel import GreatCircleTravel, TravelModel
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The weeks a sweep measures: from ``start`` (a Monday), ``weeks`` weeks, the first
+    ``warmup_weeks`` left out. An offender no officer can visit is late from the week
+    after their due date on, so how many measured weeks that is depends on when they
+    fall due: a low-risk offender seen last month is not due within a 26-week run."""
+
+    start: date
+    warmup_weeks: int
+    weeks: int
+
+    def late_share(self, due: date) -> float:
+        """Share of the measured weeks whose Sunday is past ``due`` (the last day on
+        time): the weeks an offender never visited from the start is late in."""
+        measured = range(self.warmup_weeks, self.weeks)
+        if not measured:
+            return 0.0
+        late = sum(self.start + timedelta(days=7 * w + 6) > due for w in measured)
+        return late / len(measured)
+
+
+@dataclass(frozen=True)
+class Forced:
+    """A servable offender some small team sizes cannot visit at all (no officer on a
+    shift the visit fits, no woman for a female-officer visit, no second officer for
+    a joint one): at a team size below ``level`` they are late whatever the planner."""
+
+    #: The smallest team size (force total for a cover group) that can visit them.
+    level: int
+    high: bool
+    #: Their work (hours a week), left undone.
+    work: float
+    #: Share of the measured weeks they are late in when never visited (1 without a
+    #: :class:`Horizon`: the long run).
+    late: float
 
 
 @dataclass(frozen=True)
@@ -112,6 +153,8 @@ class TeamBound:
     #: largest first: what a target below 100% may leave undone.
     work_high: tuple[float, ...] = field(default=(), repr=False)
     work_other: tuple[float, ...] = field(default=(), repr=False)
+    #: The servable offenders the team's first sizes cannot visit at all.
+    forced: tuple[Forced, ...] = field(default=(), repr=False)
 
     def capacity(self, counts: dict[str, int]) -> float:
         """The hours check's capacity (hours a week) with ``counts`` officers per team."""
@@ -202,8 +245,10 @@ class LowerBound:
         from which all of those visits can be made at all (:meth:`TeamBound.need`).
 
         Hours: with the target's shares (``high_share``, ``all_share``: of offender-weeks
-        on time) below 100%, some offenders' work may go undone, in any team, so no team
-        need cover all of its own work. What a team's capacity leaves undone must then
+        on time) below 100%, the offenders a team of its size at a total cannot visit at
+        all (:class:`Forced`) are late first, each for its share of the measured weeks;
+        then some offenders' work may go undone, in any team, so no team need cover all
+        of its own work. What a team's capacity leaves undone must then
         be carried by its own late offenders, at least as many as it takes of its
         offenders with the most work (only lower-tier ones when every high / very-high
         offender-week must comply), and all teams' late offenders together may be no
@@ -227,26 +272,42 @@ class LowerBound:
         hours_allowed = self.undone_hours_allowed(high_cap, float(all_share or 0.0))
         if allowed is None or hours_allowed is None:
             return None
+        caps = self._late_caps(high_cap, float(all_share or 0.0))
+        high_allowed = caps[0] if caps is not None else 0
         sizes = dict(self.team_sizes)
-        carried = [
-            np.cumsum(
-                sorted(t.work_other if high_full else (*t.work_high, *t.work_other), reverse=True)
-            )
+        pools = [
+            sorted(t.work_other if high_full else (*t.work_high, *t.work_other), reverse=True)
             for t in self.teams
         ]
 
         def short(total: int) -> bool:
-            """Whether the teams' undone work at ``total`` needs more late offenders, or
-            more work carried by them, than the target allows."""
+            """Whether the teams at ``total`` leave more offenders late, or more work
+            undone, than the target allows: those no officer of a team that size can
+            visit at all (late in every measured week past their due date), then what
+            the team's hours leave undone of the rest (carried by its offenders with
+            the most work)."""
             counts = team_counts(sizes, total)
-            late, hours = 0, 0.0
-            for t, top in zip(self.teams, carried, strict=True):
-                undone = t.workload_hours - t.capacity(counts)
+            late = high_late = hours = 0.0
+            for t, pool in zip(self.teams, pools, strict=True):
+                level = total if self.grouped else counts[t.team]
+                out = [f for f in t.forced if f.level > level]
+                rest = list(pool)
+                for f in out:
+                    late += f.late
+                    high_late += f.late if f.high else 0.0
+                    hours += f.work * f.late
+                    if not (high_full and f.high):
+                        rest.remove(f.work)
+                undone = t.workload_hours - sum(f.work for f in out) - t.capacity(counts)
                 if undone > 1e-9:
-                    k = int(np.searchsorted(top, undone - 1e-9))
-                    late += k + 1 if k < len(top) else MAX_OFFICERS
+                    k = int(np.searchsorted(np.cumsum(rest), undone - 1e-9))
+                    late += k + 1 if k < len(rest) else MAX_OFFICERS
                     hours += undone
-            return late > allowed or hours > hours_allowed + 1e-9
+            return (
+                late > allowed + 1e-9
+                or high_late > high_allowed + 1e-9
+                or hours > hours_allowed + 1e-9
+            )
 
         lo, hi = base, base
         while short(hi):
@@ -553,6 +614,7 @@ def _team_bound(
     order: RosterOrder,
     visit_hours: float | None,
     staffing: _Staffing | None = None,
+    horizon: Horizon | None = None,
 ) -> TeamBound:
     m = len(officers)
     act = [i for i, o in enumerate(offenders) if o.status is OffenderStatus.ACTIVE]
@@ -615,6 +677,19 @@ def _team_bound(
     hv = servable & high
     reach_hv = _reach_check(feasible[hv], lead[hv], pair[hv], staffing)
     k_windows_hv, _ = windows(hv)
+    levels = _reach_levels(feasible, lead, pair, servable, staffing)
+
+    def late_share(o: Offender) -> float:
+        if horizon is None:
+            return 1.0
+        last = o.last_visit or horizon.start
+        days = policy.interval_for(o.tier, o.interval_days) + policy.grace_days
+        return horizon.late_share(last + timedelta(days=days))
+
+    forced = tuple(
+        Forced(int(levels[i]), bool(high[i]), float(work_h[i]), late_share(mine[i]))
+        for i in np.flatnonzero(servable & (levels > staffing.first))
+    )
     return TeamBound(
         team=team,
         officers_now=m,
@@ -643,7 +718,27 @@ def _team_bound(
         ),
         work_high=tuple(sorted(work_h[hv].tolist(), reverse=True)),
         work_other=tuple(sorted(work_h[servable & ~high].tolist(), reverse=True)),
+        forced=forced,
     )
+
+
+def _reach_levels(
+    feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray, mask: np.ndarray, staffing: _Staffing
+) -> np.ndarray:
+    """The smallest level at which each offender of ``mask`` can be visited at all
+    (:func:`scheduler.reach.reached`); 0 outside ``mask``. Levels are nested, so an
+    offender reached once stays reached."""
+    levels = np.zeros(len(mask), dtype=np.int64)
+    pending = mask.copy()
+    k = staffing.first
+    while pending.any():
+        if k > MAX_OFFICERS:
+            raise StaffingError("no staffing level up to the maximum can make these visits")
+        ok = reached(staffing.at(k), feasible, lead, pair)
+        levels[pending & ok] = k
+        pending &= ~ok
+        k += 1
+    return levels
 
 
 def _why_unservable(offender: Offender, fits_a_shift: bool) -> str:
@@ -673,9 +768,14 @@ def workload_lower_bound(
     travel: TravelModel | None = None,
     order: RosterOrder = "reach",
     visit_hours: float | None = None,
+    horizon: Horizon | None = None,
 ) -> LowerBound:
     """The fewest officers that could do the register's visit workload (module
     docstring: three checks per team, teams split as a sweep splits them).
+
+    ``horizon``: the weeks a sweep measures, so a target below 100% counts an offender
+    a small team cannot visit at all as late only in the measured weeks past their due
+    date (without it: in every week, the long run).
 
     The work, per week, of every offender active at the start (not reactive, in
     custody, in hospital, abroad or missing):
@@ -753,6 +853,7 @@ def workload_lower_bound(
             rate=rate,
             order=order,
             visit_hours=visit_hours,
+            horizon=horizon,
             staffing=(
                 _unit_staffing(
                     staff[unit], caseload.get(unit, []), sizes, policy, order, visit_hours
@@ -829,6 +930,8 @@ def _unit_staffing(
 
 
 __all__ = [
+    "Forced",
+    "Horizon",
     "LowerBound",
     "TeamBound",
     "availability",

@@ -41,7 +41,7 @@ from scheduler.staffing import (
     summarise,
     sweep_executor,
 )
-from scheduler.staffing_bound import LowerBound, workload_lower_bound
+from scheduler.staffing_bound import Horizon, LowerBound, workload_lower_bound
 
 #: Most staffing levels a default range (no ``--officers``) sweeps.
 DEFAULT_LEVELS = 8
@@ -359,7 +359,14 @@ def staffing_cmd(
     sc = build(spec.key)
     register = sc.register
     teams = len({o.team for o in register.officers})
-    bound = workload_lower_bound(register, policy, rates, visit_hours=visit_hours, order=roster)
+    bound = workload_lower_bound(
+        register,
+        policy,
+        rates,
+        visit_hours=visit_hours,
+        order=roster,
+        horizon=Horizon(sc.week_start, warmup, weeks),
+    )
     measure = Measure.ON_TIME if target_measure == "on-time" else Measure.ATTEMPTED
     target = Target(target_high, target_all, not target_mean, measure, caseload_cap)
     if levels is None:

@@ -6,6 +6,7 @@ minimum a sweep finds."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ from scheduler.staffing import (
     team_order,
 )
 from scheduler.staffing_bound import (
+    Horizon,
     availability,
     earliest_arrivals,
     proportional_total,
@@ -34,7 +36,7 @@ from scheduler.staffing_bound import (
     workload_lower_bound,
 )
 from scheduler.travel import GreatCircleTravel
-from tests.scheduler.conftest import NO_EVENTS, offender, officer, register
+from tests.scheduler.conftest import NO_EVENTS, WEEK, offender, officer, register
 from tests.scheduler.test_staffing import tiny_tasks, two_teams
 
 #: Out from 08:00 to 17:00 on weekdays: only an officer working past 17:00 sees them.
@@ -392,3 +394,73 @@ def test_grouped_bound_never_above_the_minimum_found(quick: Policy) -> None:
     curve = summarise(run_sweep(tasks, InlineExecutor(), progress=False), Target(), lb)
     assert curve.minimum is not None and curve.bound is not None
     assert lb.officers <= curve.bound <= curve.minimum
+
+
+# ------------------------------------------------------------------ forced lateness
+
+
+def joint_in_small_team(tier: str = "very_high", days_since: int = 10) -> Register:
+    """Team a (two day officers, A1 listed first): four two-officer offenders and four
+    single ones; team b (one officer): eight single ones. Every offender of ``tier``,
+    all at one address. One officer in team a can never make a joint visit."""
+    offs = [
+        offender(f"J{k}", "A1", tier=tier, days_since=days_since + k, two_officers=True)
+        for k in range(4)
+    ]
+    offs += [offender(f"S{k}", "A1", tier=tier, days_since=days_since + k) for k in range(4)]
+    offs += [offender(f"B{k}", "B1", tier=tier, days_since=days_since + k) for k in range(8)]
+    officers = [
+        officer("A1", hours=8.0, team="a"),
+        officer("A2", hours=8.0, team="a"),
+        officer("B1", hours=8.0, team="b"),
+    ]
+    return register(offs, officers)
+
+
+def test_offenders_a_team_that_size_cannot_visit_count_against_the_target(
+    quick: Policy,
+) -> None:
+    reg = joint_in_small_team()
+    horizon = Horizon(WEEK, 2, 6)
+    lb = workload_lower_bound(reg, quick, NO_EVENTS, horizon=horizon)
+    (a,) = [t for t in lb.teams if t.team == "a"]
+    # The four joint offenders need team a's second officer; all fall due in week 1,
+    # so a team of one leaves them late in every measured week.
+    assert sorted((f.level, f.high, f.late) for f in a.forced) == [(2, True, 1.0)] * 4
+    assert lb.officers_hours == 2  # the hours alone: one officer per team
+    # 95% of 16 high-risk offender-weeks lets nobody be late: team a needs two.
+    assert lb.for_target(high_share=0.95, all_share=0.95) == 3
+    # At 75% four may be late: the joint visits may wait, one officer per team.
+    assert lb.for_target(high_share=0.75, all_share=0.75) == 2
+    tasks = tiny_tasks(reg, [2, 3], quick, replications=1, weeks=6, warmup_weeks=2)
+    target = Target(0.95, 0.95)
+    curve = summarise(run_sweep(tasks, InlineExecutor(), progress=False), target, lb)
+    two, three = curve.levels
+    assert two.high_and_very_high.mean <= 0.75 + 1e-9 and not two.meets_target
+    assert curve.minimum == 3 == curve.bound
+
+
+def test_only_the_measured_weeks_past_a_due_date_count(quick: Policy) -> None:
+    # Low-risk joint offenders seen ten days ago are not due for a year: within a
+    # six-week run a team of one leaves none of them late, in the long run all four.
+    reg = joint_in_small_team("low")
+    short_run = workload_lower_bound(reg, quick, NO_EVENTS, horizon=Horizon(WEEK, 2, 6))
+    long_run = workload_lower_bound(reg, quick, NO_EVENTS)
+    (a,) = [t for t in short_run.teams if t.team == "a"]
+    assert [f.late for f in a.forced] == [0.0] * 4
+    assert short_run.for_target(high_share=0.95, all_share=0.95) == 2
+    assert long_run.for_target(high_share=0.95, all_share=0.95) == 3
+
+
+@given(due=st.integers(min_value=-30, max_value=80), warmup=st.integers(0, 5))
+@settings(max_examples=40, deadline=None)
+def test_late_share_counts_the_measured_sundays_past_the_due_date(due: int, warmup: int) -> None:
+    h = Horizon(WEEK, warmup, 8)
+    share = h.late_share(WEEK + timedelta(days=due))
+    sundays = [WEEK + timedelta(days=7 * w + 6) for w in range(warmup, 8)]
+    assert share * len(sundays) == pytest.approx(
+        sum(s > WEEK + timedelta(days=due) for s in sundays)
+    )
+    assert 0.0 <= share <= 1.0
+    # Later due dates are late in no more weeks.
+    assert h.late_share(WEEK + timedelta(days=due + 7)) <= share
