@@ -169,6 +169,19 @@ class TeamBound:
     def workload_hours(self) -> float:
         return self.visit_hours + self.travel_hours
 
+    def forced_by_level(self) -> list[dict[str, int]]:
+        """How many offenders (and how many high / very high) a team smaller than each
+        ``level`` cannot visit at all: where one more officer makes visits possible."""
+        levels = sorted({f.level for f in self.forced})
+        return [
+            {
+                "level": lv,
+                "offenders": sum(f.level == lv for f in self.forced),
+                "high_and_very_high": sum(f.level == lv and f.high for f in self.forced),
+            }
+            for lv in levels
+        ]
+
     @property
     def binding(self) -> str:
         """Which check sets the team's workload bound."""
@@ -425,6 +438,7 @@ class LowerBound:
                         {"offender_id": i, "tier": tier, "why": why}
                         for i, tier, why in t.unservable_offenders
                     ],
+                    "cannot_visit_below": t.forced_by_level(),
                 }
                 for t in self.teams
             ],

@@ -427,6 +427,8 @@ def test_offenders_a_team_that_size_cannot_visit_count_against_the_target(
     # The four joint offenders need team a's second officer; all fall due in week 1,
     # so a team of one leaves them late in every measured week.
     assert sorted((f.level, f.high, f.late) for f in a.forced) == [(2, True, 1.0)] * 4
+    (a_json,) = [t for t in lb.to_dict()["teams"] if t["team"] == "a"]
+    assert a_json["cannot_visit_below"] == [{"level": 2, "offenders": 4, "high_and_very_high": 4}]
     assert lb.officers_hours == 2  # the hours alone: one officer per team
     # 95% of 16 high-risk offender-weeks lets nobody be late: team a needs two.
     assert lb.for_target(high_share=0.95, all_share=0.95) == 3
