@@ -153,15 +153,21 @@ def next_week_cover(
     officers: tuple[Officer, ...], policy: Policy, week_start: date
 ) -> Callable[[Offender], bool]:
     """Whether an offender's planning unit can make their visit in the week after
-    ``week_start`` at all, with the officers' known absences (leave booked ahead): the
-    check :func:`~scheduler.due.select_due` books a visit a week early on."""
+    ``week_start``, with the officers' known absences (leave booked ahead) and, in a
+    unit of two or more, one absence to spare (:func:`visitable_on`'s ``spare``): the
+    check :func:`~scheduler.due.select_due` books a visit a week early on. A visit
+    only one officer (or one pair) can make is late if that officer falls sick in its
+    due week; booked a week ahead, it has that week to fall back on."""
     units = _officers_by_team(officers)
     unit_of = {o.id: o.planning_unit for o in officers}
     days = week_dates(week_start + timedelta(days=7))
 
     def covered(offender: Offender) -> bool:
         unit = unit_of.get(offender.manager_id)
-        return unit is not None and visitable_on(offender, units[unit], policy, days)
+        if unit is None:
+            return False
+        mates = units[unit]
+        return visitable_on(offender, mates, policy, days, spare=len(mates) >= 2)
 
     return covered
 

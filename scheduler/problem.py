@@ -448,19 +448,35 @@ def _candidates(
 
 
 def visitable_on(
-    offender: Offender, officers: list[Officer], policy: Policy, days: list[date]
+    offender: Offender,
+    officers: list[Officer],
+    policy: Policy,
+    days: list[date],
+    *,
+    spare: bool = False,
 ) -> bool:
     """Whether ``officers`` (the offender's planning unit) can make the offender's visit
     on one of ``days`` at all, given their shifts, known absences and any gender rule:
     one officer at a time the offender is at home, or two together for a two-officer
     visit. Used a week ahead, so a visit whose only officers are on leave in its due
-    week is booked before it (:func:`scheduler.due.select_due`)."""
+    week is booked before it (:func:`scheduler.due.select_due`).
+
+    ``spare``: and still with any one of the officers away, so one sickness (unknown a
+    week ahead) cannot leave the visit without an officer or a pair: two officers who
+    can make it, or for a two-officer visit pairs not all sharing one officer."""
     index = {o.id: k for k, o in enumerate(officers)}
     if offender.manager_id not in index:
         return False
     probe = DueVisit(0, offender.id, days[0], 0.0)
     cand = _candidates(probe, offender, officers, index, policy, days)
-    return _unplaceable_reason(cand, officers) is None
+    if _unplaceable_reason(cand, officers) is not None:
+        return False
+    if not spare:
+        return True
+    if offender.two_officers:
+        crews = [{k1, k2} for k1, k2, _, _ in _pair_options(cand, officers)]
+        return not set.intersection(*crews)
+    return len({k for k, _ in cand.by_officer_day}) >= 2
 
 
 def _unplaceable_reason(

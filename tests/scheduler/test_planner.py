@@ -184,22 +184,50 @@ def test_a_cover_group_plans_teams_together(policy):
 
 
 def test_a_visit_whose_officers_are_on_leave_next_week_is_made_this_week(policy):
-    # At home only on weekday evenings, due next Wednesday; only L works late. With L on
-    # leave all next week (booked ahead, on the roster) the visit is made this week,
-    # whatever the secret draw; with L at work next week the draw leaves it to then in
-    # some plans.
+    # At home only on weekday evenings, due next Wednesday; L and M work late. With both
+    # on leave all next week (booked ahead, on the roster) the visit is made this week,
+    # whatever the secret draw; with them at work next week the draw leaves it to then
+    # in some plans.
     evenings = "mon-fri 08:00-18:00"
     off = offender("E", "A", tier="high", days_since=91 - 9, unavailable=evenings)
-    late = officer("L", "mon-fri 12:00-20:00")
-    away = late.model_copy(update={"absent": tuple(WEEK + timedelta(days=7 + d) for d in range(7))})
-    leave = register([off], [officer("A"), away])
-    here = register([off], [officer("A"), late])
+    late = [officer("L", "mon-fri 12:00-20:00"), officer("M", "mon-fri 12:00-20:00")]
+    next_week = tuple(WEEK + timedelta(days=7 + d) for d in range(7))
+    away = [o.model_copy(update={"absent": next_week}) for o in late]
+    leave = register([off], [officer("A"), *away])
+    here = register([off], [officer("A"), *late])
     assert not next_week_cover(leave.officers, policy, WEEK)(off)
     assert next_week_cover(here.officers, policy, WEEK)(off)
     planned = [len(plan_week(leave, policy, WEEK, seed=s).visits) for s in range(6)]
     assert planned == [1] * 6
-    assert [v.officer_ids for v in plan_week(leave, policy, WEEK, seed=0).visits] == [("L",)]
     assert 0 in [len(plan_week(here, policy, WEEK, seed=s).visits) for s in range(6)]
+
+
+def test_a_visit_only_one_officer_can_make_is_made_a_week_before_its_due_week(policy):
+    # The same evening visit when only L works late: one sickness of L next week (not
+    # known a week ahead) would make it late, so it is booked this week in every plan.
+    # The day officer alone (a unit of one) has nobody to spare: the draw decides.
+    evenings = "mon-fri 08:00-18:00"
+    off = offender("E", "A", tier="high", days_since=91 - 9, unavailable=evenings)
+    lone = register([off], [officer("A"), officer("L", "mon-fri 12:00-20:00")])
+    assert not next_week_cover(lone.officers, policy, WEEK)(off)
+    assert [len(plan_week(lone, policy, WEEK, seed=s).visits) for s in range(6)] == [1] * 6
+    assert [v.officer_ids for v in plan_week(lone, policy, WEEK, seed=0).visits] == [("L",)]
+    anytime = offender("D", "A", tier="high", days_since=91 - 9)
+    alone = register([anytime], [officer("A")])
+    assert next_week_cover(alone.officers, policy, WEEK)(anytime)
+    assert 0 in [len(plan_week(alone, policy, WEEK, seed=s).visits) for s in range(6)]
+
+
+def test_a_joint_visit_with_one_possible_pair_is_made_a_week_before_its_due_week(policy):
+    # A two-officer visit due next Wednesday: in a unit of two the only pair breaks with
+    # one sickness, so it is booked this week; a third officer makes three pairs.
+    off = offender("J", "A", tier="high", days_since=91 - 9, two_officers=True)
+    pair = register([off], [officer("A"), officer("B")])
+    three = register([off], [officer("A"), officer("B"), officer("C")])
+    assert not next_week_cover(pair.officers, policy, WEEK)(off)
+    assert next_week_cover(three.officers, policy, WEEK)(off)
+    assert [len(plan_week(pair, policy, WEEK, seed=s).visits) for s in range(6)] == [1] * 6
+    assert 0 in [len(plan_week(three, policy, WEEK, seed=s).visits) for s in range(6)]
 
 
 def test_cover_used_only_when_allowed(policy):
