@@ -223,8 +223,13 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
     (crew and day as fitted when it was booked; :data:`PAIR_REBOOKINGS` tries), then
     dropped whole; a single visit that did not fit its randomly drawn day-slots gets all
     its options back. Each repair pass uses up a try, removes a pair or widens a visit
-    for good, so the loop ends; repair passes are rare and get half the time.
+    for good, so the loop ends. Each repair pass gets half the time of the one before,
+    but never less than a quarter of the first: a pass cut by the clock would give a
+    plan that depends on how busy the machine is, so a seed would not replay it (a
+    borough team needed twelve passes, and at the 10 ms the halving reached the
+    search, which takes 20-50 ms, was cut).
     """
+    floor = limit / 4
     solution = solve_team(problem, limit, gls)
     tries: dict[int, int] = {}
     while True:
@@ -240,7 +245,7 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
                 problem.vehicles[j] = []
         elif not _restore_full_options(problem, solution.dropped):
             return solution
-        limit = max(limit / 2, 0.01)
+        limit = max(limit / 2, floor)
         solution = solve_team(problem, limit, gls)
 
 
