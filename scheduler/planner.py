@@ -224,12 +224,12 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
     dropped whole; a single visit that did not fit its randomly drawn day-slots gets all
     its options back. Each repair pass uses up a try, removes a pair or widens a visit
     for good, so the loop ends. Each repair pass gets half the time of the one before,
-    but never less than a quarter of the first: a pass cut by the clock would give a
+    but never less than a quarter of the first (nor 10 ms): a pass cut by the clock would give a
     plan that depends on how busy the machine is, so a seed would not replay it (a
     borough team needed twelve passes, and at the 10 ms the halving reached the
     search, which takes 20-50 ms, was cut).
     """
-    floor = limit / 4
+    floor = max(limit / 4, 0.01)
     solution = solve_team(problem, limit, gls)
     tries: dict[int, int] = {}
     while True:
