@@ -67,8 +67,8 @@ import numpy as np
 
 from data.scenarios import DEFAULT_SEED, SCENARIOS, generate
 from models import Offender, Officer, Policy, Register, RiskTier, Rota
-from scheduler.due import DueVisit, select_due
-from scheduler.planner import plan_week
+from scheduler.due import DueVisit
+from scheduler.planner import plan_week, week_due
 from scheduler.randomness import draw_generators
 from scheduler.travel import GreatCircleTravel
 from scheduler.windows import intersect, offender_windows, officer_window
@@ -345,7 +345,7 @@ def run_scenario(name: str, seed: int, policy: Policy, profile_top: int = 0) -> 
     print(f"[{name}] planned in {plan_s:.2f} s; baselines ...", file=sys.stderr, flush=True)
 
     travel = GreatCircleTravel(policy.speed_kmh, policy.circuity)
-    due, _ = select_due(reg.offenders, policy, sc.week_start, rng=draw_generators(seed)[0])
+    due, _ = week_due(reg, policy, sc.week_start, draw_generators(seed)[0])
     short = Counter(u.tier for u in rota.unscheduled if u.reason.is_shortfall)
     scheduled = len(rota.visits)
     planner_travel_s = sum(d.travel_s for d in rota.officer_days)

@@ -81,19 +81,9 @@ def plan_week(
     travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
 
     due_rng, team_seed = draw_generators(seed)
-    # Draw days and times only where some officer can work them (no Sunday draws for a
-    # unit without Sunday shifts), each (weekday, slot) no more than its staffed hours
-    # can carry: the most even mix the unit can staff is the most random.
-    drawing = drawing_policy(policy, register.officers, register.offenders)
-    due, rest = select_due(
-        register.offenders,
-        drawing,
-        week_start,
-        history,
-        rng=due_rng,
-        next_week_cover=next_week_cover(register.officers, drawing, week_start),
-    )
+    due, rest = week_due(register, policy, week_start, due_rng, history)
     if relax_timing:
+        drawing = drawing_policy(policy, register.officers, register.offenders)
         due = relaxed_timing(due, drawing, week_start)
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
@@ -146,6 +136,30 @@ def plan_week(
         unscheduled=tuple(unscheduled),
         officer_days=tuple(days),
         audit=audit,
+    )
+
+
+def week_due(
+    register: Register,
+    policy: Policy,
+    week_start: date,
+    rng: np.random.Generator,
+    history: History | None = None,
+) -> tuple[list[DueVisit], list[Unscheduled]]:
+    """The visits :func:`plan_week` plans this week (and everyone else, with a reason),
+    drawn with ``rng`` (the first of :func:`draw_generators`' pair for a plan's seed).
+
+    Days and times are drawn only where some officer can work them (no Sunday draws for
+    a unit without Sunday shifts), each (weekday, slot) no more than its staffed hours
+    can carry: the most even mix the unit can staff is the most random."""
+    drawing = drawing_policy(policy, register.officers, register.offenders)
+    return select_due(
+        register.offenders,
+        drawing,
+        week_start,
+        history,
+        rng=rng,
+        next_week_cover=next_week_cover(register.officers, drawing, week_start),
     )
 
 
