@@ -281,12 +281,12 @@ class LowerBound:
         if per_team:
             return base
         high_cap = 1.0 if high_full else float(high_share or 0.0)
-        allowed = self.late_allowed(high_cap, float(all_share or 0.0))
-        hours_allowed = self.undone_hours_allowed(high_cap, float(all_share or 0.0))
-        if allowed is None or hours_allowed is None:
+        all_cap = float(all_share or 0.0)
+        caps = self._late_caps(high_cap, all_cap)
+        hours_allowed = self.undone_hours_allowed(high_cap, all_cap)
+        if caps is None or hours_allowed is None:
             return None
-        caps = self._late_caps(high_cap, float(all_share or 0.0))
-        high_allowed = caps[0] if caps is not None else 0
+        high_allowed, allowed = caps
         sizes = dict(self.team_sizes)
         pools = [
             sorted(t.work_other if high_full else (*t.work_high, *t.work_other), reverse=True)
