@@ -387,6 +387,11 @@ def parse_levels(text: str) -> list[int]:
     return sorted(set(levels))
 
 
+#: How many times its usual time limits the routing search gets in a simulation
+#: (:func:`sweep_policy`): enough that it ends at its local optimum, not at the clock.
+SEARCH_TIME_FACTOR = 30.0
+
+
 @dataclass(frozen=True)
 class SweepTask:
     """One simulation of a sweep: a scenario at one staffing level, one replication.
@@ -412,7 +417,7 @@ class SweepTask:
     #: Multiplies the routing search's time limits (:func:`sweep_policy`), so the
     #: search ends at its local optimum, not at the clock, and results do not depend
     #: on the machine's load.
-    search_time_factor: float = 30.0
+    search_time_factor: float = SEARCH_TIME_FACTOR
     #: How a team of each size is made up (:func:`restaff`'s ``order``).
     roster: RosterOrder = "reach"
 

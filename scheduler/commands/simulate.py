@@ -149,16 +149,20 @@ def simulate_cmd(
     import time
 
     from scheduler.cli import _next_monday, _scenario, load_policy
+    from scheduler.staffing import SEARCH_TIME_FACTOR, sweep_policy
 
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
     if warmup >= weeks:
         raise click.BadParameter("must be fewer than --weeks", param_hint="--warmup")
     policy: Policy = load_policy(policy_path)
-    if workers is not None:
-        policy = policy.model_copy(
-            update={"solver": policy.solver.model_copy(update={"workers": workers})}
-        )
+    # The sweep's search limits, so the search ends at its local optimum rather than at
+    # the clock and a seed replays the run on a busy machine too.
+    workers = policy.solver.workers if workers is None else workers
+    policy = sweep_policy(policy, SEARCH_TIME_FACTOR)
+    policy = policy.model_copy(
+        update={"solver": policy.solver.model_copy(update={"workers": workers})}
+    )
     rates = load_rates(rates_path)
     if offenders is not None and officers is not None:
         from datetime import date
