@@ -32,7 +32,8 @@ from scheduler.due import DueVisit, select_due
 from scheduler.history import History
 from scheduler.problem import TeamProblem, build_team_problem, visitable_on
 from scheduler.randomness import draw_generators, new_secret_seed, team_generators
-from scheduler.routing import TeamSolution, solve_team
+from scheduler.repair import solve_consistent
+from scheduler.routing import TeamSolution
 from scheduler.slot_mix import drawing_policy
 from scheduler.travel import GreatCircleTravel, TravelModel
 from scheduler.windows import slot_name, week_dates
@@ -230,118 +231,6 @@ def _solve_all(
     return [solve_consistent(p, t, gls) for p, t in zip(problems, limits, strict=True)]
 
 
-def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolution:
-    """Solve, then repair until the plan is consistent and nothing fixable was dropped.
-
-    A two-officer visit that only one officer made is re-booked at another drawn time
-    (crew and day as fitted when it was booked; :data:`PAIR_REBOOKINGS` tries), then
-    dropped whole; a single visit that did not fit its randomly drawn day-slots gets all
-    its options back. Each repair pass uses up a try, removes a pair or widens a visit
-    for good, so the loop ends. Each repair pass gets half the time of the one before,
-    but never less than a quarter of the first (nor 10 ms): a pass cut by the clock would give a
-    plan that depends on how busy the machine is, so a seed would not replay it (a
-    borough team needed twelve passes, and at the 10 ms the halving reached the
-    search, which takes 20-50 ms, was cut).
-    """
-    floor = max(limit / 4, 0.01)
-    solution = solve_team(problem, limit, gls)
-    tries: dict[int, int] = {}
-    while True:
-        broken = _broken_pairs(problem, solution.dropped)
-        orphans = _orphan_revisits(problem, solution.dropped) + _early_revisits(problem, solution)
-        if broken or orphans:
-            for pair in sorted(broken):
-                tries[pair] = tries.get(pair, 0) + 1
-                if tries[pair] > PAIR_REBOOKINGS or not rebook_pair(problem, pair):
-                    for node in np.flatnonzero(problem.pair_of_node == pair):
-                        problem.vehicles[int(node)] = []
-            for j in orphans:
-                problem.vehicles[j] = []
-        elif not _restore_full_options(problem, solution.dropped):
-            return solution
-        limit = max(limit / 2, floor)
-        solution = solve_team(problem, limit, gls)
-
-
-#: Re-bookings a two-officer visit gets when the routing cannot fit its booking.
-PAIR_REBOOKINGS = 2
-
-
-def rebook_pair(problem: TeamProblem, pair: int) -> bool:
-    """Move a two-officer booking to another crew-day and quarter-hour drawn among those
-    that fitted when it was booked (the lead stays the lead); False if none is left."""
-    options = [(v1, v2, t) for v1, v2, ts in problem.pair_alternatives.get(pair, []) for t in ts]
-    if not options or problem.pair_rng is None:
-        return False
-    v1, v2, t = options[int(problem.pair_rng.integers(len(options)))]
-    for vs in problem.pair_alternatives[pair]:
-        if vs[0] == v1 and vs[1] == v2:
-            vs[2].remove(t)
-    nodes = [int(j) for j in np.flatnonzero(problem.pair_of_node == pair)]
-    lead = [j for j in nodes if problem.charge_cover[j]] + [
-        j for j in nodes if not problem.charge_cover[j]
-    ]
-    for j, v in zip(lead, (v1, v2), strict=True):
-        problem.windows[j] = problem.full_windows[j] = [(t, t + 1)]
-        problem.vehicles[j] = problem.full_vehicles[j] = [v]
-    return True
-
-
-def _broken_pairs(problem: TeamProblem, dropped: list[int]) -> set[int]:
-    """Joint visits with one half planned and the other dropped."""
-    gone = set(dropped)
-    pairs = problem.pair_of_node
-    half_dropped = {int(pairs[j]) for j in gone if pairs[j] >= 0}
-    return {
-        p for p in half_dropped if any(pairs[j] == p and j not in gone for j in range(len(pairs)))
-    }
-
-
-def _orphan_revisits(problem: TeamProblem, dropped: list[int]) -> list[int]:
-    """Short-notice revisits still planned whose first visit was dropped."""
-    if problem.parent_node is None:
-        return []
-    gone = set(dropped)
-    return [j for j, p in enumerate(problem.parent_node) if p >= 0 and p in gone and j not in gone]
-
-
-def _early_revisits(problem: TeamProblem, solution: TeamSolution) -> list[int]:
-    """Short-notice revisits planned on or before their first visit's day (possible when
-    the first visit's options were widened): an offender is visited at most once a day."""
-    if problem.parent_node is None:
-        return []
-    day = {
-        stop.node: int(problem.veh_day[v])
-        for v, stops in enumerate(solution.routes)
-        for stop in stops
-    }
-    return [
-        j
-        for j, p in enumerate(problem.parent_node)
-        if p >= 0 and j in day and p in day and day[j] <= day[int(p)]
-    ]
-
-
-def _restore_full_options(problem: TeamProblem, dropped: list[int]) -> int:
-    """Give dropped single visits back every option the random draw took away; returns
-    how many were widened (0 when there is nothing left to try). A widened first visit
-    may move to any day, so its short-notice revisit is given up; revisits themselves
-    are never widened (they are extra visits on a drawn day)."""
-    parent = problem.parent_node
-    widened = 0
-    for j in dropped:
-        if parent is not None and parent[j] >= 0:
-            continue
-        if problem.pair_of_node[j] < 0 and problem.windows[j] != problem.full_windows[j]:
-            problem.windows[j] = problem.full_windows[j]
-            problem.vehicles[j] = problem.full_vehicles[j]
-            if parent is not None:
-                for r in np.flatnonzero(parent == j):
-                    problem.vehicles[int(r)] = []
-            widened += 1
-    return widened
-
-
 def rota_parts(
     problem: TeamProblem,
     solution: TeamSolution,
@@ -431,7 +320,7 @@ def _capacity_detail(problem: TeamProblem, visit: int) -> str:
     """Why a placeable visit was still left out, in words a manager can act on."""
     nodes = np.flatnonzero(problem.visit_of_node == visit)
     if any(problem.pair_of_node[j] >= 0 for j in nodes):
-        return "the two booked officers could not both fit it in: book a joint visit by hand"
+        return "no time both officers were free with visit hours left: book a joint visit by hand"
     return "officers' visit hours this week are used by more urgent visits"
 
 

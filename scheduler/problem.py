@@ -83,6 +83,11 @@ class TeamProblem:
     #: the routing could not fit the drawn one; and the generator that draws it.
     pair_alternatives: dict[int, list[tuple[int, int, list[int]]]] = field(default_factory=dict)
     pair_rng: np.random.Generator | None = None
+    #: Per two-officer visit, the crew-days and times outside its drawn day-slots
+    #: (every time both officers are on duty while the offender is at home): where a
+    #: re-booking looks when none of its alternatives fits, as a single visit that did
+    #: not fit its drawn options gets them all back.
+    pair_fallbacks: dict[int, list[tuple[int, int, list[int]]]] = field(default_factory=dict)
 
     @property
     def n_officers(self) -> int:
@@ -189,24 +194,20 @@ def build_team_problem(
     unpinned: set[int] = set()  # register index of pinned first visits that lost their day
     for ci, cand in enumerate(candidates):
         if cand.offender.two_officers:
+            # Not booked (no crew had time among the other joint visits): both halves
+            # start dropped, for the repair passes to fit among the routed visits.
             booking = pairs.get(ci)
             if booking is None:
-                unplaceable.append(
-                    Unscheduled(
-                        offender_id=cand.offender.id,
-                        tier=cand.offender.tier,
-                        reason=UnscheduledReason.CAPACITY,
-                        due_date=cand.due.due_date,
-                        detail="no two officers free at the same time with visit hours left",
-                    )
-                )
-                continue
-            (k1, k2, d, t) = booking
-            for k, lead in ((k1, True), (k2, False)):
+                alternatives[ci] = crew_day_times(cand, officers, veh_of)
+            for lead in (True, False):
+                k, wins = -1, []
+                if booking is not None:
+                    k1, k2, d, t = booking
+                    k, wins = veh_of[(k1 if lead else k2, d)], [(t, t + 1)]
                 nodes_visit.append(ci)
                 nodes_src.append(K + ci)
-                node_windows.append([(t, t + 1)])
-                node_vehicles.append([veh_of[(k, d)]])
+                node_windows.append(wins)
+                node_vehicles.append([k] if wins else [])
                 node_pair.append(ci)
                 node_charge.append(lead)
                 full_windows.append(node_windows[-1])
@@ -272,6 +273,7 @@ def build_team_problem(
         visits=[c.due for c in candidates],
         parent_node=parent,
         pair_alternatives=alternatives,
+        pair_fallbacks=_pair_fallbacks(candidates, officers, alternatives, veh_of),
         pair_rng=np.random.default_rng(rng.integers(2**63)),
     )
     return problem, unplaceable
@@ -643,6 +645,42 @@ def _book_pairs(
     return out, alternatives
 
 
+def _pair_fallbacks(
+    candidates: list[_Candidate],
+    officers: list[Officer],
+    alternatives: dict[int, list[tuple[int, int, list[int]]]],
+    veh_of: dict[tuple[int, int], int],
+) -> dict[int, list[tuple[int, int, list[int]]]]:
+    """Per two-officer visit, the crew-days and times its drawn day-slots left out."""
+    out: dict[int, list[tuple[int, int, list[int]]]] = {}
+    for ci, booked in alternatives.items():
+        cand = candidates[ci]
+        if cand.undrawn is None:
+            continue
+        drawn = {(v1, v2) for v1, v2, _ in booked}
+        wide = crew_day_times(replace(cand, by_officer_day=cand.undrawn), officers, veh_of)
+        out[ci] = [(v1, v2, ts) for v1, v2, ts in wide if (v1, v2) not in drawn]
+    return out
+
+
+def crew_day_times(
+    cand: _Candidate, officers: list[Officer], veh_of: dict[tuple[int, int], int]
+) -> list[tuple[int, int, list[int]]]:
+    """(lead's vehicle, partner's vehicle, quarter-hour starts) of every crew-day on
+    which both officers are on duty while the offender is at home."""
+    return [
+        (veh_of[(k1, d)], veh_of[(k2, d)], quarter_hours(shift_to_week(common, d)))
+        for k1, k2, d, common in _pair_options(cand, officers)
+        if (k1, d) in veh_of and (k2, d) in veh_of
+    ]
+
+
+def quarter_hours(intervals: Intervals) -> list[int]:
+    """The quarter-hour starts (week seconds) inside ``intervals``: the times a joint
+    visit is booked at."""
+    return [t for s, e in intervals for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S)]
+
+
 def _crew_times(
     cand: _Candidate,
     officers: list[Officer],
@@ -668,7 +706,7 @@ def _crew_times(
             v = veh_of[(k, d)]
             day, used = diary.booked.get(v, []), diary.used_s.get(v, 0)
             free = intersect(free, free_starts(veh[v], day, used, cand.service_s, node, travel))
-        times = [t for s, e in free for t in range(s + (-s) % PAIR_STEP_S, e, PAIR_STEP_S)]
+        times = quarter_hours(free)
         if times:
             options.append((cost, k1, k2, d, times))
     return options

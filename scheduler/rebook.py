@@ -22,8 +22,9 @@ import numpy as np
 
 from models import Officer, Policy, Register, Rota, Unscheduled, Visit, Weekday
 from scheduler.due import DueVisit
-from scheduler.planner import rota_parts, solve_consistent, team_time_limits
+from scheduler.planner import rota_parts, team_time_limits
 from scheduler.problem import build_team_problem
+from scheduler.repair import solve_consistent
 from scheduler.slot_mix import drawing_policy
 from scheduler.travel import GreatCircleTravel, TravelModel
 

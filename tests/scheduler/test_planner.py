@@ -106,53 +106,6 @@ def test_two_officer_visit_has_two_officers_at_the_same_time(policy):
     assert all_violations(rota, reg, policy) == []
 
 
-def test_a_joint_booking_the_routing_cannot_fit_is_rebooked_not_dropped(policy):
-    """The lead's half of a booked joint visit cannot be made at its time (moved to
-    03:00, outside every shift): the partner's half alone is no visit, so the pair is
-    re-booked at another time both officers fitted, and made."""
-    import numpy as np
-
-    from scheduler.due import DueVisit
-    from scheduler.planner import solve_consistent
-    from scheduler.problem import build_team_problem
-    from scheduler.travel import GreatCircleTravel
-
-    offs = [offender("pair", "A", two_officers=True), offender("solo", "B")]
-    officers = [officer("A"), officer("B")]
-    due = [DueVisit(i, o.id, WEEK + timedelta(days=6), 1.0) for i, o in enumerate(offs)]
-    travel = GreatCircleTravel(policy.speed_kmh, policy.circuity)
-    problem, bad = build_team_problem(
-        "t", officers, due, offs, policy, WEEK, travel, np.random.default_rng(3)
-    )
-    assert not bad
-    lead = next(
-        j
-        for j in range(len(problem.pair_of_node))
-        if problem.charge_cover[j] and problem.pair_of_node[j] >= 0
-    )
-    ((t, _),) = problem.windows[lead]
-    night = t - t % 86_400 + 3 * 3600
-    problem.windows[lead] = problem.full_windows[lead] = [(night, night + 1)]
-    solution = solve_consistent(problem, 0.2, False)
-    placed = {
-        stop.node: (int(problem.veh_officer[v]), stop.arrival_s)
-        for v, stops in enumerate(solution.routes)
-        for stop in stops
-    }
-    halves = [j for j in range(len(problem.pair_of_node)) if problem.pair_of_node[j] >= 0]
-    assert all(j in placed for j in halves)
-    (k1, t1), (k2, t2) = (placed[j] for j in halves)
-    assert {k1, k2} == {0, 1} and t1 == t2 != night
-    # With nothing left to re-book to, the pair is dropped whole, never half made.
-    problem.pair_alternatives.clear()
-    problem.windows[lead] = problem.full_windows[lead] = [(night, night + 1)]
-    problem.vehicles[lead] = problem.full_vehicles[lead] = [
-        v for v in range(len(problem.veh_officer)) if problem.veh_officer[v] == 0
-    ][:1]
-    solution = solve_consistent(problem, 0.2, False)
-    assert all(j in solution.dropped for j in halves)
-
-
 def test_two_officer_visit_without_a_second_officer_is_reported(policy):
     offs = [offender("pair", "A", two_officers=True)]
     rota = plan_week(register(offs, [officer("A")]), policy, WEEK, seed=2)
