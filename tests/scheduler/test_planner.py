@@ -42,6 +42,30 @@ def test_same_seed_replays_the_plan_and_the_seed_is_audited(borough):
     assert len(a.audit.inputs_sha256) == 64
 
 
+def test_teams_planned_in_worker_processes_give_the_serial_plan(policy):
+    """Each team is built and solved in a worker process with its own generator and
+    only its due offenders: same seed, same plan, nobody lost."""
+    offs, offs_by_team = [], {}
+    for t in "abc":
+        mates = [f"{t}1", f"{t}2"]
+        offs_by_team[t] = [
+            offender(f"{t}-{i}", mates[i % 2], tier=tier, dlat=0.002 * i, dlon=-0.003 * i)
+            for i, tier in enumerate(["very_high", "high", "medium", "low", "high"])
+        ]
+        offs += offs_by_team[t]
+    offs.append(offender("c-pair", "c1", two_officers=True))
+    reg = register(offs, [officer(f"{t}{k}", team=t) for t in "abc" for k in (1, 2)])
+    serial = plan_week(reg, policy, WEEK, seed=3)
+    parallel_policy = policy.model_copy(
+        update={"solver": policy.solver.model_copy(update={"workers": 2})}
+    )
+    parallel = plan_week(reg, parallel_policy, WEEK, seed=3)
+    assert parallel.visits == serial.visits and parallel.unscheduled == serial.unscheduled
+    assert sorted(parallel.offender_ids()) == sorted(o.id for o in offs)
+    assert all_violations(parallel, reg, policy) == []
+    assert {o for v in parallel.visits for o in v.officer_ids} >= {"a1", "b1", "c1"}
+
+
 def test_fresh_plans_get_fresh_secret_seeds(borough):
     seeds = {plan_week(borough.register, Policy(), borough.week_start).audit.seed for _ in range(3)}
     assert len(seeds) == 3
