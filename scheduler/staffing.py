@@ -388,8 +388,10 @@ def parse_levels(text: str) -> list[int]:
 
 
 #: How many times its usual time limits the routing search gets in a simulation
-#: (:func:`sweep_policy`): enough that it ends at its local optimum, not at the clock.
-SEARCH_TIME_FACTOR = 30.0
+#: (:func:`sweep_policy`): enough that it ends at its local optimum, not at the clock,
+#: in larger planning units too (met-bcu). Three times the default policy's limits,
+#: thirty times the defaults before they were raised tenfold: the same limits.
+SEARCH_TIME_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -603,13 +605,14 @@ def sweep_policy(policy: Policy, search_time_factor: float) -> Policy:
     search's time limits multiplied by ``search_time_factor``.
 
     The weekly search stops at a local optimum, which takes a fraction of its time
-    limit on borough and met teams, but now and then (repair passes get half the time)
-    it is cut by the clock, and then its result depends on how busy the machine is.
-    With ten times the limit no solve of borough or met came near it (at most 0.3 of
-    it); a met-bcu cover group (92 visits, 85 officer-days) needed up to 0.83 of it,
-    hence thirty times. The limit only matters when the search has not converged, so
-    no run is slower, and a run gives the same result serially, over processes or on a
-    cluster, under any load: what the planner gives when it is not pressed for time."""
+    limit on borough and met teams; cut by the clock, its result would depend on how
+    busy the machine is. At the default limits (0.1 s a visit, 2 s a team) no solve of
+    borough or met came near it (at most 0.3 of it, measured at these limits when they
+    were the old defaults times ten); a met-bcu cover group (92 visits, 85 officer-days)
+    needed up to 0.83 of three times them, hence the factor 3. The limit only matters
+    when the search has not converged, so no run is slower, and a run gives the same
+    result serially, over processes or on a cluster, under any load: what the planner
+    gives when it is not pressed for time."""
     s = policy.solver
     update: dict[str, Any] = {
         "workers": 1,
