@@ -42,24 +42,24 @@ def test_same_seed_replays_the_plan_and_the_seed_is_audited(borough):
     assert len(a.audit.inputs_sha256) == 64
 
 
+def _with_workers(policy: Policy, workers: int) -> Policy:
+    return policy.model_copy(
+        update={"solver": policy.solver.model_copy(update={"workers": workers})}
+    )
+
+
 def test_teams_planned_in_worker_processes_give_the_serial_plan(policy):
-    """Each team is built and solved in a worker process with its own generator and
-    only its due offenders: same seed, same plan, nobody lost."""
-    offs, offs_by_team = [], {}
-    for t in "abc":
-        mates = [f"{t}1", f"{t}2"]
-        offs_by_team[t] = [
-            offender(f"{t}-{i}", mates[i % 2], tier=tier, dlat=0.002 * i, dlon=-0.003 * i)
-            for i, tier in enumerate(["very_high", "high", "medium", "low", "high"])
-        ]
-        offs += offs_by_team[t]
+    """Each team is solved (and repaired) in a worker process with its own generator:
+    same seed, same plan, nobody lost."""
+    offs = [
+        offender(f"{t}-{i}", f"{t}{1 + i % 2}", tier=tier, dlat=0.002 * i, dlon=-0.003 * i)
+        for t in "abc"
+        for i, tier in enumerate(["very_high", "high", "medium", "low", "high"])
+    ]
     offs.append(offender("c-pair", "c1", two_officers=True))
     reg = register(offs, [officer(f"{t}{k}", team=t) for t in "abc" for k in (1, 2)])
     serial = plan_week(reg, policy, WEEK, seed=3)
-    parallel_policy = policy.model_copy(
-        update={"solver": policy.solver.model_copy(update={"workers": 2})}
-    )
-    parallel = plan_week(reg, parallel_policy, WEEK, seed=3)
+    parallel = plan_week(reg, _with_workers(policy, 2), WEEK, seed=3)
     assert parallel.visits == serial.visits and parallel.unscheduled == serial.unscheduled
     assert sorted(parallel.offender_ids()) == sorted(o.id for o in offs)
     assert all_violations(parallel, reg, policy) == []
@@ -74,9 +74,8 @@ def test_a_met_plan_replays_from_its_seed_serially_and_over_processes():
 
     sc = build("met")
     serial = plan_week(sc.register, Policy(), sc.week_start, seed=1)
-    two = Policy().model_copy(update={"solver": Policy().solver.model_copy(update={"workers": 2})})
     for _ in range(2):
-        parallel = plan_week(sc.register, two, sc.week_start, seed=1)
+        parallel = plan_week(sc.register, _with_workers(Policy(), 2), sc.week_start, seed=1)
         assert parallel.visits == serial.visits and parallel.unscheduled == serial.unscheduled
 
 
