@@ -76,10 +76,8 @@ class SolverSettings(BaseModel):
 
     #: Search time per due visit of a team: a safety net, not a budget. A borough or
     #: national team's search stops well before it, at its local optimum, so a plan does
-    #: not depend on the machine's load and its seed replays it. (At 0.01 s, the old
-    #: default, searches were cut by the clock: met planned differently from run to run
-    #: with 2 workers, and the national benchmark scheduled 6,957-6,962 visits from run
-    #: to run; now 6,966 every time, national takes ~80 s instead of ~75 s.)
+    #: not depend on the machine's load and its seed replays it (at 0.01 s, the old
+    #: default, the clock cut searches and met plans differed from run to run).
     time_per_visit_s: Annotated[float, Field(gt=0, le=60)] = 0.1
     #: Floor per team (the repair passes get a quarter of a team's limit at least).
     min_team_time_s: Annotated[float, Field(gt=0, le=600)] = 2.0
