@@ -7,7 +7,7 @@ The workload bound (:mod:`scheduler.staffing_bound`) uses it to test which visit
 team of a given size can reach, and staffing sweeps (:func:`scheduler.staffing.restaff`)
 use :func:`reach_order` to take first the officers whose shifts reach offenders that
 no officer taken so far can visit (an evening-only offender needs a late shift, a
-joint visit two officers on the same day).
+joint visit two officers who can be there at one time).
 """
 
 from __future__ import annotations
@@ -129,6 +129,51 @@ def earliest_arrivals(
     return out
 
 
+def crew_arrivals(
+    offenders: Sequence[Offender],
+    service_s: np.ndarray,
+    go_s: np.ndarray,
+    back_s: np.ndarray,
+    shifts: Shifts,
+    policy: Policy,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """(n, m, m) whether officers ``j`` and ``k`` could be at offender ``i``'s home
+    together for the visit on one weekday: a common arrival time that each could make
+    (:func:`earliest_arrivals`' conditions for both). Filled for the offenders of
+    ``rows`` (two-officer visits), False elsewhere; ``[i, j, j]`` is officer ``j`` alone
+    (their clone on the same shift goes with them).
+
+    Both on duty that weekday is not enough: a day officer off at 17:00 and a late
+    officer on from 15:00 can share only a visit that fits between 15:00 and 17:00."""
+    n, m = len(offenders), shifts.start.shape[0]
+    out = np.zeros((n, m, m), dtype=bool)
+    groups: dict[tuple[tuple[WeeklyWindow, ...], int], list[int]] = defaultdict(list)
+    for i in np.flatnonzero(rows):
+        groups[(offenders[int(i)].unavailable.weekly, int(service_s[i]))].append(int(i))
+    for (weekly, service), members in groups.items():
+        idx = np.array(members)
+        for d in range(WEEK_DAYS):
+            on = np.flatnonzero(shifts.on[:, d])
+            wins = weekday_windows(weekly, policy, d, service)
+            if not wins or not len(on):
+                continue
+            go, back = go_s[on][:, idx], back_s[on][:, idx]  # (officers on, members)
+            s, e = shifts.start[on, d][:, None], shifts.end[on, d][:, None]
+            fits = service + go + back <= shifts.budget[on][:, None]
+            last = e - service - back
+            for a, b in wins:  # arrivals in [a, b)
+                lo = np.maximum(a, s + go)
+                hi = np.minimum(b - 1, last)
+                ok = fits & (lo <= hi)
+                common = np.maximum(lo[:, None], lo[None, :]) <= np.minimum(
+                    hi[:, None], hi[None, :]
+                )
+                both = common & ok[:, None] & ok[None, :]  # (on, on, members)
+                out[np.ix_(idx, on, on)] |= both.transpose(2, 0, 1)
+    return out
+
+
 @dataclass(frozen=True)
 class Reach:
     """A team's offenders against its officers, as arrays (n offenders, m officers)."""
@@ -139,6 +184,9 @@ class Reach:
     earliest: np.ndarray  # (n, m, 7) earliest arrival, NEVER where impossible
     gender_ok: np.ndarray  # (n, m) the officer meets the offender's gender rule
     pair: np.ndarray  # (n,) two-officer visit
+    #: (n, m, m) for a two-officer visit: the two officers could make it together
+    #: (:func:`crew_arrivals`), one of them meeting any gender rule.
+    crew: np.ndarray
 
     @property
     def feasible(self) -> np.ndarray:
@@ -173,7 +221,11 @@ def team_reach(
         if o.officer_gender is not None:
             gender_ok[i] = shifts.female if o.officer_gender is Gender.FEMALE else shifts.male
     pair = np.array([o.two_officers for o in offenders], dtype=bool)
-    return Reach(matrix, shifts, service, earliest, gender_ok, pair)
+    together = crew_arrivals(
+        offenders, service, matrix[n:, :n], home_to_base.T, shifts, policy, pair
+    )
+    crew = together & (gender_ok[:, :, None] | gender_ok[:, None, :])
+    return Reach(matrix, shifts, service, earliest, gender_ok, pair, crew)
 
 
 def reach_order(
@@ -198,7 +250,7 @@ def reach_order(
     its offenders need, as a manager sizing the team would, instead of losing them in
     proportion. Reachable means what the workload bound's reach check
     means (:mod:`scheduler.staffing_bound`): a shift the visit fits, the lead meeting any
-    gender rule, two such officers on one weekday for a joint visit. ``reach``: the
+    gender rule, two officers who could be there at one time for a joint visit. ``reach``: the
     team's :func:`team_reach` over its active offenders, if already computed."""
     active = [o for o in offenders if o.status is OffenderStatus.ACTIVE]
     if not officers or not active:
@@ -213,12 +265,12 @@ def reach_order(
     chosen = np.zeros(len(officers), dtype=np.int64)
     order: list[int] = []
     while True:
-        done = reached(chosen, feasible, lead, r.pair)
+        done = reached(chosen, lead, r.pair, r.crew)
         gain = np.zeros(len(officers))
         for j in range(len(officers)):
             trial = chosen.copy()
             trial[j] += 1
-            now = reached(trial, feasible, lead, r.pair) & ~done
+            now = reached(trial, lead, r.pair, r.crew) & ~done
             half = r.pair & ~done & ~now & feasible[:, j].any(axis=1)
             gain[j] = weight[now].sum() + 0.5 * weight[half].sum()
         if gain.max() <= 0:
@@ -230,17 +282,16 @@ def reach_order(
     return order + [j for j in then if chosen[j] == 0]
 
 
-def reached(
-    chosen: np.ndarray, feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray
-) -> np.ndarray:
+def reached(chosen: np.ndarray, lead: np.ndarray, pair: np.ndarray, crew: np.ndarray) -> np.ndarray:
     """(n,) which offenders the officers counted in ``chosen`` ((m,) how many of, or
     clones of, each officer) can visit at all: one officer on a shift the visit fits
-    who meets any gender rule, or for a joint visit two officers it fits on one weekday,
-    one of whom meets it."""
-    led = np.einsum("j,ijd->id", chosen, lead.astype(np.int64))
-    fit = np.einsum("j,ijd->id", chosen, feasible.astype(np.int64))
-    single = (led >= 1).any(axis=1)
-    joint = ((fit >= 2) & (led >= 1)).any(axis=1)
+    who meets any gender rule, or for a joint visit two officers who could be there
+    together (``crew``, :attr:`Reach.crew`), an officer and their clone included."""
+    single = (np.einsum("j,ijd->id", chosen, lead.astype(np.int64)) >= 1).any(axis=1)
+    present = chosen >= 1
+    two = present[:, None] & present[None, :]
+    np.fill_diagonal(two, chosen >= 2)
+    joint = (crew & two).any(axis=(1, 2))
     return np.where(pair, joint, single)
 
 
@@ -248,6 +299,7 @@ __all__ = [
     "NEVER",
     "Reach",
     "Shifts",
+    "crew_arrivals",
     "earliest_arrivals",
     "reach_order",
     "reached",

@@ -18,8 +18,8 @@ policy's visits week after week:
    counting no more than its visit hours and no more than the time from the earliest
    possible arrival to the end of the shift;
 3. **reach**: every visit can be made at all: an officer on a shift it fits (meeting any
-   gender rule) and, for a two-officer visit, two officers who could each make it on
-   the same weekday (the lead meeting any gender rule).
+   gender rule) and, for a two-officer visit, two officers who could both be at the
+   home at one time, each inside their shift (the lead meeting any gender rule).
 
 The workload bound (``officers``) is checks 1 and 2 on all the work: the fewest officers
 that can do the policy's whole workload. It is the smallest total whose split over the
@@ -603,16 +603,15 @@ def _window_check(
     return need, worst[2]
 
 
-def _reach_check(
-    feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray, staffing: _Staffing
-) -> int:
+def _reach_check(lead: np.ndarray, pair: np.ndarray, crew: np.ndarray, staffing: _Staffing) -> int:
     """The smallest team size at which every one of these visits can be made at all
     (:func:`scheduler.reach.reached`: an officer on some shift the visit fits who meets
-    any gender rule, and for a two-officer visit a second officer the visit fits on the
-    same weekday). Levels are nested, so once reached they stay reached."""
-    if feasible.shape[0] == 0:
+    any gender rule, and for a two-officer visit two officers who could be there at one
+    time, one of them meeting it). Levels are nested, so once reached they stay
+    reached."""
+    if lead.shape[0] == 0:
         return 1
-    return _smallest_team(staffing, lambda c: bool(reached(c, feasible, lead, pair).all()))
+    return _smallest_team(staffing, lambda c: bool(reached(c, lead, pair, crew).all()))
 
 
 def _team_bound(
@@ -687,11 +686,12 @@ def _team_bound(
 
     k_windows, detail = windows(servable)
     high = np.array([o.tier.is_high for o in mine], dtype=bool)
-    reach_all = _reach_check(feasible[servable], lead[servable], pair[servable], staffing)
+    crew = r.crew
+    reach_all = _reach_check(lead[servable], pair[servable], crew[servable], staffing)
     hv = servable & high
-    reach_hv = _reach_check(feasible[hv], lead[hv], pair[hv], staffing)
+    reach_hv = _reach_check(lead[hv], pair[hv], crew[hv], staffing)
     k_windows_hv, _ = windows(hv)
-    levels = _reach_levels(feasible, lead, pair, servable, staffing)
+    levels = _reach_levels(lead, pair, crew, servable, staffing)
 
     def late_share(o: Offender) -> float:
         if horizon is None:
@@ -737,7 +737,7 @@ def _team_bound(
 
 
 def _reach_levels(
-    feasible: np.ndarray, lead: np.ndarray, pair: np.ndarray, mask: np.ndarray, staffing: _Staffing
+    lead: np.ndarray, pair: np.ndarray, crew: np.ndarray, mask: np.ndarray, staffing: _Staffing
 ) -> np.ndarray:
     """The smallest level at which each offender of ``mask`` can be visited at all
     (:func:`scheduler.reach.reached`); 0 outside ``mask``. Levels are nested, so an
@@ -748,7 +748,7 @@ def _reach_levels(
     while pending.any():
         if k > MAX_OFFICERS:
             raise StaffingError("no staffing level up to the maximum can make these visits")
-        ok = reached(staffing.at(k), feasible, lead, pair)
+        ok = reached(staffing.at(k), lead, pair, crew)
         levels[pending & ok] = k
         pending &= ~ok
         k += 1

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from models import Gender, Policy, Register
 from models.simulation import EventRates
 from scheduler.gaps import gap_pmf, mean_gap
+from scheduler.reach import reached, team_reach
 from scheduler.staffing import (
     InlineExecutor,
     Target,
@@ -238,6 +239,32 @@ def test_two_officer_evening_visits_need_two_late_officers(quick: Policy) -> Non
     assert lone.unservable == 1 and lone.reach_high == 1
     (line,) = lone.unservable_list()
     assert "needs a female officer" in line
+
+
+def test_a_joint_visit_needs_both_officers_there_at_one_time(quick: Policy) -> None:
+    # Each officer could make the visit on Monday, one in the morning and one in the
+    # afternoon: on duty the same day is not enough for a visit they make together.
+    apart = register(
+        [offender("R1", "A", two_officers=True, days_since=3)],
+        [officer("A", "mon 08:00-12:00"), officer("B", "mon 13:00-18:00")],
+    )
+    travel = GreatCircleTravel(quick.speed_kmh, quick.circuity)
+    r = team_reach(apart.officers, apart.offenders, quick, travel)
+    assert r.feasible[0, :, 0].all()
+    assert not reached(np.array([1, 1]), r.lead, r.pair, r.crew)[0]
+    assert reached(np.array([2, 0]), r.lead, r.pair, r.crew)[0]  # A and a second A
+    lb = workload_lower_bound(apart, quick, NO_EVENTS, order="balanced")
+    # The balanced cycle takes A, B, then a second A: the visit is possible from 3.
+    assert lb.reach_all == 3 and lb.unservable == 0
+    (forced,) = lb.teams[0].forced
+    assert forced.level == 3
+    # With an hour in common (10:00-12:00 less the visit and the drives) they can.
+    overlap = register(
+        list(apart.offenders),
+        [officer("A", "mon 08:00-12:00"), officer("B", "mon 10:00-18:00")],
+    )
+    r2 = team_reach(overlap.officers, overlap.offenders, quick, travel)
+    assert reached(np.array([1, 1]), r2.lead, r2.pair, r2.crew)[0]
 
 
 def test_proportional_total_gives_every_team_its_bound() -> None:
