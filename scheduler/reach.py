@@ -13,7 +13,7 @@ joint visit two officers who can be there at one time).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -88,6 +88,17 @@ def shifts_of(
     )
 
 
+def _alike(
+    offenders: Sequence[Offender], service_s: np.ndarray, rows: Iterable[int]
+) -> dict[tuple[tuple[WeeklyWindow, ...], int], np.ndarray]:
+    """The offenders of ``rows`` grouped by weekly availability and visit length: the
+    arrival windows are computed once per group."""
+    groups: dict[tuple[tuple[WeeklyWindow, ...], int], list[int]] = defaultdict(list)
+    for i in rows:
+        groups[(offenders[i].unavailable.weekly, int(service_s[i]))].append(i)
+    return {key: np.array(members) for key, members in groups.items()}
+
+
 def earliest_arrivals(
     offenders: Sequence[Offender],
     service_s: np.ndarray,
@@ -106,11 +117,7 @@ def earliest_arrivals(
     applied here."""
     n, m = len(offenders), shifts.start.shape[0]
     out = np.full((n, m, WEEK_DAYS), NEVER, dtype=np.int64)
-    groups: dict[tuple[tuple[WeeklyWindow, ...], int], list[int]] = defaultdict(list)
-    for i, off in enumerate(offenders):
-        groups[(off.unavailable.weekly, int(service_s[i]))].append(i)
-    for (weekly, service), members in groups.items():
-        idx = np.array(members)
+    for (weekly, service), idx in _alike(offenders, service_s, range(n)).items():
         for d in range(WEEK_DAYS):
             wins = weekday_windows(weekly, policy, d, service)
             if not wins:
@@ -148,11 +155,8 @@ def crew_arrivals(
     officer on from 15:00 can share only a visit that fits between 15:00 and 17:00."""
     n, m = len(offenders), shifts.start.shape[0]
     out = np.zeros((n, m, m), dtype=bool)
-    groups: dict[tuple[tuple[WeeklyWindow, ...], int], list[int]] = defaultdict(list)
-    for i in np.flatnonzero(rows):
-        groups[(offenders[int(i)].unavailable.weekly, int(service_s[i]))].append(int(i))
-    for (weekly, service), members in groups.items():
-        idx = np.array(members)
+    rows_idx = [int(i) for i in np.flatnonzero(rows)]
+    for (weekly, service), idx in _alike(offenders, service_s, rows_idx).items():
         for d in range(WEEK_DAYS):
             on = np.flatnonzero(shifts.on[:, d])
             wins = weekday_windows(weekly, policy, d, service)
