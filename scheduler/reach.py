@@ -13,7 +13,7 @@ joint visit two officers who can be there at one time).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -88,15 +88,39 @@ def shifts_of(
     )
 
 
-def _alike(
-    offenders: Sequence[Offender], service_s: np.ndarray, rows: Iterable[int]
-) -> dict[tuple[tuple[WeeklyWindow, ...], int], np.ndarray]:
-    """The offenders of ``rows`` grouped by weekly availability and visit length: the
-    arrival windows are computed once per group."""
+def _arrival_ranges(
+    offenders: Sequence[Offender],
+    service_s: np.ndarray,
+    go_s: np.ndarray,
+    back_s: np.ndarray,
+    shifts: Shifts,
+    policy: Policy,
+    rows: Iterable[int],
+) -> Iterator[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]]:
+    """For the offenders of ``rows``, per weekday and per window of theirs: (offenders,
+    weekday, officers on shift, earliest and latest arrival (seconds of day, (officers,
+    offenders)), empty where lo > hi). An arrival must be inside the window, no earlier
+    than the shift start plus the drive from the base, and leave the visit and the
+    drive back inside the shift and all three inside the visit hours. Offenders alike
+    in weekly availability and visit length are computed together."""
     groups: dict[tuple[tuple[WeeklyWindow, ...], int], list[int]] = defaultdict(list)
     for i in rows:
         groups[(offenders[i].unavailable.weekly, int(service_s[i]))].append(i)
-    return {key: np.array(members) for key, members in groups.items()}
+    for (weekly, service), members in groups.items():
+        idx = np.array(members)
+        for d in range(WEEK_DAYS):
+            on = np.flatnonzero(shifts.on[:, d])
+            wins = weekday_windows(weekly, policy, d, service)
+            if not wins or not len(on):
+                continue
+            go, back = go_s[on][:, idx], back_s[on][:, idx]
+            start, end = shifts.start[on, d][:, None], shifts.end[on, d][:, None]
+            fits = service + go + back <= shifts.budget[on][:, None]
+            last = end - service - back  # latest arrival that gets back in time
+            for a, b in wins:  # arrivals in [a, b)
+                lo = np.maximum(a, start + go)
+                hi = np.where(fits, np.minimum(b - 1, last), lo - 1)
+                yield idx, d, on, lo, hi
 
 
 def earliest_arrivals(
@@ -117,22 +141,11 @@ def earliest_arrivals(
     applied here."""
     n, m = len(offenders), shifts.start.shape[0]
     out = np.full((n, m, WEEK_DAYS), NEVER, dtype=np.int64)
-    for (weekly, service), idx in _alike(offenders, service_s, range(n)).items():
-        for d in range(WEEK_DAYS):
-            wins = weekday_windows(weekly, policy, d, service)
-            if not wins:
-                continue
-            for j in np.flatnonzero(shifts.on[:, d]):
-                go, back = go_s[j, idx], back_s[j, idx]
-                s, e = shifts.start[j, d], shifts.end[j, d]
-                last = e - service - back  # latest arrival that gets back in time
-                fits = service + go + back <= shifts.budget[j]
-                best = np.full(len(idx), NEVER, dtype=np.int64)
-                for a, b in wins:
-                    t0 = np.maximum(a, s + go)
-                    ok = fits & (t0 < b) & (t0 <= last)
-                    best = np.where(ok & (t0 < best), t0, best)
-                out[idx, j, d] = best
+    ranges = _arrival_ranges(offenders, service_s, go_s, back_s, shifts, policy, range(n))
+    for idx, d, on, lo, hi in ranges:
+        day = out[:, :, d]  # a view
+        cell = np.ix_(idx, on)
+        day[cell] = np.where((lo <= hi).T, np.minimum(day[cell], lo.T), day[cell])
     return out
 
 
@@ -156,25 +169,11 @@ def crew_arrivals(
     n, m = len(offenders), shifts.start.shape[0]
     out = np.zeros((n, m, m), dtype=bool)
     rows_idx = [int(i) for i in np.flatnonzero(rows)]
-    for (weekly, service), idx in _alike(offenders, service_s, rows_idx).items():
-        for d in range(WEEK_DAYS):
-            on = np.flatnonzero(shifts.on[:, d])
-            wins = weekday_windows(weekly, policy, d, service)
-            if not wins or not len(on):
-                continue
-            go, back = go_s[on][:, idx], back_s[on][:, idx]  # (officers on, members)
-            s, e = shifts.start[on, d][:, None], shifts.end[on, d][:, None]
-            fits = service + go + back <= shifts.budget[on][:, None]
-            last = e - service - back
-            for a, b in wins:  # arrivals in [a, b)
-                lo = np.maximum(a, s + go)
-                hi = np.minimum(b - 1, last)
-                ok = fits & (lo <= hi)
-                common = np.maximum(lo[:, None], lo[None, :]) <= np.minimum(
-                    hi[:, None], hi[None, :]
-                )
-                both = common & ok[:, None] & ok[None, :]  # (on, on, members)
-                out[np.ix_(idx, on, on)] |= both.transpose(2, 0, 1)
+    ranges = _arrival_ranges(offenders, service_s, go_s, back_s, shifts, policy, rows_idx)
+    for idx, _, on, lo, hi in ranges:
+        start = np.maximum(lo[:, None], lo[None, :])  # (on, on, members)
+        both = start <= np.minimum(hi[:, None], hi[None, :])
+        out[np.ix_(idx, on, on)] |= both.transpose(2, 0, 1)
     return out
 
 
