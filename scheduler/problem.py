@@ -507,11 +507,15 @@ def _unplaceable_reason(
 def _pair_options(
     cand: _Candidate, officers: list[Officer]
 ) -> list[tuple[int, int, int, Intervals]]:
-    """(lead, partner, day, common arrival intervals); the lead meets any gender rule."""
+    """(lead, partner, day, common arrival intervals); the lead meets any gender rule,
+    and is the issued plan's lead for a crew it fixed (a rebooking keeps who leads)."""
     out = []
     need = cand.offender.officer_gender
+    crew = cand.due.crew
     for (k1, d), iv1 in cand.by_officer_day.items():
         if need is not None and officers[k1].gender != need:
+            continue
+        if len(crew) == 2 and officers[k1].id != crew[0]:
             continue
         for (k2, d2), iv2 in cand.by_officer_day.items():
             if d2 != d or k2 == k1:
