@@ -108,7 +108,8 @@ class Policy(BaseModel):
         default_factory=lambda: {_T.LOW: 45, _T.MEDIUM: 60, _T.HIGH: 75, _T.VERY_HIGH: 90}
     )
     #: Relative cost of leaving a due visit out, per tier: each tier outranks the one
-    #: below by far more than any overdue bonus, so higher tiers are always served first.
+    #: below by far more than any deadline or MAPPA bonus, so higher tiers are always
+    #: served first.
     urgency_weight: dict[RiskTier, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: _per_tier(1.0, 10.0, 100.0, 1000.0)
     )
@@ -167,7 +168,7 @@ class Policy(BaseModel):
     #: an offender could learn (7 would make a Monday failure late by construction, since
     #: the next Monday is the one weekday excluded).
     reattempt_within_days: Annotated[int, Field(ge=1, le=90)] = 13
-    #: Urgency multiplier of a re-attempt. At most 3, so with the overdue (x2) and MAPPA
+    #: Urgency multiplier of a re-attempt. At most 3, so with the deadline (x2) and MAPPA
     #: (x1.5) bonuses a re-attempt still never outranks a visit of a higher tier
     #: (default weights step x10 per tier).
     reattempt_urgency_factor: Annotated[float, Field(ge=1.0, le=3.0)] = 2.0

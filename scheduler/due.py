@@ -17,8 +17,10 @@ visit would end inside the same week, a short-notice revisit is added (within
 
 Urgency orders the visits the planner drops first when capacity is short. A tier's weight
 outranks the tier below by more than any bonus within a tier can add (policy validation
-keeps weights increasing, and the bonuses below are bounded by x3, x9 for a re-attempt
-after a failed visit), so higher tiers are always served first with the default weights.
+keeps weights increasing, and the bonuses below, deadline pressure x2 and MAPPA x1.5, are
+bounded by x3, x9 for a re-attempt after a failed visit), so higher tiers are always
+served first with the default weights. Within a tier a visit due after this week goes
+first: leaving it out costs no compliance, leaving out one due this week makes it late.
 
 With a visit :class:`~scheduler.history.History`, offenders are read through
 :func:`~scheduler.history.standing`: the later of the register's and the history's last
@@ -105,18 +107,38 @@ def due_date(offender: Offender, policy: Policy, week_start: date) -> date:
 
 
 def urgency(offender: Offender, policy: Policy, due: date, week_start: date) -> float:
-    """Tier weight x (1 + share of an interval overdue, capped at 1) x MAPPA bonus.
+    """Tier weight x deadline pressure (1 to 2) x MAPPA bonus.
 
-    Never-visited offenders count as a full interval overdue: a first visit to a new
-    registration is as pressing as a long-missed one.
+    Deadline pressure is 1 for a visit due after this week, 1.5 for one due by its
+    Sunday, and 1.5 plus half the share of an interval overdue (capped at 2) for an
+    overdue one. Leaving out a visit due after this week costs no compliance (it comes
+    back next week); leaving out one due this week makes it late: within a tier the
+    planner drops the first kind first. Never-visited offenders count as a full interval
+    overdue: a first visit to a new registration is as pressing as a long-missed one.
     """
     interval = policy.interval_for(offender.tier, offender.interval_days)
-    if offender.last_visit is None:
-        overdue_share = 1.0
-    else:
-        overdue_share = min(max((week_start - due).days, 0) / interval, 1.0)
     mappa_bonus = 1.0 + 0.25 * (offender.mappa_level - 1)
-    return policy.urgency_weight[offender.tier] * (1.0 + overdue_share) * mappa_bonus
+    return (
+        policy.urgency_weight[offender.tier]
+        * deadline_pressure(offender.last_visit is None, due, week_start, interval)
+        * mappa_bonus
+    )
+
+
+#: Deadline pressure of a visit due by the end of the week it is planned in.
+DUE_THIS_WEEK = 1.5
+
+
+def deadline_pressure(first_visit: bool, due: date, week_start: date, interval: int) -> float:
+    """1 for a visit due after the week from ``week_start``, :data:`DUE_THIS_WEEK` for
+    one due within it, rising to 2 as it falls an interval overdue (2 for a first
+    visit)."""
+    if first_visit:
+        return 2.0
+    if due >= week_start + timedelta(days=WEEK_DAYS):
+        return 1.0
+    overdue_share = min(max((week_start - due).days, 0) / interval, 1.0)
+    return DUE_THIS_WEEK + (2.0 - DUE_THIS_WEEK) * overdue_share
 
 
 T = TypeVar("T")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
-from models import GapShape, Policy, UnscheduledReason
+from models import GapShape, Policy, RiskTier, UnscheduledReason
 from scheduler.due import due_date, select_due, urgency
 from scheduler.slot_mix import drawing_policy
 from tests.scheduler.conftest import WEEK, offender, officer
@@ -96,6 +98,31 @@ def test_every_higher_tier_outranks_any_lower_tier_however_overdue():
     u_low = urgency(worst_low, p, due_date(worst_low, p, WEEK), WEEK)
     u_med = urgency(fresh_medium, p, due_date(fresh_medium, p, WEEK), WEEK)
     assert u_med > u_low
+
+
+@given(
+    tier=st.sampled_from(list(RiskTier)),
+    days=st.lists(st.integers(0, 5000), min_size=2, max_size=2).map(sorted),
+    mappa=st.integers(1, 3),
+)
+def test_urgency_never_falls_as_a_visit_nears_and_passes_its_deadline(tier, days, mappa):
+    p = Policy()
+    fresh, stale = (
+        offender(f"o{d}", "A", tier=tier.value, days_since=d, mappa_level=mappa) for d in days
+    )
+    u_fresh = urgency(fresh, p, due_date(fresh, p, WEEK), WEEK)
+    u_stale = urgency(stale, p, due_date(stale, p, WEEK), WEEK)
+    assert u_fresh <= u_stale <= 2 * 1.5 * p.urgency_weight[tier]
+
+
+def test_a_visit_due_this_week_outranks_one_due_later_and_an_overdue_one_outranks_both():
+    p = Policy()
+    later = offender("later", "A", days_since=91 - 9)  # due next Wednesday
+    soon = offender("soon", "A", days_since=91 - 6)  # due this Sunday
+    over = offender("over", "A", days_since=91 + 1)  # a day overdue
+    u = {o.id: urgency(o, p, due_date(o, p, WEEK), WEEK) for o in (later, soon, over)}
+    assert u["later"] < u["soon"] < u["over"]
+    assert u["soon"] == 1.5 * u["later"]
 
 
 def test_more_overdue_is_more_urgent_within_a_tier():

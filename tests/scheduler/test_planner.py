@@ -115,6 +115,28 @@ def test_higher_tiers_served_first_when_capacity_is_short():
     assert all_violations(rota, reg, policy) == []
 
 
+def test_visits_due_this_week_kept_before_same_tier_visits_due_later():
+    # One officer, 3 h of visit time on Monday, away all next week: the two high-risk
+    # visits due next Wednesday are booked now (next week nobody can make them), beside
+    # two due this Thursday. Only two fit. Leaving out one due later costs no compliance
+    # (it is made the week after); leaving out one due this week makes it late. The ones
+    # due later are nearer the base, so travel alone would keep them.
+    policy = Policy.model_validate(
+        {"visit_minutes": dict.fromkeys(RiskTier, 60), "solver": {"time_limit_s": 0.5}}
+    )
+    next_week = tuple(WEEK + timedelta(days=7 + d) for d in range(7))
+    a = officer("A", shifts="mon 08:00-16:00", hours=3.0).model_copy(update={"absent": next_week})
+    offs = [offender(f"soon{i}", "A", days_since=91 - 3, dlat=0.01 + 0.0005 * i) for i in range(2)]
+    offs += [offender(f"later{i}", "A", days_since=91 - 9, dlat=0.0005 * i) for i in range(2)]
+    reg = register(offs, [a])
+    for seed in range(4):
+        rota = plan_week(reg, policy, WEEK, seed=seed)
+        assert sorted(v.offender_id for v in rota.visits) == ["soon0", "soon1"]
+        dropped = {u.offender_id: u.reason for u in rota.unscheduled}
+        assert dropped == dict.fromkeys(["later0", "later1"], UnscheduledReason.CAPACITY)
+        assert all_violations(rota, reg, policy) == []
+
+
 def test_not_due_and_status_offenders_are_listed_with_reasons(policy):
     offs = [
         offender("due", "A", tier="high", days_since=100),
