@@ -141,7 +141,7 @@ class Policy(BaseModel):
     #: power: 0 draws them independently of other offenders. With a few visits per
     #: officer a week, independent days rarely meet, so every visit is a trip of its
     #: own; pulled together, the optimiser can chain them (travel premium, 52 weeks:
-    #: borough 13% -> 9.3% mean of 32 runs, met 13% -> 8.8%). An offender's own history
+    #: borough 13% -> 9.3% mean of 32 runs, met 13% -> 8.8-9.4%). An offender's own history
     #: says nothing about other offenders' draws, so their attacker gains nothing;
     #: offenders of one manager comparing notes would learn more.
     option_day_pull: Annotated[float, Field(ge=0.0, le=8.0)] = 4.0
