@@ -8,7 +8,7 @@ Run::
 
 For each scenario and mode, in one run:
 
-* wall-clock time (``time.perf_counter``) of :func:`scheduler.allocation.allocate` on
+* wall-clock time (``time.perf_counter``) of :func:`scheduler.allocation.solve.allocate` on
   its own (scenario generation is timed separately), against
   :data:`TARGET_S` (2-core machine);
 * spread of risk-weighted load per place, max/mean: over all officers, and within each
@@ -51,14 +51,14 @@ import numpy as np
 
 from data.scenarios import DEFAULT_SEED, SCENARIOS, generate
 from models import Policy, Register
-from scheduler.allocation import (
+from scheduler.allocation.solve import (
     Allocation,
     AllocationProblem,
     AllocationSettings,
     allocate,
     build_problems,
 )
-from scheduler.travel import great_circle_m
+from scheduler.core.travel import great_circle_m
 
 #: Allocation-time targets (seconds, wall clock, 2-core machine).
 TARGET_S = {"borough": 1.0, "met": 10.0, "national": 30.0}

@@ -47,10 +47,10 @@ import numpy as np
 
 from data.scenarios import generate
 from models import Policy, Rota, VisitOutcome
-from scheduler.compliance import ComplianceState, assess
-from scheduler.outcomes import OutcomeRow
-from scheduler.planner import plan_week
-from scheduler.store import HistoryStore
+from scheduler.history.compliance import ComplianceState, assess
+from scheduler.history.store import HistoryStore
+from scheduler.io.outcomes import OutcomeRow
+from scheduler.plan.planner import plan_week
 
 Out = VisitOutcome
 S = ComplianceState

@@ -8,9 +8,9 @@ Run::
         [--no-timing] [--no-refine] [--plateau 0.01] [--seed 1]
         [--out benchmarks/results/staffing]
 
-For each scenario (a named, versioned benchmark scenario, ``data.benchmark_scenarios``):
+For each scenario (a named, versioned benchmark scenario, ``scheduler.staffing.scenarios``):
 
-1. the workload lower bound (``scheduler.staffing_bound.workload_lower_bound``: hours,
+1. the workload lower bound (``scheduler.staffing.bound.workload_lower_bound``: hours,
    evening/weekend windows, per team, teams split as the sweep splits them) and its
    parts, with the level from which every high/very-high visit (every visit) can be
    made at all;
@@ -52,14 +52,15 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from data.benchmark_scenarios import build, fingerprint, resolve
 from models import Policy
 from models.simulation import EventRates
-from scheduler import plots
-from scheduler.export import write_private_tree
-from scheduler.loaders import csv_text
-from scheduler.simulate import Measure, simulate
-from scheduler.staffing import (
+from scheduler.io import plots
+from scheduler.io.export import write_private_tree
+from scheduler.io.loaders import csv_text
+from scheduler.staffing.bound import Horizon, LowerBound, workload_lower_bound
+from scheduler.staffing.scenarios import build, fingerprint, resolve
+from scheduler.staffing.simulate import Measure, simulate
+from scheduler.staffing.sweep import (
     CURVE_COLUMNS,
     SWEEP_COLUMNS,
     StaffingCurve,
@@ -71,7 +72,6 @@ from scheduler.staffing import (
     summarise,
     sweep_executor,
 )
-from scheduler.staffing_bound import Horizon, LowerBound, workload_lower_bound
 
 DEFAULT_OUT = Path("benchmarks/results/staffing")
 #: The targets every scenario is scored on; the first is the main one (the issue's

@@ -6,7 +6,7 @@ Run::
         [--premium-every 4] [--seed 1] [--replications 1] [--jobs 1] [--workers 2]
         [--visit-options N] [--option-day-pull X]
 
-For each scenario, 52 weeks are simulated (``scheduler.simulate``, default event rates:
+For each scenario, 52 weeks are simulated (``scheduler.staffing.simulate``, default event rates:
 failed visits, register changes, officer absence) twice:
 
 * **randomised**: the default policy (secret gap draws, mean gap 0.75 x interval, two
@@ -15,10 +15,10 @@ failed visits, register changes, officer absence) twice:
 * **naive**: visits on the due date (``gap_shape = "fixed"``), always in the morning,
   no options, no revisits: the bad example.
 
-Both histories go through ``rota audit`` (``scheduler.audit.audit``) against the same
+Both histories go through ``rota audit`` (``scheduler.timing.audit.audit``) against the same
 **baseline**, the maximum-entropy schedule with the default policy's interval and mean
 gap and the most even (weekday, slot) mix the unit's shifts can carry
-(``scheduler.slot_mix``), and each attacker's score is printed as a ratio to the
+(``scheduler.timing.slot_mix``), and each attacker's score is printed as a ratio to the
 baseline (targets: worst-week detection >= 0.9, slot and gap attackers <= 1.1); an
 offender with weekly hours away from home is held to that mix over the pairs they are at
 home (``available_pairs``). The CSV
@@ -56,12 +56,12 @@ from typing import Any
 
 from data.scenarios import generate
 from models import GapShape, Policy, RiskTier
-from scheduler.audit import audit, tradeoff_table
-from scheduler.planner import plan_week
-from scheduler.simulate import PlannedWeek, SimulationResult, simulate
-from scheduler.slot_mix import available_pairs, drawing_policy
-from scheduler.staffing import Band
-from scheduler.windows import staffed_policy
+from scheduler.core.windows import staffed_policy
+from scheduler.plan.planner import plan_week
+from scheduler.staffing.simulate import PlannedWeek, SimulationResult, simulate
+from scheduler.staffing.sweep import Band
+from scheduler.timing.audit import audit, tradeoff_table
+from scheduler.timing.slot_mix import available_pairs, drawing_policy
 
 RESULTS = Path(__file__).parent / "results"
 TIERS = (RiskTier.VERY_HIGH, RiskTier.HIGH, RiskTier.MEDIUM, RiskTier.LOW)

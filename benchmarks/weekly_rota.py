@@ -22,7 +22,7 @@ For each scenario, in one run:
   the best possible order for its own assignment (a lower bound on routing travel for
   that assignment);
 * **whole-planner greedy baseline** on the same register and the same due visits
-  (``scheduler.due.select_due``): visits in order of earliest due date (then urgency),
+  (``scheduler.plan.due.select_due``): visits in order of earliest due date (then urgency),
   each given to its *own manager's* first day of the week on which (i) the manager is on
   shift, (ii) the offender can be visited at some time within that shift (day-level
   check only, using the same policy slots and unavailability as the planner) and (iii)
@@ -67,11 +67,11 @@ import numpy as np
 
 from data.scenarios import DEFAULT_SEED, SCENARIOS, generate
 from models import Offender, Officer, Policy, Register, RiskTier, Rota
-from scheduler.due import DueVisit
-from scheduler.planner import plan_week, week_due
-from scheduler.randomness import draw_generators
-from scheduler.travel import GreatCircleTravel
-from scheduler.windows import intersect, offender_windows, officer_window
+from scheduler.core.travel import GreatCircleTravel
+from scheduler.core.windows import intersect, offender_windows, officer_window
+from scheduler.plan.due import DueVisit
+from scheduler.plan.planner import plan_week, week_due
+from scheduler.timing.randomness import draw_generators
 
 #: Plan-time targets (seconds, wall clock, 2-core machine).
 TARGET_PLAN_S = {"borough": 1.0, "met": 10.0, "national": 60.0}

@@ -52,7 +52,7 @@ from models.offender import (
 from models.officer import DEFAULT_CASELOAD_CAP, Officer, Shift
 from models.policy import Policy
 from models.register import Register
-from scheduler.gaps import gap_pmf, survival
+from scheduler.timing.gaps import gap_pmf, survival
 
 SCENARIOS = ("borough", "met", "national")
 DEFAULT_SCENARIO = "borough"

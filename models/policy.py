@@ -18,7 +18,7 @@ RECHECK_STATUSES = (OffenderStatus.IN_CUSTODY, OffenderStatus.IN_HOSPITAL, Offen
 
 
 class GapShape(StrEnum):
-    """Documented gap distributions a policy can choose (see ``scheduler.gaps``)."""
+    """Documented gap distributions a policy can choose (see ``scheduler.timing.gaps``)."""
 
     #: Maximum entropy on 1..I with the target mean (the default and the audit baseline).
     MAX_ENTROPY = "max_entropy"
@@ -46,7 +46,7 @@ class TimeSlot(BaseModel):
     #: visits as a slot of share 1); 0 keeps the slot for re-attempts only.
     share: Annotated[float, Field(ge=0, le=100)] = 1.0
     #: The share on particular weekdays, where it differs from ``share``. The planner
-    #: sets it from the unit's staffed hours (``scheduler.slot_mix``), so a weekday
+    #: sets it from the unit's staffed hours (``scheduler.timing.slot_mix``), so a weekday
     #: evening that few officers work draws fewer visits than one many work.
     day_share: dict[Weekday, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
 
@@ -118,14 +118,14 @@ class Policy(BaseModel):
     #: Randomness budget: target mean gap between successful visits as a share of the
     #: tier's interval. Below 1 a visit can come any day after the last one (no safe
     #: period) at the cost of I/mu times the fixed-cycle visits (0.75 = +33%); 1.0 is the
-    #: fixed cycle, the most predictable schedule. See ``scheduler.gaps``.
+    #: fixed cycle, the most predictable schedule. See ``scheduler.timing.gaps``.
     gap_mean_share: dict[RiskTier, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         default_factory=lambda: _per_tier(0.75, 0.75, 0.75, 0.75)
     )
     #: Expected share of planned visits that end without a successful visit (nobody
     #: home, refused entry, cancelled). Visit dates are drawn with each day's chance
     #: raised by 1 / (1 - share), so *successful* visits keep the gap distribution
-    #: above despite failures (``scheduler.gaps.attempt_gap_pmf``); 0 draws as if every
+    #: above despite failures (``scheduler.timing.gaps.attempt_gap_pmf``); 0 draws as if every
     #: visit succeeds. Set it from the unit's own records (about 0.2 is common).
     failed_visit_share: Annotated[float, Field(ge=0.0, le=0.6)] = 0.2
     #: Shape of the secret gap distribution (maximum entropy unless there is a reason).

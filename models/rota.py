@@ -63,7 +63,7 @@ class Visit(BaseModel):
     #: secret gap ended inside the week, so a visit never buys a safe rest of the week.
     short_notice: bool = False
     #: Rebooked after this offender's earlier visit this week was called off by the
-    #: police (:func:`scheduler.rebook.rebook`).
+    #: police (:func:`scheduler.plan.rebook.rebook`).
     rebooked: bool = False
 
     @property

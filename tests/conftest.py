@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from models import Register
-from scheduler.loaders import load_register
+from scheduler.io.loaders import load_register
 
 INPUTS = Path(__file__).resolve().parent / "data" / "inputs"
 #: The Monday the fixture register is planned for; every last visit is before it.

@@ -6,8 +6,8 @@ Run::
         [--instances C101,R101,p01,...] [--peer] [--seed N] [--no-gls]
         [--dir /work/shared/instances] [--out benchmarks/results/literature.csv]
 
-Each instance is expressed as the planner's :class:`~scheduler.problem.TeamProblem` and
-solved by :func:`scheduler.routing.solve_team` (see ``benchmarks/literature/adapters.py``);
+Each instance is expressed as the planner's :class:`~scheduler.plan.problem.TeamProblem` and
+solved by :func:`scheduler.plan.routing.solve_team` (see ``benchmarks/literature/adapters.py``);
 the routes it returns are checked and costed by the independent evaluator
 (``evaluate.py``), never by the solver's own objective. Per instance: cost, reference
 cost, gap %, wall time, feasibility, routes; with ``--peer``, PyVRP (``pip install

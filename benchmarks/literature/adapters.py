@@ -1,5 +1,5 @@
-"""Literature instances as the planner's own :class:`~scheduler.problem.TeamProblem`,
-solved by the planner's own :func:`scheduler.routing.solve_team`.
+"""Literature instances as the planner's own :class:`~scheduler.plan.problem.TeamProblem`,
+solved by the planner's own :func:`scheduler.plan.routing.solve_team`.
 
 The point is to measure the project's routing core, not a purpose-built solver, so
 every instance goes through the same model the weekly planner uses: one "officer"
@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from benchmarks.literature.instances import PvrpInstance, PvrpRoute, VrptwInstance
-from scheduler.problem import TeamProblem
-from scheduler.routing import TeamSolution, solve_team
+from scheduler.plan.problem import TeamProblem
+from scheduler.plan.routing import TeamSolution, solve_team
 
 __all__ = [
     "PVRP_UNIT_S",
@@ -175,7 +175,7 @@ def vrptw_problem(instance: VrptwInstance) -> TeamProblem:
 def solve_vrptw(
     instance: VrptwInstance, time_limit_s: float, guided_local_search: bool = True
 ) -> VrptwResult:
-    """Solve a Solomon instance with :func:`scheduler.routing.solve_team`."""
+    """Solve a Solomon instance with :func:`scheduler.plan.routing.solve_team`."""
     t0 = time.perf_counter()
     problem = vrptw_problem(instance)
     solution = solve_team(problem, time_limit_s, guided_local_search)
@@ -193,7 +193,7 @@ def solve_vrptw(
 
 def _pvrp_minutes(instance: PvrpInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Arc travel in model seconds, and the routing model's own minutes for arcs and
-    service (rounded up exactly as :func:`scheduler.routing.solve_team` rounds them)."""
+    service (rounded up exactly as :func:`scheduler.plan.routing.solve_team` rounds them)."""
     travel_s = np.ceil(instance.distance * PVRP_UNIT_S - 1e-6).astype(np.int64)
     service_s = np.ceil(instance.service * PVRP_UNIT_S - 1e-6).astype(np.int64)
     return travel_s, -(-travel_s // 60), -(-service_s // 60)

@@ -29,7 +29,7 @@ from benchmarks.literature.adapters import (
     solve_vrptw,
     vrptw_problem,
 )
-from scheduler.routing import solve_team
+from scheduler.plan.routing import solve_team
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "literature"
 

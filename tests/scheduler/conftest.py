@@ -8,7 +8,7 @@ import pytest
 
 from models import Location, Offender, Officer, Policy, Register, RiskTier
 from models.simulation import EventRates
-from scheduler.loaders import parse_shifts, parse_unavailability
+from scheduler.io.loaders import parse_shifts, parse_unavailability
 
 WEEK = date(2026, 11, 30)  # a Monday
 BASE = (51.3720, -0.1000)
@@ -87,7 +87,7 @@ from pathlib import Path  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
-from scheduler.store import StoreURL, store_location  # noqa: E402
+from scheduler.history.store import StoreURL, store_location  # noqa: E402
 
 #: A PostgreSQL database URL (postgresql+psycopg://USER@HOST:PORT/DB) for the store tests;
 #: .ci/run starts a throwaway server and sets it. Without it those tests are skipped.

@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from models import AuditRecord, Policy, Register, Rota, Visit, VisitOutcome
-from scheduler.outcomes import OutcomeRow
-from scheduler.store import HistoryStore
-from scheduler.windows import slot_name
+from scheduler.core.windows import slot_name
+from scheduler.history.store import HistoryStore
+from scheduler.io.outcomes import OutcomeRow
 from tests.scheduler.conftest import WEEK, offender, officer, register
 
 NOW = datetime(2026, 12, 20, 9, 30)

@@ -1,0 +1,160 @@
+"""What every ``rota`` command shares: error handling, option bundles and parsers, the
+clock, bundled scenarios and settings files.
+
+Commands import this module and never :mod:`scheduler.cli.main` or each other, so the
+CLI's imports run one way (main -> commands -> common -> the library)."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from pydantic import BaseModel, ValidationError
+
+from models import Policy
+from models.simulation import EventRates
+from scheduler.core.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
+
+if TYPE_CHECKING:
+    from data.scenarios import Scenario
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_settings(model: type[M], path: Path | None) -> M:
+    """A TOML settings file (policy, event rates) validated into ``model``; its defaults
+    when no file is given. Errors name the file and the first bad field."""
+    if path is None:
+        return model()
+    try:
+        with open(path, "rb") as fh:
+            return model.model_validate(tomllib.load(fh))
+    except (OSError, ValueError) as exc:
+        detail = str(exc)
+        if isinstance(exc, ValidationError):
+            e = exc.errors()[0]
+            where = ".".join(str(p) for p in e["loc"])
+            detail = f"field '{where}': {e['msg']}" if where else e["msg"]
+        raise PolicyError(f"{path}: {detail}") from None
+
+
+def register_source_options(
+    verb: str, default: str | None = "borough"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--scenario``, ``--offenders`` and ``--officers``: a bundled scenario or your files
+    (``default`` None: neither unless asked for)."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn = click.option(
+            "--officers", type=click.Path(path_type=Path), help="Officers CSV or JSON."
+        )(fn)
+        fn = click.option(
+            "--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON."
+        )(fn)
+        when = "when no CSVs are given " if default else ""
+        return click.option(
+            "--scenario",
+            default=default,
+            show_default=default is not None,
+            help=f"Bundled scenario to {verb} {when}(borough, met, national).",
+        )(fn)
+
+    return decorate
+
+
+def errors_to_exit(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Library errors become a clear message and exit status 1, never a traceback (database
+    errors arrive as the store's ``StoreError``, a ``RotaError``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputFileError as exc:
+            for line in exc.report().splitlines():
+                click.echo(f"Error: {line}", err=True)
+            raise SystemExit(1) from None
+        except RotaError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def now() -> datetime:
+    """The clock, read only here (tests replace it)."""
+    return datetime.now()
+
+
+def parse_week(value: str | None) -> date | None:
+    """``--week``: a Monday YYYY-MM-DD, or None when not given."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+    if day.weekday() != 0:
+        raise click.BadParameter(f"{value} is a {day:%A}; the planning week starts on a Monday")
+    return day
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """A date option YYYY-MM-DD, or None when not given; errors name ``option``."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=option) from None
+
+
+def next_monday(today: date) -> date:
+    """The Monday after ``today`` (a week ahead when today is a Monday)."""
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def load_policy(path: Path | None) -> Policy:
+    """The policy TOML at ``path`` over the defaults (the defaults when None)."""
+    return load_settings(Policy, path)
+
+
+def load_rates(path: Path | None) -> EventRates:
+    """The simulator's event rates TOML at ``path`` over the defaults."""
+    return load_settings(EventRates, path)
+
+
+def bundled_scenario(name: str, seed: int) -> Scenario:
+    """A bundled synthetic scenario by name; an unknown name is a clear error."""
+    from data.scenarios import generate
+
+    try:
+        return generate(name, seed)
+    except ValueError as exc:
+        raise UnknownScenarioError(str(exc)) from None
+
+
+STORE_HELP = (
+    "History store that 'rota plan --store' created: a SQLite file, or a PostgreSQL URL "
+    "postgresql+psycopg://USER@HOST[:PORT]/DB."
+)
+
+
+class StoreOption(click.ParamType):
+    """``--store``: a SQLite file's path (a :class:`Path`) or a database URL (a
+    :class:`~scheduler.history.store.StoreURL`, printed with its password hidden); both
+    answer ``is_file()`` and open with :class:`~scheduler.history.store.HistoryStore`."""
+
+    name = "path|url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from scheduler.history.store import StoreError, store_location
+
+        try:
+            return store_location(value)
+        except StoreError as exc:
+            self.fail(str(exc), param, ctx)

@@ -1,0 +1,142 @@
+"""Write a rota to disk: all or nothing, readable only by its owner.
+
+Files are written into a private staging directory beside the target and moved into place
+in one rename, so an interrupted run leaves no partial output and never damages an
+existing rota.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from models import Register, Rota
+from scheduler.core.exceptions import OutputExistsError, RotaError
+from scheduler.io.loaders import csv_text
+from scheduler.io.report import rota_summary
+
+VISIT_COLUMNS = [
+    "offender_id",
+    "officer_ids",
+    "tier",
+    "date",
+    "weekday",
+    "slot",
+    "arrival",
+    "window_end",
+    "departure",
+    "sequence",
+    "travel_to_min",
+    "due_date",
+    "days_overdue",
+    "cover",
+    "rebooked",
+]
+UNSCHEDULED_COLUMNS = ["offender_id", "tier", "reason", "due_date", "detail"]
+
+
+def visit_rows(rota: Rota) -> list[dict[str, Any]]:
+    return [
+        {
+            "offender_id": v.offender_id,
+            "officer_ids": ";".join(v.officer_ids),
+            "tier": v.tier.value,
+            "date": v.date.isoformat(),
+            "weekday": f"{v.date:%a}",
+            "slot": v.slot,
+            "arrival": f"{v.arrival:%H:%M}",
+            "window_end": f"{v.window_end:%H:%M}",
+            "departure": f"{v.departure:%H:%M}",
+            "sequence": v.sequence,
+            "travel_to_min": round(v.travel_to_s / 60),
+            "due_date": v.due_date.isoformat(),
+            "days_overdue": v.days_overdue,
+            "cover": str(v.cover).lower(),
+            "rebooked": str(v.rebooked).lower(),
+        }
+        for v in rota.visits
+    ]
+
+
+def unscheduled_rows(rota: Rota) -> list[dict[str, Any]]:
+    return [
+        {
+            "offender_id": u.offender_id,
+            "tier": u.tier.value,
+            "reason": u.reason.value,
+            "due_date": u.due_date.isoformat() if u.due_date else "",
+            "detail": u.detail,
+        }
+        for u in rota.unscheduled
+    ]
+
+
+def rota_files(rota: Rota, register: Register) -> dict[str, str]:
+    """Every output file's relative path and text. ``audit.json`` holds the secret seed
+    and is for the manager; the per-officer files carry no seed."""
+    files = {
+        "visits.csv": csv_text(visit_rows(rota), VISIT_COLUMNS),
+        "unscheduled.csv": csv_text(unscheduled_rows(rota), UNSCHEDULED_COLUMNS),
+        "rota.json": rota.model_dump_json(indent=1, exclude={"audit"}),
+        "summary.json": json.dumps(rota_summary(rota, register), indent=1),
+    }
+    if rota.audit is not None:
+        files["audit.json"] = rota.audit.model_dump_json(indent=1)
+    rows = visit_rows(rota)
+    for officer in register.officers:
+        mine = [r for r in rows if officer.id in r["officer_ids"].split(";")]
+        mine.sort(key=lambda r: (r["date"], r["arrival"]))
+        files[f"officers/{officer.id}.csv"] = csv_text(mine, VISIT_COLUMNS)
+    return files
+
+
+def check_output(out: Path, overwrite: bool) -> None:
+    """Refuse an ``out`` that is not a directory, or that holds files unless ``overwrite``."""
+    if out.exists() and not out.is_dir():
+        raise RotaError(f"{out} exists and is not a directory; choose another --out")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(out)
+
+
+def write_private_tree(
+    files: Mapping[str, str | bytes], out: Path, overwrite: bool = False
+) -> Path:
+    """Write ``files`` (text, or bytes such as PNG plots) under ``out`` atomically,
+    directories 0700 and files 0600."""
+    out = Path(out)
+    check_output(out, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for rel, text in files.items():
+            path = staging / rel
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            if isinstance(text, bytes):
+                with os.fdopen(fd, "wb") as bh:
+                    bh.write(text)
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        os.chmod(staging, 0o700)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(staging, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def write_rota(rota: Rota, register: Register, out: Path, overwrite: bool = False) -> Path:
+    return write_private_tree(rota_files(rota, register), out, overwrite)

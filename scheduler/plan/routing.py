@@ -1,0 +1,247 @@
+"""Routing with day copies: one OR-Tools model per team chooses, for every due visit,
+the officer-day, the arrival time and the order, minimising travel plus the cost of
+lateness and of dropped visits (which are dropped in order of urgency).
+
+Works on :class:`~scheduler.plan.problem.TeamProblem` arrays only; returns plain arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
+
+WEEK_MIN = 7 * 24 * 60
+
+#: Local-search operators left out when the search descends to a local optimum (no
+#: guided local search, the weekly planner's default). Searched to the end on a week of
+#: each scenario's team problems, the descent without them reached objectives as good
+#: (borough, met: the same; national: 0.02% lower, 2,156 dropped visit nodes against
+#: 2,152 over 550 solves) in 60-75% of the time (met 3.0 s instead of 4.8 s, met-bcu
+#: 44 s instead of 56 s, national 95 s instead of 127 s). Two-officer visits are booked
+#: before routing, so pair and subtrip moves have nothing to move. The operator that
+#: re-inserts dropped visits stays: without it national dropped 1.3% more. Guided local
+#: search keeps OR-Tools' full set: it runs for its whole time limit anyway.
+#: The global-cheapest-insertion path LNS goes too: with it the same team problem gave
+#: different routes from one process to the next (OR-Tools 9.15, borough, well inside
+#: the time limit), so a plan's seed did not replay it; without it the default week
+#: scheduled as many visits (borough, met the same; national 6,952 / 6,974 against
+#: 6,950 / 6,978 at two seeds) in less time (national 78 s instead of 93 s).
+DESCENT_OPERATORS_OFF = (
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+    "use_relocate_expensive_chain",
+    "use_exchange_subtrip",
+    "use_relocate_subtrip",
+    "use_lin_kernighan",
+    "use_make_chain_inactive",
+)
+
+
+@dataclass
+class Stop:
+    node: int  # visit node (index into the problem's visit nodes, not the routing index)
+    arrival_s: int  # planned arrival (week seconds), earliest consistent with the route
+    latest_s: int  # latest arrival that keeps the rest of the route feasible
+    travel_to_s: int
+
+
+@dataclass
+class TeamSolution:
+    """Routes per vehicle (officer-day) and the dropped visit nodes."""
+
+    routes: list[list[Stop]]
+    return_travel_s: np.ndarray  # (V,) travel from last stop back to base
+    dropped: list[int]
+    objective: int
+    status: str
+
+
+def solve_team(
+    problem,
+    time_limit_s: float,
+    guided_local_search: bool = True,
+    initial_routes: list[list[int]] | None = None,
+) -> TeamSolution:
+    """Solve one team's week. ``problem`` is a :class:`~scheduler.plan.problem.TeamProblem`.
+
+    ``initial_routes`` (visit nodes per vehicle) starts the search from a known plan
+    instead of building a first solution; a plan the model rejects is ignored.
+    """
+    K, n = problem.n_officers, problem.n_nodes
+    N = n - K
+    V = len(problem.veh_officer)
+    if N == 0 or V == 0:
+        return TeamSolution(
+            [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "empty"
+        )
+    starts = [int(problem.veh_officer[v]) for v in range(V)]
+    manager = pywrapcp.RoutingIndexManager(n, V, starts, starts)
+    model = pywrapcp.RoutingModel(manager)
+    for k in set(range(K)) - set(starts):  # an officer away all week: base never visited
+        index = manager.NodeToIndex(k)
+        model.VehicleVar(index).SetValues([-1])
+        model.AddDisjunction([index], 0)
+
+    # The time model runs in whole minutes: OR-Tools keeps a bitset per time variable,
+    # and a week in seconds makes every window with a gap 50x slower to post. Travel and
+    # visit times round up, so a plan feasible in minutes is feasible in seconds.
+    travel_min = _ceil_min(problem.travel_s)
+    transit = travel_min + _ceil_min(problem.service_s)[:, None]
+    transit_idx = model.RegisterTransitMatrix(transit.tolist())
+
+    # Arc cost per officer, in seconds: travel, plus a cover charge on arriving at someone
+    # else's offender, so cover happens only when it is needed or saves more than it costs.
+    for k in range(K):
+        cost = problem.travel_s.copy()
+        foreign = (problem.manager != k) & problem.charge_cover
+        cost[:, K:][:, foreign] += problem.cover_penalty_s
+        idx = model.RegisterTransitMatrix(cost.tolist())
+        for v in range(V):
+            if problem.veh_officer[v] == k:
+                model.SetArcCostEvaluatorOfVehicle(idx, v)
+
+    horizon = WEEK_MIN if problem.horizon_s is None else int(problem.horizon_s) // 60
+    model.AddDimension(transit_idx, horizon, horizon, False, "time")
+    time_dim = model.GetDimensionOrDie("time")
+    budgets = [int(b) // 60 for b in problem.veh_budget_s]
+    model.AddDimensionWithVehicleCapacity(transit_idx, 0, budgets, True, "work")
+    for v in range(V):
+        lo, hi = -(-int(problem.veh_start_s[v]) // 60), int(problem.veh_end_s[v]) // 60
+        time_dim.CumulVar(model.Start(v)).SetRange(lo, hi)
+        time_dim.CumulVar(model.End(v)).SetRange(lo, hi)
+        model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.Start(v)))
+        model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.End(v)))
+
+    if problem.demand is not None and problem.veh_capacity is not None:
+        load_idx = model.RegisterUnaryTransitVector([int(q) for q in problem.demand])
+        capacities = [int(c) for c in problem.veh_capacity]
+        model.AddDimensionWithVehicleCapacity(load_idx, 0, capacities, True, "load")
+
+    for j in range(N):
+        index = manager.NodeToIndex(K + j)
+        wins = minute_windows(problem.windows[j])
+        vehicles = [int(v) for v in problem.vehicles[j]] if wins else []
+        model.VehicleVar(index).SetValues([-1, *vehicles])
+        model.AddDisjunction([index], int(problem.penalty[j]))
+        if not wins:
+            continue
+        cumul = time_dim.CumulVar(index)
+        lo, hi = wins[0][0], wins[-1][1]
+        cumul.SetRange(lo, hi)
+        for (_, e), (s2, _) in zip(wins, wins[1:], strict=False):
+            cumul.RemoveInterval(e + 1, s2 - 1)
+        deadline = int(problem.deadline_s[j]) // 60
+        if deadline < hi:
+            time_dim.SetCumulVarSoftUpperBound(index, deadline, int(problem.late_cost[j]) * 60)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    if guided_local_search:
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
+    else:
+        for name in DESCENT_OPERATORS_OFF:
+            setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    model.CloseModelWithParameters(params)
+    start = None
+    if initial_routes is not None:
+        start = model.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(K + j) for j in route] for route in initial_routes], True
+        )
+    if start is None:
+        start = model.SolveWithParameters(first_solution_parameters(params))
+    solution = None if start is None else model.SolveFromAssignmentWithParameters(start, params)
+    if solution is None:
+        return TeamSolution(
+            [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "no solution"
+        )
+    return _extract(problem, model, manager, time_dim, solution)
+
+
+def first_solution_parameters(params):
+    """``params`` for the first solution alone, without a time limit.
+
+    Cut by the clock, OR-Tools' insertion heuristic returns what it has inserted so far
+    and leaves every other visit unperformed, which reads as visits dropped for
+    capacity: on a loaded machine a large unit's week came back empty. The first
+    solution (under half a second for a unit of 90 visits and 85 officer-days) is
+    therefore built in full, and only the local search that improves it is
+    time-limited, so a time limit costs travel, never visits that fit."""
+    first = pywrapcp.DefaultRoutingSearchParameters()
+    first.CopyFrom(params)
+    first.ClearField("time_limit")
+    first.solution_limit = 1
+    return first
+
+
+def _ceil_min(seconds: np.ndarray) -> np.ndarray:
+    return (-(-np.asarray(seconds, dtype=np.int64) // 60)).astype(np.int64)
+
+
+def minute_windows(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Half-open second intervals -> inclusive minute intervals with the same whole-minute
+    arrivals (minute m is allowed when s <= 60 m < e); empty ones vanish."""
+    out: list[tuple[int, int]] = []
+    for s, e in windows:
+        lo, hi = -(-s // 60), -(-e // 60) - 1
+        if lo <= hi:
+            if out and lo <= out[-1][1] + 1:
+                out[-1] = (out[-1][0], max(out[-1][1], hi))
+            else:
+                out.append((lo, hi))
+    return out
+
+
+def _extract(problem, model, manager, time_dim, solution) -> TeamSolution:
+    """Pull the solution into plain lists before anyone formats it."""
+    K = problem.n_officers
+    V = len(problem.veh_officer)
+    routes: list[list[Stop]] = []
+    back = np.zeros(V, np.int64)
+    seen: set[int] = set()
+    for v in range(V):
+        stops: list[Stop] = []
+        index = model.Start(v)
+        prev = manager.IndexToNode(index)
+        index = solution.Value(model.NextVar(index))
+        while not model.IsEnd(index):
+            node = manager.IndexToNode(index)
+            cumul = time_dim.CumulVar(index)
+            stops.append(
+                Stop(
+                    node - K,
+                    solution.Min(cumul) * 60,
+                    solution.Max(cumul) * 60,
+                    int(problem.travel_s[prev, node]),
+                )
+            )
+            seen.add(node - K)
+            prev = node
+            index = solution.Value(model.NextVar(index))
+        back[v] = int(problem.travel_s[prev, manager.IndexToNode(index)]) if stops else 0
+        _set_latest(problem, stops, int(back[v]), int(problem.veh_end_s[v]))
+        routes.append(stops)
+    dropped = [j for j in range(problem.n_nodes - K) if j not in seen]
+    return TeamSolution(routes, back, dropped, int(solution.ObjectiveValue()), "ok")
+
+
+def _set_latest(problem, stops: list[Stop], back_s: int, end_s: int) -> None:
+    """Latest arrival at each stop that keeps every later stop and the return to base
+    on time: a backward pass, so officers get a true arrival window."""
+    K = problem.n_officers
+    latest_next = end_s - back_s
+    for stop in reversed(stops):
+        service = int(problem.service_s[K + stop.node])
+        hi = latest_next - service
+        window_hi = next(e - 1 for s, e in problem.windows[stop.node] if s <= stop.arrival_s < e)
+        stop.latest_s = max(stop.arrival_s, min(hi, window_hi))
+        latest_next = stop.latest_s - stop.travel_to_s

@@ -1,0 +1,73 @@
+"""The offline travel model agrees with geopy and behaves like a travel-time matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+from geopy.distance import great_circle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.core.travel import GreatCircleTravel, distance_matrix_m, great_circle_m
+
+uk_points = st.tuples(st.floats(49.9, 60.9), st.floats(-8.6, 1.7))
+
+
+@settings(max_examples=200)
+@given(uk_points, uk_points)
+def test_haversine_matches_geopy_great_circle(a, b):
+    ours = float(great_circle_m(np.array(a[0]), np.array(a[1]), np.array(b[0]), np.array(b[1])))
+    assert abs(ours - great_circle(a, b).m) < 0.05  # same sphere, well under a metre
+
+
+@given(st.lists(uk_points, min_size=1, max_size=12))
+def test_travel_matrix_is_symmetric_nonnegative_with_zero_diagonal(points):
+    lat, lon = np.array(points).T
+    m = GreatCircleTravel().matrix_s(lat, lon)
+    assert m.dtype == np.int64 and m.shape == (len(points), len(points))
+    assert (np.diag(m) == 0).all() and (m >= 0).all() and (m == m.T).all()
+
+
+def test_travel_time_is_circuity_times_distance_over_speed():
+    # 10 km straight line north, x1.5 circuity, at 30 km/h: 15 km takes 30 min = 1800 s.
+    lat = np.array([51.5, 51.5 + 10_000 / 111_195.0])
+    lon = np.array([-0.1, -0.1])
+    d = distance_matrix_m(lat, lon)[0, 1]
+    assert abs(d - 10_000) < 5
+    assert abs(GreatCircleTravel(speed_kmh=30, circuity=1.5).matrix_s(lat, lon)[0, 1] - 1800) <= 1
+
+
+def test_osrm_seam_reads_a_table_from_a_local_server():
+    # A stand-in OSRM on loopback: answers every table request with durations 0/100 s.
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from scheduler.core.travel import OsrmTravel
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            seen.append(self.path)
+            n = self.path.split("/driving/")[1].split("?")[0].count(";") + 1
+            table = [[0 if i == j else 100 for j in range(n)] for i in range(n)]
+            body = json.dumps({"code": "Ok", "durations": table}).encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        m = OsrmTravel(f"http://127.0.0.1:{server.server_port}").matrix_s(
+            np.array([51.5, 51.6]), np.array([-0.1, -0.2])
+        )
+    finally:
+        thread.join(5)
+        server.server_close()
+    assert m.tolist() == [[0, 100], [100, 0]]
+    assert "-0.100000,51.500000;-0.200000,51.600000" in seen[0]  # lon,lat order
