@@ -28,11 +28,12 @@ from scheduler.cli.common import (
     bundled_scenario,
     errors_to_exit,
     load_policy,
+    load_unit_register,
     parse_date,
     register_source_options,
 )
 from scheduler.io.export import check_output, write_private_tree
-from scheduler.io.loaders import csv_text, load_register, register_files
+from scheduler.io.loaders import csv_text, register_files
 
 CHANGE_COLUMNS = ("offender_id", "tier", "from_officer", "to_officer", "reason", "detail")
 CASELOAD_COLUMNS = (
@@ -206,7 +207,7 @@ def allocate_cmd(
     day = parse_date(as_of, "--as-of")
     if offenders is not None and officers is not None:
         day = day or date.today()
-        register: Register = load_register(offenders, officers, as_of=day)
+        register: Register = load_unit_register(offenders, officers, as_of=day)
     else:
         sc = bundled_scenario(scenario, SCENARIO_SEED)
         register, day = sc.register, day or sc.week_start

@@ -27,12 +27,13 @@ from scheduler.cli.common import (
     bundled_scenario,
     errors_to_exit,
     load_policy,
+    load_unit_register,
     parse_date,
     register_source_options,
 )
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.history_files import read_history
-from scheduler.io.loaders import csv_text, load_register
+from scheduler.io.loaders import csv_text
 from scheduler.timing.audit import (
     OFFENDER_COLUMNS,
     TIER_COLUMNS,
@@ -225,7 +226,7 @@ def _unit(scenario: str | None, offenders: Path | None, officers: Path | None) -
     if scenario is not None and officers is not None:
         raise click.UsageError("give either --scenario or --offenders/--officers, not both")
     if officers is not None and offenders is not None:
-        return load_register(offenders, officers, as_of=None)
+        return load_unit_register(offenders, officers, as_of=None)
     if scenario is not None:
         return bundled_scenario(scenario, 20261130).register
     return None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from pydantic import BaseModel, ValidationError
 
-from models import Policy
+from models import Policy, Register
 from models.simulation import EventRates
 from scheduler.core.exceptions import InputFileError, PolicyError, RotaError, UnknownScenarioError
 
@@ -55,6 +55,29 @@ def register_source_options(
         )(fn)
         fn = click.option(
             "--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON."
+        )(fn)
+        fn = click.option(
+            "--geocoder",
+            metavar="URL",
+            expose_value=False,
+            callback=_remember,
+            help="Opt in to geocoding an 'address' column through this Nominatim server "
+            "(addresses are SENT to it; results cached owner-only). Default: never.",
+        )(fn)
+        fn = click.option(
+            "--columns",
+            type=click.Path(path_type=Path),
+            expose_value=False,
+            callback=_remember,
+            help='TOML of your own column names, e.g. [offenders] "Risk Score" = "tier".',
+        )(fn)
+        fn = click.option(
+            "--postcodes",
+            type=click.Path(path_type=Path),
+            expose_value=False,
+            callback=_remember,
+            help="Postcode index that 'rota postcodes import' built (default: "
+            "$ROTA_POSTCODES or ~/.local/share/rota/postcodes.npz).",
         )(fn)
         when = "when no CSVs are given " if default else ""
         return click.option(
@@ -158,3 +181,46 @@ class StoreOption(click.ParamType):
             return store_location(value)
         except StoreError as exc:
             self.fail(str(exc), param, ctx)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep a register-reading option for :func:`load_unit_register` (not a command
+    argument, so every command that reads a register takes it the same way)."""
+    ctx.meta.setdefault("rota.register", {})[param.name] = value
+    return value
+
+
+def load_unit_register(offenders: Path, officers: Path, as_of: date | None) -> Register:
+    """Read a unit's register files with the command's ``--postcodes``, ``--columns`` and
+    ``--geocoder`` options: every problem of both files at once (an ``InputFileError``),
+    and a note on stderr for each column that is ignored."""
+    from scheduler.io.columns import load_aliases
+    from scheduler.io.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS, read_register
+    from scheduler.io.locate import Locator
+
+    ctx = click.get_current_context(silent=True)
+    opts = ctx.meta.get("rota.register", {}) if ctx is not None else {}
+    aliases = load_aliases(
+        opts.get("columns"), {"offenders": OFFENDER_COLUMNS, "officers": OFFICER_COLUMNS}
+    )
+    locator = Locator(index=opts.get("postcodes"), geocoder=_geocoder(opts.get("geocoder")))
+    result = read_register(offenders, officers, as_of, locator, aliases)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
+    if result.register is None:
+        raise InputFileError(list(result.problems))
+    return result.register
+
+
+def _geocoder(url: str | None) -> Any:
+    if not url:
+        return None
+    from scheduler.io.geocode import GeocodeCache, Geocoder, default_cache_path
+
+    click.echo(
+        f"Warning: addresses in the register are sent to {url} to be geocoded "
+        "(only rows without lat/lon or postcode); results are cached owner-only in "
+        f"{default_cache_path()}",
+        err=True,
+    )
+    return Geocoder(url, cache=GeocodeCache(default_cache_path()))

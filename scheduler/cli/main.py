@@ -11,6 +11,7 @@ from scheduler.cli.allocate import allocate_cmd
 from scheduler.cli.audit import audit_cmd
 from scheduler.cli.formats import formats_cmd
 from scheduler.cli.plan import plan_cmd
+from scheduler.cli.postcodes import postcodes_cmd
 from scheduler.cli.record import record_cmd
 from scheduler.cli.scenario import scenario_cmd
 from scheduler.cli.simulate import simulate_cmd
@@ -34,5 +35,6 @@ for _command in (
     simulate_cmd,
     audit_cmd,
     staffing_cmd,
+    postcodes_cmd,
 ):
     main.add_command(_command)

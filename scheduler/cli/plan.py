@@ -17,13 +17,13 @@ from scheduler.cli.common import (
     bundled_scenario,
     errors_to_exit,
     load_policy,
+    load_unit_register,
     next_monday,
     parse_week,
     register_source_options,
 )
 from scheduler.core.travel import OsrmTravel
 from scheduler.io.export import check_output, write_rota
-from scheduler.io.loaders import load_register
 from scheduler.io.report import format_summary, rota_summary
 from scheduler.plan.planner import plan_week
 
@@ -108,7 +108,7 @@ def plan_cmd(
     week_start = parse_week(week)
     if offenders is not None and officers is not None:
         week_start = week_start or next_monday(date.today())
-        register: Register = load_register(offenders, officers, as_of=week_start)
+        register: Register = load_unit_register(offenders, officers, as_of=week_start)
     else:
         sc = bundled_scenario(scenario, 20261130)
         register, week_start = sc.register, week_start or sc.week_start

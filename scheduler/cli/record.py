@@ -130,7 +130,12 @@ def record_cmd(
         raise click.ClickException(f"{store}: no history store here (rota plan --store creates it)")
     clock = now()
     if file is not None:
-        rows = read_outcomes(file, clock.date())
+        notes: list[str] = []
+        try:
+            rows = read_outcomes(file, clock.date(), notes)
+        finally:
+            for note in notes:
+                click.echo(f"Note: {note}", err=True)
         source = str(file)
     else:
         rows = [command_line_outcome(given, clock.date())]

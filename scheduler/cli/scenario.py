@@ -27,11 +27,45 @@ from scheduler.io.loaders import register_files
     help="Generator seed (scenarios are synthetic and reproducible).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option(
+    "--spreadsheet",
+    is_flag=True,
+    help="Write it as a unit's spreadsheet export: Title Case headers, 'Very High', UK "
+    "dates, a byte-order mark, Windows line endings and an extra column.",
+)
+@click.option(
+    "--postcodes",
+    "with_postcodes",
+    is_flag=True,
+    help="Give homes and bases as the nearest postcode of the index instead of lat/lon "
+    "(implies --spreadsheet; import the sample first: rota postcodes import --sample).",
+)
+@click.option(
+    "--index",
+    "index_path",
+    type=click.Path(path_type=Path),
+    help="Postcode index for --postcodes (default: the one 'rota postcodes import' wrote).",
+)
 @errors_to_exit
-def scenario_cmd(name: str, out: Path, seed: int, overwrite: bool) -> None:
+def scenario_cmd(
+    name: str,
+    out: Path,
+    seed: int,
+    overwrite: bool,
+    spreadsheet: bool,
+    with_postcodes: bool,
+    index_path: Path | None,
+) -> None:
     """Write a bundled synthetic scenario (borough, met, national) as CSVs."""
     sc = bundled_scenario(name, seed)
-    write_private_tree(register_files(sc.register), out, overwrite=overwrite)
+    files: dict[str, str] | dict[str, bytes] = register_files(sc.register)
+    if spreadsheet or with_postcodes:
+        from scheduler.io.postcodes import require_index
+        from scheduler.io.spreadsheet import spreadsheet_files
+
+        index = require_index(index_path) if with_postcodes else None
+        files = spreadsheet_files(sc.register, index)
+    write_private_tree(files, out, overwrite=overwrite)
     click.echo(
         f"Wrote {len(sc.register.offenders)} offenders and {len(sc.register.officers)} "
         f"officers ({sc.name}, week of {sc.week_start}) to {out}/"

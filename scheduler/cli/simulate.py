@@ -17,11 +17,12 @@ from scheduler.cli.common import (
     errors_to_exit,
     load_policy,
     load_rates,
+    load_unit_register,
     next_monday,
     register_source_options,
 )
 from scheduler.io.export import check_output, write_private_tree
-from scheduler.io.loaders import csv_text, load_register
+from scheduler.io.loaders import csv_text
 from scheduler.staffing.simulate import (
     TIERS,
     WEEK_COLUMNS,
@@ -168,7 +169,7 @@ def simulate_cmd(
         from datetime import date
 
         start = next_monday(date.today())
-        register = load_register(offenders, officers, as_of=start)
+        register = load_unit_register(offenders, officers, as_of=start)
     else:
         sc = bundled_scenario(scenario, 20261130)
         register, start = sc.register, sc.week_start

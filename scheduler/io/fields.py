@@ -5,6 +5,8 @@ Shared by the register, outcome and visit-history readers."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -66,14 +68,25 @@ def parse_bool(text: str) -> bool:
 
 
 def enum_parser(kind: type[Any]) -> Callable[[str], Any]:
+    """Parse a value of an enum as spreadsheets write it: any case, spaces or hyphens for
+    underscores (``'Very High'`` -> ``very_high``); a near miss gets a "did you mean"."""
+
     def parse(text: str) -> Any:
+        value = re.sub(r"[\s-]+", "_", text.strip().lower())
         try:
-            return kind(text.lower())
+            return kind(value)
         except ValueError:
-            allowed = ", ".join(m.value for m in kind)
-            raise ValueError(f"unknown value (expected one of {allowed})") from None
+            allowed = [str(m.value) for m in kind]
+            near = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            raise ValueError(
+                f"unknown value ({hint}expected one of {', '.join(allowed)})"
+            ) from None
 
     return parse
+
+
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]00:00(?::00)?)?$")
 
 
 def parse_iso_date(text: str) -> date:
@@ -81,6 +94,61 @@ def parse_iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError("not a date YYYY-MM-DD") from None
+
+
+def parse_date(text: str) -> date:
+    """A date as ISO ``YYYY-MM-DD`` or as UK spreadsheets write it, day first
+    (``07/12/2026``, ``7.12.2026``; a midnight time after it is dropped). A two-digit
+    year or a date that only reads month first is refused, saying what to write."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(
+            text[:10] if re.match(r"^\d{4}-\d\d-\d\d[ T]00:00", text) else text
+        )
+    except ValueError:
+        pass
+    m = _UK_DATE.match(text)
+    if m is None:
+        raise ValueError("not a date (write YYYY-MM-DD or DD/MM/YYYY)")
+    day, month, year = (int(g) for g in m.groups())
+    if len(m.group(3)) == 2:
+        raise ValueError(
+            f"two-digit year; write the year in full, e.g. {day:02d}/{month:02d}/20{year:02d}"
+        )
+    if month > 12 >= day:
+        raise ValueError(
+            "reads as month/day/year; write dates day first (DD/MM/YYYY) or as YYYY-MM-DD"
+        )
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(f"no such date ({exc})") from None
+
+
+_HOURS = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours)?$", re.IGNORECASE)
+_HOURS_MINUTES = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+
+
+def parse_hours(text: str) -> float:
+    """Hours as a number, with or without a unit (``4``, ``4.5``, ``4h``, ``4 hours``) or
+    as ``H:MM`` (``4:30`` = 4.5)."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if m := _HOURS.match(text):
+        return float(m.group(1))
+    if m := _HOURS_MINUTES.match(text):
+        return int(m.group(1)) + int(m.group(2)) / 60
+    raise ValueError("not a number of hours (write e.g. 4, 4.5 or 4:30)")
+
+
+def parse_number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
 
 
 class RowErrors(Exception):
@@ -105,9 +173,26 @@ def collect_fields(parsers: dict[str, Callable[[], Any]]) -> dict[str, Any]:
     return values
 
 
+def plain_error(err: Any) -> str:
+    """A pydantic error in plain words: no regular expressions or Python type names."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        return "may contain only letters, digits, '-' and '_' (use the pseudonymous id)"
+    if kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters"
+    if kind == "string_too_short":
+        return "is empty but required"
+    if kind in {"float_parsing", "float_type"}:
+        return "is not a number"
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return "is not a whole number"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def short_message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        return "; ".join(plain_error(e) for e in exc.errors())
     return str(exc).removeprefix("Value error, ")
 
 

@@ -18,8 +18,8 @@ from scheduler.io.fields import (
     parse_iso_date,
     required_field,
 )
-from scheduler.io.loaders import parse_rows
 from scheduler.io.outcomes import offender_id_field
+from scheduler.io.records import parse_rows
 from scheduler.timing.audit import VisitRecord
 
 HISTORY_COLUMNS: dict[str, str] = {

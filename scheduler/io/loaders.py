@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from models import (
 )
 from models.offender import Gender, OffenderStatus, RiskTier
 from scheduler.core.exceptions import InputFileError, InputProblem
+from scheduler.io.columns import ColumnAliases, suggestion
 from scheduler.io.fields import (
     FieldError,
     RowErrors,
@@ -41,29 +43,42 @@ from scheduler.io.fields import (
     float_field,
     optional_field,
     parse_bool,
+    parse_date,
+    parse_hours,
     parse_int,
-    parse_iso_date,
     required_field,
     short_message,
 )
-
-MAX_PROBLEMS = 50
+from scheduler.io.locate import Locator
+from scheduler.io.records import (
+    FileRead,
+    FileSpec,
+    read_rows,
+    record_ids,
+    unique_ids,
+)
 
 OFFENDER_COLUMNS: dict[str, str] = {
     "id": "pseudonymous id (letters, digits, - and _)",
-    "lat": "home latitude, decimal degrees (inside the UK)",
+    "lat": "home latitude, decimal degrees (inside the UK); or give postcode",
     "lon": "home longitude, decimal degrees (inside the UK)",
+    "postcode": "home postcode instead of lat/lon, located offline from the index that "
+    "'rota postcodes import' builds",
+    "address": "free-text address instead of lat/lon or postcode: geocoded ONLY when a "
+    "geocoder is configured (--geocoder), else refused; never stored or printed",
     "tier": "risk tier: low, medium, high or very_high",
     "manager_id": "id of the offender manager (must be in the officers file)",
     "interval_days": "optional per-person maximum visit interval in days (blank = tier default)",
     "mappa_level": "MAPPA management level 1, 2 or 3 (blank = 1)",
-    "last_visit": "date of last successful visit YYYY-MM-DD (blank = never visited)",
+    "last_visit": "date of last successful visit, YYYY-MM-DD or DD/MM/YYYY (blank = never visited)",
     "two_officers": "true if the visit needs two officers (blank = false)",
     "officer_gender": "female or male if the lead officer must be of that gender (blank = any)",
     "status": "active, in_custody, in_hospital, abroad, missing or reactive (blank = active)",
     "unavailable": "';'-separated: YYYY-MM-DD, YYYY-MM-DD/YYYY-MM-DD, or 'mon-fri 09:00-17:00'",
 }
-OFFENDER_REQUIRED = ("id", "lat", "lon", "tier", "manager_id")
+OFFENDER_REQUIRED = ("id", "tier", "manager_id")
+#: Where a home is: any one of these column sets.
+OFFENDER_LOCATION = (("lat", "lon"), ("postcode",), ("address",))
 
 OFFICER_COLUMNS: dict[str, str] = {
     "id": "pseudonymous officer id",
@@ -73,13 +88,16 @@ OFFICER_COLUMNS: dict[str, str] = {
     "any team of the group (blank = the team alone)",
     "base_lat": "latitude of the base (station) each day starts and ends at",
     "base_lon": "longitude of the base",
+    "base_postcode": "postcode of the base instead of base_lat/base_lon",
     "shifts": "working pattern, ';'-separated, e.g. 'mon-fri 08:00-16:00; sat 10:00-18:00'",
-    "visit_hours": "hours per working day available for visits incl. travel (blank = 4)",
+    "visit_hours": "hours per working day available for visits incl. travel, e.g. 4, 4.5, 4h "
+    "or 4:30 (blank = 4)",
     "caseload_cap": "maximum offenders managed (blank = 50)",
     "gender": "female or male (blank = not recorded)",
     "absent": "';'-separated dates or ranges of leave/sickness: YYYY-MM-DD[/YYYY-MM-DD]",
 }
-OFFICER_REQUIRED = ("id", "base_lat", "base_lon", "shifts")
+OFFICER_REQUIRED = ("id", "shifts")
+OFFICER_LOCATION = (("base_lat", "base_lon"), ("base_postcode",))
 
 
 def _weekdays(text: str) -> frozenset[Weekday]:
@@ -104,8 +122,15 @@ def _weekly(text: str) -> tuple[frozenset[Weekday], ClockWindow]:
 
 
 def _date_range(text: str) -> DateRange:
-    first, _, last = text.partition("/")
-    return DateRange(first=parse_iso_date(first), last=parse_iso_date(last or first))
+    """``2026-12-01/2026-12-05`` (ISO), ``01/12/2026 to 05/12/2026`` or
+    ``01/12/2026 - 05/12/2026`` (day first), or one date."""
+    parts = re.split(r"\s+(?:to|-|\u2013)\s+", text.strip())
+    if len(parts) == 1 and text.count("/") == 1:
+        parts = text.split("/")
+    if len(parts) > 2:
+        raise ValueError(f"expected one date or a range FIRST to LAST, got {text!r}")
+    first, last = parts[0], parts[-1]
+    return DateRange(first=parse_date(first), last=parse_date(last))
 
 
 def parse_unavailability(text: str) -> Unavailability:
@@ -144,11 +169,13 @@ def parse_absences(text: str) -> tuple[date, ...]:
 # ---------------------------------------------------------------- record -> model
 
 
-def offender_from_record(rec: dict[str, str], as_of: date | None) -> Offender:
+def offender_from_record(
+    rec: dict[str, str], as_of: date | None, locator: Locator | None = None
+) -> Offender:
     """Build one offender; raises FieldErrors naming every field at fault."""
 
     def last_visit() -> date | None:
-        value = optional_field(rec, "last_visit", parse_iso_date)
+        value = optional_field(rec, "last_visit", parse_date)
         if value is not None and as_of is not None and value > as_of:
             raise FieldError("last_visit", f"{value} is in the future (planning from {as_of})")
         return value
@@ -156,7 +183,7 @@ def offender_from_record(rec: dict[str, str], as_of: date | None) -> Offender:
     values = collect_fields(
         {
             "id": lambda: required_field(rec, "id"),
-            "home": lambda: _location(rec, "lat", "lon"),
+            "home": lambda: _location(rec, "lat", "lon", locator, "postcode", "address"),
             "tier": lambda: (
                 optional_field(rec, "tier", enum_parser(RiskTier)) or required_field(rec, "tier")
             ),
@@ -178,17 +205,17 @@ def offender_from_record(rec: dict[str, str], as_of: date | None) -> Offender:
     return _validated(Offender, {k: v for k, v in values.items() if v is not None})
 
 
-def officer_from_record(rec: dict[str, str]) -> Officer:
+def officer_from_record(rec: dict[str, str], locator: Locator | None = None) -> Officer:
     values = collect_fields(
         {
             "id": lambda: required_field(rec, "id"),
             "team": lambda: field_text(rec, "team") or "team",
             "cover_group": lambda: field_text(rec, "cover_group") or None,
-            "base": lambda: _location(rec, "base_lat", "base_lon"),
+            "base": lambda: _location(rec, "base_lat", "base_lon", locator, "base_postcode"),
             "shifts": lambda: (
                 optional_field(rec, "shifts", parse_shifts) or required_field(rec, "shifts")
             ),
-            "visit_hours": lambda: optional_field(rec, "visit_hours", float),
+            "visit_hours": lambda: optional_field(rec, "visit_hours", parse_hours),
             "caseload_cap": lambda: optional_field(rec, "caseload_cap", parse_int),
             "gender": lambda: optional_field(rec, "gender", enum_parser(Gender)),
             "absent": lambda: optional_field(rec, "absent", parse_absences) or (),
@@ -197,7 +224,26 @@ def officer_from_record(rec: dict[str, str]) -> Officer:
     return _validated(Officer, {k: v for k, v in values.items() if v is not None})
 
 
-def _location(rec: dict[str, str], lat_field: str, lon_field: str) -> Location:
+def _location(
+    rec: dict[str, str],
+    lat_field: str,
+    lon_field: str,
+    locator: Locator | None = None,
+    postcode_field: str | None = None,
+    address_field: str | None = None,
+) -> Location:
+    """The row's coordinates if given, else its postcode located offline, else its address
+    geocoded (only with a configured geocoder)."""
+    given = field_text(rec, lat_field) or field_text(rec, lon_field)
+    postcode = field_text(rec, postcode_field) if postcode_field else ""
+    address = field_text(rec, address_field) if address_field else ""
+    if not given and postcode:
+        return (locator or Locator()).postcode(postcode_field or "postcode", postcode)
+    if not given and address:
+        return (locator or Locator()).address(address_field or "address", address)
+    if not given and (postcode_field or address_field):
+        where = " or ".join(f for f in (postcode_field, address_field) if f)
+        raise FieldError(lat_field, f"is empty: give {lat_field} and {lon_field}, or {where}")
     lat, lon = float_field(rec, lat_field), float_field(rec, lon_field)
     try:
         return Location(lat=lat, lon=lon)
@@ -218,169 +264,131 @@ def _validated(model: type[Any], values: dict[str, Any]) -> Any:
         raise RowErrors(errors) from None
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(row, record)`` from CSV or JSON; ``row`` as a spreadsheet shows it."""
-    if path.suffix.lower() == ".json":
-        yield from _json_records(path)
-        return
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        msg = "is not UTF-8 text (save it as 'CSV UTF-8')"
-        raise InputFileError([InputProblem(str(path), line, None, msg)]) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    # A spreadsheet shows each record as one row however many lines its cells span, and a
-    # blank line as an empty row: count records, not lines.
-    for row, values in enumerate(reader, start=2):
-        if not values:
-            continue
-        if header is None or len(values) > len(header):
-            msg = "more values than header columns"
-            raise InputFileError([InputProblem(str(path), row, None, msg)])
-        yield row, dict(zip(header, values + [""] * (len(header) - len(values)), strict=True))
+#: Columns read but never written back: where a home is, when coordinates are not given.
+INPUT_ONLY = frozenset({"postcode", "address", "base_postcode"})
+
+OFFENDERS = FileSpec("offenders", OFFENDER_COLUMNS, OFFENDER_REQUIRED, OFFENDER_LOCATION)
+OFFICERS = FileSpec("officers", OFFICER_COLUMNS, OFFICER_REQUIRED, OFFICER_LOCATION)
 
 
-def _json_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            [InputProblem(str(path), None, None, f"not valid JSON: {exc}")]
-        ) from None
-    if isinstance(data, dict) and len(data) == 1:
-        data = next(iter(data.values()))
-    if not isinstance(data, list):
-        raise InputFileError([InputProblem(str(path), None, None, "expected a list of records")])
-    for i, rec in enumerate(data, start=1):
-        if not isinstance(rec, dict):
-            raise InputFileError([InputProblem(str(path), i, None, "record is not an object")])
-        yield i, {str(k): _json_text(v) for k, v in rec.items()}
+def _prepare_postcodes(
+    locator: Locator, field_name: str
+) -> Callable[[Sequence[dict[str, str]]], None]:
+    def prepare(records: Sequence[dict[str, str]]) -> None:
+        locator.prepare(p for r in records if (p := field_text(r, field_name)))
+
+    return prepare
 
 
-def _json_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+def read_officers(
+    path: Path, locator: Locator | None = None, aliases: ColumnAliases | None = None
+) -> FileRead:
+    """Officers of a CSV/JSON file, with every problem found."""
+    locator = locator or Locator()
+    return read_rows(
+        path,
+        OFFICERS,
+        lambda rec, _row: officer_from_record(rec, locator),
+        unique_ids(),
+        aliases,
+        _prepare_postcodes(locator, "base_postcode"),
+    )
 
 
-def _header_problems(
-    path: Path, fields: Iterable[str], known: dict[str, str], required: tuple[str, ...]
-) -> list[InputProblem]:
-    fields = list(fields)
-    problems = [
-        InputProblem(str(path), 1, f, "required column is missing")
-        for f in required
-        if f not in fields
-    ]
-    problems += [
-        InputProblem(str(path), 1, f, f"unknown column (known: {', '.join(known)})")
-        for f in fields
-        if f not in known
-    ]
-    return problems
-
-
-def parse_rows(
+def read_offenders(
     path: Path,
-    build: Callable[[dict[str, str], int], Any],
-    known: dict[str, str],
-    required: tuple[str, ...],
-    id_field: str = "id",
-    accept: Callable[[Any, int], str | None] | None = None,
-) -> list[tuple[int, Any]]:
-    """Parse every row of a CSV/JSON file, collecting problems rather than stopping at the
-    first; ``accept`` may refuse a built record (e.g. a duplicate id) with a message."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError([InputProblem(str(path), None, None, "file not found")])
-    problems: list[InputProblem] = []
-    rows: list[tuple[int, Any]] = []
-    header_checked = False
-    for row, rec in read_records(path):
-        rid = field_text(rec, id_field) or None
-        if not header_checked:
-            problems += _header_problems(path, rec.keys(), known, required)
-            header_checked = True
-            if problems:
-                raise InputFileError(problems)
-        else:  # JSON records each carry their own keys: a misspelt one must not be ignored
-            problems += [
-                InputProblem(str(path), row, f, f"unknown column (known: {', '.join(known)})", rid)
-                for f in rec
-                if f not in known
-            ]
-        try:
-            obj = build(rec, row)
-        except RowErrors as exc:
-            problems += [InputProblem(str(path), row, e.field, str(e), rid) for e in exc.errors]
-        except FieldError as exc:
-            problems.append(InputProblem(str(path), row, exc.field, str(exc), rid))
-        else:
-            refusal = accept(obj, row) if accept is not None else None
-            if refusal is None:
-                rows.append((row, obj))
-            else:
-                problems.append(InputProblem(str(path), row, id_field, refusal, rid))
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if not header_checked:
-        problems.append(InputProblem(str(path), None, None, "file has no records"))
-    if problems:
-        raise InputFileError(problems)
-    return rows
-
-
-def _load(
-    path: Path,
-    build: Callable[[dict[str, str]], Any],
-    known: dict[str, str],
-    required: tuple[str, ...],
-) -> list[tuple[int, Any]]:
-    """Parse a register file, refusing a second record with an id already seen."""
-    seen_ids: dict[str, int] = {}
-
-    def first_time(obj: Any, row: int) -> str | None:
-        if obj.id in seen_ids:
-            return f"duplicate id (first on row {seen_ids[obj.id]})"
-        seen_ids[obj.id] = row
-        return None
-
-    return parse_rows(path, lambda rec, _row: build(rec), known, required, accept=first_time)
-
-
-def load_officers(path: Path) -> list[Officer]:
-    """Read officers from CSV or JSON."""
-    return [o for _, o in _load(path, officer_from_record, OFFICER_COLUMNS, OFFICER_REQUIRED)]
-
-
-def load_offenders(path: Path, officer_ids: Iterable[str], as_of: date | None) -> list[Offender]:
-    """Read offenders; ``manager_id`` must name one of ``officer_ids``; last visits after
-    ``as_of`` (the planning date) are rejected as future dates."""
+    officer_ids: Iterable[str],
+    as_of: date | None,
+    locator: Locator | None = None,
+    aliases: ColumnAliases | None = None,
+) -> FileRead:
+    """Offenders of a CSV/JSON file, with every problem found; ``manager_id`` must name one
+    of ``officer_ids`` (unchecked when there are none: the officers file could not be
+    read, and that is the problem to report); last visits after ``as_of`` (the planning
+    date) are refused."""
     known = set(officer_ids)
+    locator = locator or Locator()
 
-    def build(rec: dict[str, str]) -> Offender:
+    def build(rec: dict[str, str], _row: int) -> Offender:
         # checked row by row, so unknown managers are reported with every other problem
-        offender = offender_from_record(rec, as_of)
-        if offender.manager_id not in known:
+        offender = offender_from_record(rec, as_of, locator)
+        if known and offender.manager_id not in known:
             msg = f"officer {offender.manager_id!r} is not in the officers file"
-            raise FieldError("manager_id", msg)
+            near = suggestion(offender.manager_id, sorted(known))
+            raise FieldError("manager_id", msg + (f"; did you mean {near!r}?" if near else ""))
         return offender
 
-    return [o for _, o in _load(path, build, OFFENDER_COLUMNS, OFFENDER_REQUIRED)]
+    return read_rows(
+        path, OFFENDERS, build, unique_ids(), aliases, _prepare_postcodes(locator, "postcode")
+    )
 
 
-def load_register(offenders_path: Path, officers_path: Path, as_of: date | None) -> Register:
-    """Read both files and check them together."""
-    officers = load_officers(officers_path)
-    offenders = load_offenders(offenders_path, [o.id for o in officers], as_of)
-    return Register(offenders=tuple(offenders), officers=tuple(officers))
+def load_officers(path: Path, locator: Locator | None = None) -> list[Officer]:
+    """Read officers from CSV or JSON; every problem in one :class:`InputFileError`."""
+    result = read_officers(path, locator)
+    if result.problems:
+        raise InputFileError(result.problems)
+    return [o for _, o in result.rows]
+
+
+def load_offenders(
+    path: Path, officer_ids: Iterable[str], as_of: date | None, locator: Locator | None = None
+) -> list[Offender]:
+    """Read offenders; every problem in one :class:`InputFileError`."""
+    result = read_offenders(path, officer_ids, as_of, locator)
+    if result.problems:
+        raise InputFileError(result.problems)
+    return [o for _, o in result.rows]
+
+
+@dataclass(frozen=True)
+class RegisterRead:
+    """Both register files read together: the register when nothing is wrong, every
+    problem of both files, and notes (columns ignored)."""
+
+    register: Register | None
+    problems: tuple[InputProblem, ...]
+    notes: tuple[str, ...]
+
+
+def read_register(
+    offenders_path: Path,
+    officers_path: Path,
+    as_of: date | None,
+    locator: Locator | None = None,
+    aliases: ColumnAliases | None = None,
+) -> RegisterRead:
+    """Check both files together in one pass (what ``rota check`` reports)."""
+    locator = locator or Locator()
+    officers = read_officers(officers_path, locator, aliases)
+    ids = record_ids(officers.records)
+    offenders = read_offenders(offenders_path, ids, as_of, locator, aliases)
+    problems = tuple(officers.problems + offenders.problems)
+    register = None
+    if not problems:
+        register = Register(
+            offenders=tuple(o for _, o in offenders.rows),
+            officers=tuple(o for _, o in officers.rows),
+        )
+    return RegisterRead(register, problems, tuple(officers.notes + offenders.notes))
+
+
+def load_register(
+    offenders_path: Path,
+    officers_path: Path,
+    as_of: date | None,
+    locator: Locator | None = None,
+    aliases: ColumnAliases | None = None,
+    notes: list[str] | None = None,
+) -> Register:
+    """Read both files and check them together; every problem of both in one
+    :class:`InputFileError`. Ignored columns are appended to ``notes`` when given."""
+    result = read_register(offenders_path, officers_path, as_of, locator, aliases)
+    if notes is not None:
+        notes += result.notes
+    if result.register is None:
+        raise InputFileError(list(result.problems))
+    return result.register
 
 
 # ---------------------------------------------------------------- writing

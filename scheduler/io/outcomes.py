@@ -25,7 +25,7 @@ from scheduler.io.fields import (
     parse_iso_date,
     required_field,
 )
-from scheduler.io.loaders import parse_rows
+from scheduler.io.records import parse_rows
 
 OUTCOME_COLUMNS: dict[str, str] = {
     "offender_id": "pseudonymous offender id, as in visits.csv",
@@ -114,13 +114,19 @@ def outcome_from_record(
     return OutcomeRow(source=source, row=row, **values)
 
 
-def read_outcomes(path: Path, today: dt.date) -> list[OutcomeRow]:
-    """Every outcome in a CSV or JSON file; all problems (up to a limit) in one error."""
+def read_outcomes(
+    path: Path, today: dt.date, notes: list[str] | None = None
+) -> list[OutcomeRow]:
+    """Every outcome in a CSV or JSON file; all problems (up to a limit) in one error.
+    Columns that are not outcome columns (an officer's visits file with an outcome column
+    added) are ignored and listed in ``notes``."""
     rows = parse_rows(
         path,
         lambda rec, row: outcome_from_record(rec, today, str(path), row),
         OUTCOME_COLUMNS,
         OUTCOME_REQUIRED,
         id_field="offender_id",
+        kind="outcomes",
+        notes=notes,
     )
     return [r for _, r in rows]

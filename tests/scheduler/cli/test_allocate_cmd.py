@@ -113,7 +113,7 @@ def test_broken_input_file_names_file_row_and_field(
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {offenders_bad_date_csv}, row 2, id RSO-000001, field 'last_visit': "
-        "'01/10/2025': not a date YYYY-MM-DD\n"
+        "'2025-13-01': not a date (write YYYY-MM-DD or DD/MM/YYYY)\n"
     )
     assert "Traceback" not in result.output
 
