@@ -43,6 +43,35 @@ def load_settings(model: type[M], path: Path | None) -> M:
         raise PolicyError(f"{path}: {detail}") from None
 
 
+def register_read_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--postcodes``, ``--columns`` and ``--geocoder``: how a unit's files are read
+    (kept for :func:`load_unit_register`, not passed to the command)."""
+    fn = click.option(
+        "--geocoder",
+        metavar="URL",
+        expose_value=False,
+        callback=_remember,
+        help="Opt in to geocoding an 'address' column through this Nominatim server "
+        "(addresses are SENT to it; results cached owner-only). Default: never.",
+    )(fn)
+    fn = click.option(
+        "--columns",
+        type=click.Path(path_type=Path),
+        expose_value=False,
+        callback=_remember,
+        help='TOML of your own column names, e.g. [offenders] "Risk Score" = "tier".',
+    )(fn)
+    fn = click.option(
+        "--postcodes",
+        type=click.Path(path_type=Path),
+        expose_value=False,
+        callback=_remember,
+        help="Postcode index that 'rota postcodes import' built (default: "
+        "$ROTA_POSTCODES or ~/.local/share/rota/postcodes.npz).",
+    )(fn)
+    return fn
+
+
 def register_source_options(
     verb: str, default: str | None = "borough"
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -56,29 +85,7 @@ def register_source_options(
         fn = click.option(
             "--offenders", type=click.Path(path_type=Path), help="Offenders CSV or JSON."
         )(fn)
-        fn = click.option(
-            "--geocoder",
-            metavar="URL",
-            expose_value=False,
-            callback=_remember,
-            help="Opt in to geocoding an 'address' column through this Nominatim server "
-            "(addresses are SENT to it; results cached owner-only). Default: never.",
-        )(fn)
-        fn = click.option(
-            "--columns",
-            type=click.Path(path_type=Path),
-            expose_value=False,
-            callback=_remember,
-            help='TOML of your own column names, e.g. [offenders] "Risk Score" = "tier".',
-        )(fn)
-        fn = click.option(
-            "--postcodes",
-            type=click.Path(path_type=Path),
-            expose_value=False,
-            callback=_remember,
-            help="Postcode index that 'rota postcodes import' built (default: "
-            "$ROTA_POSTCODES or ~/.local/share/rota/postcodes.npz).",
-        )(fn)
+        fn = register_read_options(fn)
         when = "when no CSVs are given " if default else ""
         return click.option(
             "--scenario",
@@ -101,6 +108,8 @@ def errors_to_exit(fn: Callable[..., Any]) -> Callable[..., Any]:
         except InputFileError as exc:
             for line in exc.report().splitlines():
                 click.echo(f"Error: {line}", err=True)
+            if len(exc.problems) > 1:
+                click.echo(f"{exc.summary()}: fix them all, then run again.", err=True)
             raise SystemExit(1) from None
         except RotaError as exc:
             raise click.ClickException(str(exc)) from None

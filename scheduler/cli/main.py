@@ -9,6 +9,7 @@ import click
 
 from scheduler.cli.allocate import allocate_cmd
 from scheduler.cli.audit import audit_cmd
+from scheduler.cli.check import check_cmd
 from scheduler.cli.formats import formats_cmd
 from scheduler.cli.plan import plan_cmd
 from scheduler.cli.postcodes import postcodes_cmd
@@ -36,5 +37,6 @@ for _command in (
     audit_cmd,
     staffing_cmd,
     postcodes_cmd,
+    check_cmd,
 ):
     main.add_command(_command)

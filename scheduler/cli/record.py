@@ -130,11 +130,11 @@ def record_cmd(
         raise click.ClickException(f"{store}: no history store here (rota plan --store creates it)")
     clock = now()
     if file is not None:
-        notes: list[str] = []
+        ignored: list[str] = []
         try:
-            rows = read_outcomes(file, clock.date(), notes)
+            rows = read_outcomes(file, clock.date(), ignored)
         finally:
-            for note in notes:
+            for note in ignored:
                 click.echo(f"Note: {note}", err=True)
         source = str(file)
     else:

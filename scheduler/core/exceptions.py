@@ -44,7 +44,44 @@ class InputFileError(RotaError):
         super().__init__(head + more)
 
     def report(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+        """One line per problem, in file and row order; a run of rows with the same problem
+        in the same field (a whole column wrong) is one line naming the rows."""
+        lines: list[str] = []
+        run: list[InputProblem] = []
+        for p in [*self.problems, None]:
+            if run and p is not None and _same_problem(run[-1], p):
+                run.append(p)
+                continue
+            if len(run) >= 3:
+                rows = [r.row for r in run]
+                shown = ", ".join(str(r) for r in rows[:3]) + (", ..." if len(rows) > 3 else "")
+                field = f", field '{run[0].field}'" if run[0].field else ""
+                lines.append(
+                    f"{run[0].file}, rows {shown} ({len(rows)} rows){field}: {run[0].message}"
+                )
+            else:
+                lines += [str(r) for r in run]
+            run = [p] if p is not None else []
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """``'5 problems in 2 files (offenders.csv 4, officers.csv 1)'``."""
+        by_file: dict[str, int] = {}
+        for p in self.problems:
+            by_file[p.file] = by_file.get(p.file, 0) + 1
+        files = ", ".join(f"{Path(f).name} {n}" for f, n in by_file.items())
+        n, k = len(self.problems), len(by_file)
+        return f"{n} problem{'s' * (n != 1)} in {k} file{'s' * (k != 1)} ({files})"
+
+
+def _same_problem(a: InputProblem, b: InputProblem) -> bool:
+    return (
+        a.file == b.file
+        and a.field == b.field
+        and a.message == b.message
+        and a.row is not None
+        and b.row is not None
+    )
 
 
 class UnknownScenarioError(RotaError):

@@ -156,8 +156,8 @@ def map_headers(
         if target is None:
             near = suggestion(key, known + list(aliases))
             if near is not None:
-                meant = near if near in known else f"{near} (= {aliases[near]})"
-                problems.append((header, f"unknown column; did you mean '{meant}'?"))
+                meant = f"'{near}'" if near in known else f"'{near}' (read as '{aliases[near]}')"
+                problems.append((header, f"unknown column; did you mean {meant}?"))
             else:
                 ignored.append(header)
             continue

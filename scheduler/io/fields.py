@@ -33,6 +33,22 @@ def required_field(rec: dict[str, str], field: str) -> str:
     return value
 
 
+_PSEUDO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def id_field(rec: dict[str, str], field: str) -> str:
+    """A required pseudonymous id, checked here so a bad one is reported with the row's
+    other problems, in plain words."""
+    value = required_field(rec, field)
+    if not _PSEUDO_ID.match(value):
+        raise FieldError(
+            field,
+            f"{value!r} may contain only letters, digits, '-' and '_' (up to 64 characters): "
+            "use the pseudonymous id, never a name",
+        )
+    return value
+
+
 def float_field(rec: dict[str, str], field: str) -> float:
     raw = required_field(rec, field)
     try:

@@ -41,6 +41,7 @@ from scheduler.io.fields import (
     enum_parser,
     field_text,
     float_field,
+    id_field,
     optional_field,
     parse_bool,
     parse_date,
@@ -170,9 +171,21 @@ def parse_absences(text: str) -> tuple[date, ...]:
 
 
 def offender_from_record(
-    rec: dict[str, str], as_of: date | None, locator: Locator | None = None
+    rec: dict[str, str],
+    as_of: date | None,
+    locator: Locator | None = None,
+    managers: frozenset[str] | None = None,
 ) -> Offender:
-    """Build one offender; raises FieldErrors naming every field at fault."""
+    """Build one offender; raises FieldErrors naming every field at fault. ``managers``:
+    the officer ids ``manager_id`` must name (unchecked when None or empty)."""
+
+    def manager_id() -> str:
+        value = id_field(rec, "manager_id")
+        if managers and value not in managers:
+            msg = f"officer {value!r} is not in the officers file"
+            near = suggestion(value, sorted(managers))
+            raise FieldError("manager_id", msg + (f"; did you mean {near!r}?" if near else ""))
+        return value
 
     def last_visit() -> date | None:
         value = optional_field(rec, "last_visit", parse_date)
@@ -182,12 +195,12 @@ def offender_from_record(
 
     values = collect_fields(
         {
-            "id": lambda: required_field(rec, "id"),
+            "id": lambda: id_field(rec, "id"),
             "home": lambda: _location(rec, "lat", "lon", locator, "postcode", "address"),
             "tier": lambda: (
                 optional_field(rec, "tier", enum_parser(RiskTier)) or required_field(rec, "tier")
             ),
-            "manager_id": lambda: required_field(rec, "manager_id"),
+            "manager_id": manager_id,
             "interval_days": lambda: optional_field(rec, "interval_days", parse_int),
             "mappa_level": lambda: optional_field(rec, "mappa_level", parse_int),
             "last_visit": last_visit,
@@ -208,7 +221,7 @@ def offender_from_record(
 def officer_from_record(rec: dict[str, str], locator: Locator | None = None) -> Officer:
     values = collect_fields(
         {
-            "id": lambda: required_field(rec, "id"),
+            "id": lambda: id_field(rec, "id"),
             "team": lambda: field_text(rec, "team") or "team",
             "cover_group": lambda: field_text(rec, "cover_group") or None,
             "base": lambda: _location(rec, "base_lat", "base_lon", locator, "base_postcode"),
@@ -273,9 +286,12 @@ OFFICERS = FileSpec("officers", OFFICER_COLUMNS, OFFICER_REQUIRED, OFFICER_LOCAT
 
 def _prepare_postcodes(
     locator: Locator, field_name: str
-) -> Callable[[Sequence[dict[str, str]]], None]:
-    def prepare(records: Sequence[dict[str, str]]) -> None:
-        locator.prepare(p for r in records if (p := field_text(r, field_name)))
+) -> Callable[[Sequence[dict[str, str]]], list[tuple[str, str]]]:
+    """Look up all of a file's postcodes at once; no index is one problem for the file."""
+
+    def prepare(records: Sequence[dict[str, str]]) -> list[tuple[str, str]]:
+        error = locator.prepare(p for r in records if (p := field_text(r, field_name)))
+        return [(field_name, error)] if error else []
 
     return prepare
 
@@ -306,17 +322,11 @@ def read_offenders(
     of ``officer_ids`` (unchecked when there are none: the officers file could not be
     read, and that is the problem to report); last visits after ``as_of`` (the planning
     date) are refused."""
-    known = set(officer_ids)
+    known = frozenset(officer_ids)
     locator = locator or Locator()
 
     def build(rec: dict[str, str], _row: int) -> Offender:
-        # checked row by row, so unknown managers are reported with every other problem
-        offender = offender_from_record(rec, as_of, locator)
-        if known and offender.manager_id not in known:
-            msg = f"officer {offender.manager_id!r} is not in the officers file"
-            near = suggestion(offender.manager_id, sorted(known))
-            raise FieldError("manager_id", msg + (f"; did you mean {near!r}?" if near else ""))
-        return offender
+        return offender_from_record(rec, as_of, locator, known)
 
     return read_rows(
         path, OFFENDERS, build, unique_ids(), aliases, _prepare_postcodes(locator, "postcode")

@@ -53,14 +53,15 @@ class Locator:
             return None
         return self.index
 
-    def prepare(self, postcodes: Iterable[str]) -> None:
-        """Look up every postcode a file gives in one vectorised pass."""
+    def prepare(self, postcodes: Iterable[str]) -> str | None:
+        """Look up every postcode a file gives in one vectorised pass; the reason when no
+        index can be opened for them."""
         wanted = sorted({k for p in postcodes if (k := postcode_key(p)) and k not in self._found})
         if not wanted:
-            return
+            return None
         index = self._open()
         if index is None:
-            return
+            return f"postcodes given but {self._index_error}"
         result = index.lookup(wanted)
         for i, key in enumerate(wanted):
             self._found[key] = (
@@ -69,6 +70,7 @@ class Locator:
                 float(result.lon[i]),
                 int(result.terminated[i]),
             )
+        return None
 
     def postcode(self, field_name: str, text: str) -> Location:
         """The centroid of ``text``'s postcode; a :class:`FieldError` in plain words if it

@@ -114,9 +114,7 @@ def outcome_from_record(
     return OutcomeRow(source=source, row=row, **values)
 
 
-def read_outcomes(
-    path: Path, today: dt.date, notes: list[str] | None = None
-) -> list[OutcomeRow]:
+def read_outcomes(path: Path, today: dt.date, notes: list[str] | None = None) -> list[OutcomeRow]:
     """Every outcome in a CSV or JSON file; all problems (up to a limit) in one error.
     Columns that are not outcome columns (an officer's visits file with an outcome column
     added) are ignored and listed in ``notes``."""

@@ -142,12 +142,13 @@ def read_rows(
     build: Callable[[dict[str, str], int], Any],
     accept: Callable[[Any, int], str | None] | None = None,
     aliases: ColumnAliases | None = None,
-    prepare: Callable[[Sequence[dict[str, str]]], None] | None = None,
+    prepare: Callable[[Sequence[dict[str, str]]], list[tuple[str, str]]] | None = None,
 ) -> FileRead:
     """Parse every row, collecting every problem (up to :data:`MAX_PROBLEMS`) instead of
     stopping at the first. ``accept`` may refuse a built record (e.g. a duplicate id);
     ``prepare`` sees all mapped records before any is built (to look up all postcodes
-    at once)."""
+    at once) and returns file-level problems as ``(field, message)``: that field is then
+    not reported again on every row."""
     path = Path(path)
     out = FileRead()
     if not path.is_file():
@@ -185,13 +186,16 @@ def read_rows(
         out.records.append((row, _mapped(rec, header_cache[names])))
     if ignored:
         out.notes.append(f"{path}: ignored column(s) that rota does not use: {', '.join(ignored)}")
+    file_wide: set[str] = set()
     if prepare is not None:
-        prepare([r for _, r in out.records])
+        for name, message in prepare([r for _, r in out.records]):
+            out.problems.append(InputProblem(str(path), None, name, message))
+            file_wide.add(name)
     for row, rec in out.records:
         if len(out.problems) >= MAX_PROBLEMS:
             break
         rid = field_text(rec, spec.id_field) or None
-        skip = missing_by_row[row]  # a missing column is reported once, not on every row
+        skip = missing_by_row[row] | file_wide  # reported once, not on every row
         try:
             obj = build(rec, row)
         except RowErrors as exc:
