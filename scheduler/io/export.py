@@ -35,6 +35,7 @@ VISIT_COLUMNS = [
     "due_date",
     "days_overdue",
     "cover",
+    "revisit",
     "rebooked",
 ]
 UNSCHEDULED_COLUMNS = ["offender_id", "tier", "reason", "due_date", "detail"]
@@ -57,6 +58,7 @@ def visit_rows(rota: Rota) -> list[dict[str, Any]]:
             "due_date": v.due_date.isoformat(),
             "days_overdue": v.days_overdue,
             "cover": str(v.cover).lower(),
+            "revisit": str(v.short_notice).lower(),
             "rebooked": str(v.rebooked).lower(),
         }
         for v in rota.visits
@@ -76,23 +78,56 @@ def unscheduled_rows(rota: Rota) -> list[dict[str, Any]]:
     ]
 
 
-def rota_files(rota: Rota, register: Register) -> dict[str, str]:
-    """Every output file's relative path and text. ``audit.json`` holds the secret seed
-    and is for the manager; the per-officer files carry no seed."""
-    files = {
-        "visits.csv": csv_text(visit_rows(rota), VISIT_COLUMNS),
-        "unscheduled.csv": csv_text(unscheduled_rows(rota), UNSCHEDULED_COLUMNS),
-        "rota.json": rota.model_dump_json(indent=1, exclude={"audit"}),
-        "summary.json": json.dumps(rota_summary(rota, register), indent=1),
-    }
-    if rota.audit is not None:
-        files["audit.json"] = rota.audit.model_dump_json(indent=1)
+#: Where ``--out`` puts what: the manager's folder holds the whole week, the audit record
+#: (with the secret seed) and the outcomes template; officers' files sit apart, each an
+#: officer's own visits and nothing else.
+MANAGER_DIR = "manager"
+OFFICERS_DIR = "officers"
+
+
+def outcomes_template(rota: Rota) -> str:
+    """One row per planned visit with the outcome blank, for ``rota record`` once filled
+    in; the leading comment lists every outcome value (``rota record`` skips it)."""
+    from scheduler.io.outcomes import template_text
+
+    return template_text(rota)
+
+
+def officer_files(rota: Rota, register: Register) -> dict[str, str]:
+    """Each officer's own visits in order: no seed, no other officer's work."""
     rows = visit_rows(rota)
+    files = {}
     for officer in register.officers:
         mine = [r for r in rows if officer.id in r["officer_ids"].split(";")]
         mine.sort(key=lambda r: (r["date"], r["arrival"]))
-        files[f"officers/{officer.id}.csv"] = csv_text(mine, VISIT_COLUMNS)
+        files[f"{OFFICERS_DIR}/{officer.id}.csv"] = csv_text(mine, VISIT_COLUMNS)
     return files
+
+
+def rota_files(rota: Rota, register: Register) -> dict[str, str]:
+    """Every output file's relative path and text: the manager's folder (the whole week,
+    ``audit.json`` with the secret seed, the outcomes template) and the officers' folder."""
+    m = MANAGER_DIR
+    files = {
+        f"{m}/visits.csv": csv_text(visit_rows(rota), VISIT_COLUMNS),
+        f"{m}/unscheduled.csv": csv_text(unscheduled_rows(rota), UNSCHEDULED_COLUMNS),
+        f"{m}/rota.json": rota.model_dump_json(indent=1, exclude={"audit"}),
+        f"{m}/summary.json": json.dumps(rota_summary(rota, register), indent=1),
+        f"{m}/outcomes.csv": outcomes_template(rota),
+    }
+    if rota.audit is not None:
+        files[f"{m}/audit.json"] = rota.audit.model_dump_json(indent=1)
+    files.update(officer_files(rota, register))
+    return files
+
+
+def written_note(out: Path) -> str:
+    """What ``--out`` wrote, for the command's last line."""
+    return (
+        f"Wrote rota to {out}/: {MANAGER_DIR}/ (visits.csv, unscheduled.csv, rota.json, "
+        f"summary.json, audit.json, outcomes.csv: for the manager only) and "
+        f"{OFFICERS_DIR}/ (one file per officer)"
+    )
 
 
 def check_output(out: Path, overwrite: bool) -> None:

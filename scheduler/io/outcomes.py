@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from models import VisitOutcome
+from models import Rota, VisitOutcome
 from scheduler.history.rows import OutcomeRow
 from scheduler.io.fields import (
     FieldError,
@@ -22,9 +22,10 @@ from scheduler.io.fields import (
     field_text,
     optional_field,
     parse_bool,
-    parse_iso_date,
+    parse_date,
     required_field,
 )
+from scheduler.io.loaders import csv_text
 from scheduler.io.records import parse_rows
 
 OUTCOME_COLUMNS: dict[str, str] = {
@@ -41,6 +42,26 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "unplanned": "true for a visit that was in no plan (e.g. on new information)",
     "notes": "free text, kept in the store only (never printed); no names or addresses",
 }
+#: Columns of the outcomes template (and of officers' visit files) that say which visit a
+#: row is, for the person filling it in; read past, never recorded.
+REFERENCE_COLUMNS: dict[str, str] = {
+    "officer_ids": "for reference: the visit's officer(s)",
+    "tier": "for reference: the offender's risk tier",
+    "slot": "for reference: the planned time slot",
+    "arrival": "for reference: the planned arrival",
+    "window_end": "for reference: the latest planned arrival",
+}
+TEMPLATE_COLUMNS = (
+    "offender_id",
+    "date",
+    "outcome",
+    "time",
+    "arms_done",
+    "recheck_date",
+    "visit_date",
+    "notes",
+    *REFERENCE_COLUMNS,
+)
 OUTCOME_REQUIRED = ("offender_id", "date", "outcome")
 MAX_NOTES = 2000
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -67,17 +88,15 @@ def outcome_from_record(
     values = collect_fields(
         {
             "offender_id": lambda: offender_id_field(rec),
-            "date": lambda: (
-                optional_field(rec, "date", parse_iso_date) or required_field(rec, "date")
-            ),
+            "date": lambda: optional_field(rec, "date", parse_date) or required_field(rec, "date"),
             "outcome": lambda: (
                 optional_field(rec, "outcome", enum_parser(VisitOutcome))
                 or required_field(rec, "outcome")
             ),
-            "visit_date": lambda: optional_field(rec, "visit_date", parse_iso_date),
+            "visit_date": lambda: optional_field(rec, "visit_date", parse_date),
             "time": lambda: optional_field(rec, "time", _time),
             "arms_done": lambda: optional_field(rec, "arms_done", parse_bool),
-            "recheck_date": lambda: optional_field(rec, "recheck_date", parse_iso_date),
+            "recheck_date": lambda: optional_field(rec, "recheck_date", parse_date),
             "unplanned": lambda: bool(optional_field(rec, "unplanned", parse_bool)),
             "notes": lambda: field_text(rec, "notes"),
         }
@@ -116,15 +135,55 @@ def outcome_from_record(
 
 def read_outcomes(path: Path, today: dt.date, notes: list[str] | None = None) -> list[OutcomeRow]:
     """Every outcome in a CSV or JSON file; all problems (up to a limit) in one error.
+
     Columns that are not outcome columns (an officer's visits file with an outcome column
-    added) are ignored and listed in ``notes``."""
+    added) are ignored and listed in ``notes``; so are rows whose outcome is still blank
+    (a template filled in part-way: those visits are recorded later)."""
+    blank: list[int] = []
+
+    def build(rec: dict[str, str], row: int) -> OutcomeRow | None:
+        if not field_text(rec, "outcome") and field_text(rec, "offender_id"):
+            blank.append(row)
+            return None
+        return outcome_from_record(rec, today, str(path), row)
+
     rows = parse_rows(
         path,
-        lambda rec, row: outcome_from_record(rec, today, str(path), row),
-        OUTCOME_COLUMNS,
+        build,
+        {**OUTCOME_COLUMNS, **REFERENCE_COLUMNS},
         OUTCOME_REQUIRED,
         id_field="offender_id",
         kind="outcomes",
         notes=notes,
     )
-    return [r for _, r in rows]
+    if blank and notes is not None:
+        notes.append(
+            f"{path}: {len(blank)} row(s) without an outcome left for later "
+            f"(rows {', '.join(map(str, blank[:5]))}{', ...' if len(blank) > 5 else ''})"
+        )
+    return [r for _, r in rows if r is not None]
+
+
+def template_text(rota: Rota) -> str:
+    """The outcomes template: a comment naming every outcome value, then one row per
+    planned visit in date and arrival order with the outcome blank."""
+    values = ", ".join(o.value for o in VisitOutcome)
+    head = (
+        f"# Outcomes of the week of {rota.week_start}: fill in 'outcome' ({values}) and "
+        "record with: rota record --store STORE outcomes.csv\n"
+        "# date = the day of the attempt (put the planned day in visit_date if it "
+        "differs); rows left blank are recorded later. Columns: 'rota formats'.\n"
+    )
+    rows = [
+        {
+            "offender_id": v.offender_id,
+            "date": v.date.isoformat(),
+            "officer_ids": ";".join(v.officer_ids),
+            "tier": v.tier.value,
+            "slot": v.slot,
+            "arrival": f"{v.arrival:%H:%M}",
+            "window_end": f"{v.window_end:%H:%M}",
+        }
+        for v in sorted(rota.visits, key=lambda v: (v.date, v.arrival, v.offender_id))
+    ]
+    return head + csv_text(rows, TEMPLATE_COLUMNS)

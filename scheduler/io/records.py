@@ -43,9 +43,12 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise _Stop(InputProblem(str(path), line, None, msg)) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] = next(reader, [])
+    skipped = 0
+    while header and header[0].startswith("#"):  # leading comments, as a template has
+        header, skipped = next(reader, []), skipped + 1
     # A spreadsheet shows each record as one row however many lines its cells span, and a
     # blank line as an empty row: count records, not lines.
-    for row, values in enumerate(reader, start=2):
+    for row, values in enumerate(reader, start=2 + skipped):
         if not values or not any(v.strip() for v in values):
             continue
         if len(values) > len(header):
