@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from models import Gender, Officer, Register
-from scheduler.allocation.solve import (
+from scheduler.allocation import (
     Allocation,
     AllocationSettings,
     allocate,

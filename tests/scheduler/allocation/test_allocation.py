@@ -22,7 +22,7 @@ from models import (
     Register,
     RiskTier,
 )
-from scheduler.allocation.solve import (
+from scheduler.allocation import (
     Allocation,
     AllocationError,
     AllocationSettings,
