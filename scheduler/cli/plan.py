@@ -204,7 +204,7 @@ def _plan_with_store(
 
 
 def _reallocated(register: Register, policy: Policy, week_start: date) -> Register:
-    from scheduler.allocation.solve import allocate, apply_allocation
+    from scheduler.allocation import allocate, apply_allocation
 
     allocation = allocate(register, policy, as_of=week_start)
     if not allocation.is_feasible():
