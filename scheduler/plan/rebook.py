@@ -23,9 +23,10 @@ import numpy as np
 from models import Officer, Policy, Register, Rota, Unscheduled, Visit, Weekday
 from scheduler.core.travel import GreatCircleTravel, TravelModel
 from scheduler.plan.due import DueVisit
-from scheduler.plan.planner import rota_parts, team_time_limits
+from scheduler.plan.planner import team_time_limits
 from scheduler.plan.problem import build_team_problem
 from scheduler.plan.repair import solve_consistent
+from scheduler.plan.solution import rota_parts
 from scheduler.timing.slot_mix import drawing_policy
 
 WEEK_DAYS = 7

@@ -17,7 +17,8 @@ import bisect
 import numpy as np
 
 from scheduler.core.windows import Intervals
-from scheduler.plan.problem import TeamProblem, ceil_s, free_starts
+from scheduler.plan.pairs import ceil_s, free_starts
+from scheduler.plan.problem import TeamProblem
 from scheduler.plan.routing import TeamSolution, solve_team
 
 #: Re-bookings a two-officer visit gets when the routing cannot fit its booking.
