@@ -179,15 +179,7 @@ def select_due(
         off = st.offender
         deadline = due_date(off, policy, week_start)
         if off.status in STATUS_REASON:
-            rest.append(
-                Unscheduled(
-                    offender_id=off.id,
-                    tier=off.tier,
-                    reason=STATUS_REASON[off.status],
-                    due_date=deadline,
-                    detail=_status_detail(off.status, st.condition),
-                )
-            )
+            rest.append(_status_unscheduled(off, deadline, st))
             continue
         slots = _slot_weights(st, policy)
         home = available_pairs(off, policy) if off.unavailable.weekly else None
@@ -199,58 +191,17 @@ def select_due(
             continue
         if off.last_visit is None or deadline < week_start:
             days = [(d, 1.0) for d in range(min(URGENT_DAYS, WEEK_DAYS))]
-            opts = _draw_options(rng, policy, week_start, days, slots, home=home)
-            u = urgency(off, policy, deadline, week_start)
-            due.append(DueVisit(i, off.id, deadline, u, options=opts))
+            due.append(_any_day_visit(i, off, policy, week_start, deadline, days, slots, home, rng))
             drawn.append((len(due) - 1, days, slots, None, home))
             continue
-        pmf = _gap_pmf(
-            policy.gap_shape,
-            policy.interval_for(off.tier, off.interval_days),
-            policy.gap_mean_share[off.tier],
-            policy.failed_visit_share,
-        )
-        passed = max((week_start - off.last_visit).days, 1)
-        cond = conditional_gap_pmf(pmf, passed)
-        gap = 1 + draw_index(rng, cond)
-        target = off.last_visit + timedelta(days=gap)
-        t = (target - week_start).days
-        if t >= WEEK_DAYS and (
-            needs_margin(off, home, deadline, week_start, policy)
-            or _uncovered_next_week(off, deadline, week_start, next_week_cover)
-        ):
-            days = [(d, 1.0) for d in range(WEEK_DAYS)]
-            opts = _draw_options(rng, policy, week_start, days, slots, home=home)
-            u = urgency(off, policy, deadline, week_start)
-            due.append(DueVisit(i, off.id, deadline, u, options=opts))
-            drawn.append((len(due) - 1, days, slots, None, home))
+        visit = _drawn_visit(i, st, policy, week_start, deadline, slots, home, rng, next_week_cover)
+        if isinstance(visit, Unscheduled):
+            rest.append(visit)
             continue
-        if t >= WEEK_DAYS:
-            rest.append(
-                Unscheduled(
-                    offender_id=off.id,
-                    tier=off.tier,
-                    reason=UnscheduledReason.NOT_DUE,
-                    due_date=deadline,
-                    detail=f"due by {deadline.isoformat()} (visit date drawn in secret)",
-                )
-            )
-            continue
-        t = max(t, 0)
-        in_week = _in_week_days(cond, off.last_visit, week_start, st, policy)
-        opts = _draw_options(rng, policy, week_start, in_week, slots, first_day=t, home=home)
-        dv = DueVisit(
-            i,
-            off.id,
-            deadline,
-            urgency(off, policy, deadline, week_start),
-            options=opts,
-            target=target,
-        )
+        dv, days, t, nxt = visit
         due.append(dv)
-        drawn.append((len(due) - 1, in_week, slots, t, home))
-        nxt = t + 1 + draw_index(rng, pmf)
-        if nxt < WEEK_DAYS and not off.two_officers:  # joint visits are booked by hand
+        drawn.append((len(due) - 1, days, slots, t, home))
+        if nxt is not None:
             followers.append((dv, nxt, slots, home))
     if policy.visit_options >= 2 and policy.option_day_pull > 0:
         due = _pull_options_together(due, drawn, offenders, policy, week_start, rng)
@@ -258,6 +209,95 @@ def select_due(
     due = [pinned.get(dv.index, dv) for dv in due] + revisits
     due.sort(key=lambda d: -d.urgency)
     return due, rest
+
+
+def _status_unscheduled(off: Offender, deadline: date, st: Standing) -> Unscheduled:
+    """An offender whose status means no routine visit, with why."""
+    return Unscheduled(
+        offender_id=off.id,
+        tier=off.tier,
+        reason=STATUS_REASON[off.status],
+        due_date=deadline,
+        detail=_status_detail(off.status, st.condition),
+    )
+
+
+def _any_day_visit(
+    index: int,
+    off: Offender,
+    policy: Policy,
+    week_start: date,
+    deadline: date,
+    days: list[tuple[int, float]],
+    slots: dict[str, float],
+    home: Home,
+    rng: np.random.Generator,
+) -> DueVisit:
+    """A visit with options drawn alike on ``days`` (no drawn date among them): a first
+    or overdue visit, or one booked a week early."""
+    opts = _draw_options(rng, policy, week_start, days, slots, home=home)
+    u = urgency(off, policy, deadline, week_start)
+    return DueVisit(index, off.id, deadline, u, options=opts)
+
+
+def _drawn_visit(
+    index: int,
+    st: Standing,
+    policy: Policy,
+    week_start: date,
+    deadline: date,
+    slots: dict[str, float],
+    home: Home,
+    rng: np.random.Generator,
+    next_week_cover: Callable[[Offender], bool] | None,
+) -> Unscheduled | tuple[DueVisit, list[tuple[int, float]], int | None, int | None]:
+    """A routine visit from the secret gap draw: not due this week (unless it needs a
+    week's margin), or due with the drawn date's option first. Returns the visit, the
+    days its options were drawn on, the drawn day (None when drawn alike) and the day
+    of a short-notice revisit (None when there is none)."""
+    off = st.offender
+    assert off.last_visit is not None
+    pmf = _gap_pmf(
+        policy.gap_shape,
+        policy.interval_for(off.tier, off.interval_days),
+        policy.gap_mean_share[off.tier],
+        policy.failed_visit_share,
+    )
+    passed = max((week_start - off.last_visit).days, 1)
+    cond = conditional_gap_pmf(pmf, passed)
+    gap = 1 + draw_index(rng, cond)
+    target = off.last_visit + timedelta(days=gap)
+    t = (target - week_start).days
+    if t >= WEEK_DAYS and (
+        needs_margin(off, home, deadline, week_start, policy)
+        or _uncovered_next_week(off, deadline, week_start, next_week_cover)
+    ):
+        days = [(d, 1.0) for d in range(WEEK_DAYS)]
+        dv = _any_day_visit(index, off, policy, week_start, deadline, days, slots, home, rng)
+        return dv, days, None, None
+    if t >= WEEK_DAYS:
+        return Unscheduled(
+            offender_id=off.id,
+            tier=off.tier,
+            reason=UnscheduledReason.NOT_DUE,
+            due_date=deadline,
+            detail=f"due by {deadline.isoformat()} (visit date drawn in secret)",
+        )
+    t = max(t, 0)
+    in_week = _in_week_days(cond, off.last_visit, week_start, st, policy)
+    opts = _draw_options(rng, policy, week_start, in_week, slots, first_day=t, home=home)
+    dv = DueVisit(
+        index,
+        off.id,
+        deadline,
+        urgency(off, policy, deadline, week_start),
+        options=opts,
+        target=target,
+    )
+    nxt = t + 1 + draw_index(rng, pmf)
+    if nxt < WEEK_DAYS and not off.two_officers:  # joint visits are booked by hand
+        return dv, in_week, t, nxt
+    return dv, in_week, t, None
 
 
 def needs_margin(
