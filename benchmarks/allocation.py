@@ -51,7 +51,7 @@ import numpy as np
 
 from data.scenarios import DEFAULT_SEED, SCENARIOS, generate
 from models import Policy, Register
-from scheduler.allocation.solve import (
+from scheduler.allocation import (
     Allocation,
     AllocationProblem,
     AllocationSettings,

@@ -6,19 +6,15 @@ this package reads the clock or holds global random state: a scenario is a pure
 function of its name, seed, week and scale.
 """
 
+from data.reference import Borough, MappaArea, load_boroughs, load_mappa_areas, slugify
 from data.scenarios import (
     DEFAULT_SCENARIO,
     DEFAULT_SEED,
     DEFAULT_WEEK_START,
     SCENARIOS,
-    Borough,
-    MappaArea,
     Scenario,
     generate,
-    load_boroughs,
-    load_mappa_areas,
     scenario_summary,
-    slugify,
 )
 
 __all__ = [

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from models import Gender, Officer, Register
-from scheduler.allocation.solve import (
+from scheduler.allocation import (
     Allocation,
     AllocationSettings,
     allocate,
@@ -122,6 +122,41 @@ def format_allocation(allocation: Allocation) -> str:
     return "\n".join(lines)
 
 
+def _register_and_day(
+    scenario: str, offenders: Path | None, officers: Path | None, as_of: str | None
+) -> tuple[Register, date]:
+    """The register to allocate and the day absences count from: your files (default
+    today) or the bundled scenario (default its week)."""
+    day = parse_date(as_of, "--as-of")
+    if offenders is not None and officers is not None:
+        day = day or date.today()
+        return load_unit_register(offenders, officers, as_of=day), day
+    sc = bundled_scenario(scenario, SCENARIO_SEED)
+    return sc.register, day or sc.week_start
+
+
+def _what_if_officers(
+    register: Register,
+    count: int,
+    team: str | None,
+    gender: str | None,
+    settings: AllocationSettings,
+) -> tuple[Officer, ...]:
+    """The ``--add-officers`` officers; ``--team`` is needed when there are several."""
+    if not count:
+        return ()
+    teams = sorted({o.team for o in register.officers})
+    if team is None and len(teams) > 1:
+        raise click.UsageError(f"--add-officers needs --team: the register has {len(teams)} teams")
+    return new_officers(
+        register,
+        team or teams[0],
+        count,
+        gender=Gender(gender) if gender else None,
+        settings=settings,
+    )
+
+
 @click.command("allocate")
 @register_source_options("allocate")
 @click.option(
@@ -204,30 +239,11 @@ def allocate_cmd(
     if (team is not None or add_gender is not None) and not add_officers:
         raise click.UsageError("--team and --add-gender go with --add-officers")
     policy = load_policy(policy_path)
-    day = parse_date(as_of, "--as-of")
-    if offenders is not None and officers is not None:
-        day = day or date.today()
-        register: Register = load_unit_register(offenders, officers, as_of=day)
-    else:
-        sc = bundled_scenario(scenario, SCENARIO_SEED)
-        register, day = sc.register, day or sc.week_start
+    register, day = _register_and_day(scenario, offenders, officers, as_of)
     if out is not None:
         check_output(out, overwrite)
     settings = AllocationSettings(pro_rata=not no_pro_rata)
-    added: tuple[Officer, ...] = ()
-    if add_officers:
-        teams = sorted({o.team for o in register.officers})
-        if team is None and len(teams) > 1:
-            raise click.UsageError(
-                f"--add-officers needs --team: the register has {len(teams)} teams"
-            )
-        added = new_officers(
-            register,
-            team or teams[0],
-            add_officers,
-            gender=Gender(add_gender) if add_gender else None,
-            settings=settings,
-        )
+    added = _what_if_officers(register, add_officers, team, add_gender, settings)
     allocation = allocate(
         register,
         policy,

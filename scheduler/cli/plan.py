@@ -91,27 +91,8 @@ def plan_cmd(
     """Plan next week's visits and print a summary (writes files with --out)."""
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
-    policy = load_policy(policy_path)
-    solver = policy.solver.model_copy(
-        update={
-            k: v
-            for k, v in {"time_limit_s": time_limit, "workers": workers}.items()
-            if v is not None
-        }
-    )
-    try:
-        policy = Policy.model_validate({**policy.model_dump(), "solver": solver.model_dump()})
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        option = {"time_limit_s": "--time-limit", "workers": "--workers"}.get(str(e["loc"][-1]))
-        raise click.BadParameter(e["msg"], param_hint=option) from None
-    week_start = parse_week(week)
-    if offenders is not None and officers is not None:
-        week_start = week_start or next_monday(date.today())
-        register: Register = load_unit_register(offenders, officers, as_of=week_start)
-    else:
-        sc = bundled_scenario(scenario, 20261130)
-        register, week_start = sc.register, week_start or sc.week_start
+    policy = _with_solver_options(load_policy(policy_path), time_limit, workers)
+    register, week_start = _load_week(scenario, offenders, officers, week)
     if out is not None:
         check_output(out, overwrite)
     if reallocate:
@@ -128,17 +109,46 @@ def plan_cmd(
         if travel is None:
             raise
         raise click.ClickException(f"road travel times from {osrm_url} failed: {exc}") from None
-    summary = rota_summary(rota, register)
-    if as_json:
-        click.echo(json.dumps({k: v for k, v in summary.items() if k != "per_officer"}, indent=1))
-    else:
-        click.echo(format_summary(summary))
+    _print_summary(rota, register, as_json)
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite)
         click.echo(
             f"\nWrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
             "summary.json, audit.json, officers/)"
         )
+
+
+def _with_solver_options(policy: Policy, time_limit: float | None, workers: int | None) -> Policy:
+    """The policy with ``--time-limit`` and ``--workers`` applied, validated as a whole;
+    an invalid value is reported against its option."""
+    solver = policy.solver.model_copy(
+        update={
+            k: v
+            for k, v in {"time_limit_s": time_limit, "workers": workers}.items()
+            if v is not None
+        }
+    )
+    try:
+        return Policy.model_validate({**policy.model_dump(), "solver": solver.model_dump()})
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        option = {"time_limit_s": "--time-limit", "workers": "--workers"}.get(str(e["loc"][-1]))
+        raise click.BadParameter(e["msg"], param_hint=option) from None
+
+
+def _load_week(
+    scenario: str, offenders: Path | None, officers: Path | None, week: str | None
+) -> tuple[Register, date]:
+    """The register to plan and the Monday its week starts: from your own files (next
+    Monday by default) or the bundled scenario (its week by default)."""
+    week_start = parse_week(week)
+    if offenders is not None and officers is not None:
+        week_start = week_start or next_monday(date.today())
+        register: Register = load_unit_register(offenders, officers, as_of=week_start)
+    else:
+        sc = bundled_scenario(scenario, 20261130)
+        register, week_start = sc.register, week_start or sc.week_start
+    return register, week_start
 
 
 def _print_summary(rota: Rota, register: Register, as_json: bool) -> None:
@@ -204,7 +214,7 @@ def _plan_with_store(
 
 
 def _reallocated(register: Register, policy: Policy, week_start: date) -> Register:
-    from scheduler.allocation.solve import allocate, apply_allocation
+    from scheduler.allocation import allocate, apply_allocation
 
     allocation = allocate(register, policy, as_of=week_start)
     if not allocation.is_feasible():

@@ -48,12 +48,12 @@ from models import (
     Offender,
     OffenderStatus,
     Policy,
-    TimeSlot,
     Unscheduled,
     UnscheduledReason,
     Weekday,
 )
 from scheduler.history.state import Condition, History, Standing, standing
+from scheduler.plan.draws import Home, draw_index, draw_options, draw_slot, open_slots
 from scheduler.timing.gaps import attempt_gap_pmf, conditional_gap_pmf, gap_pmf
 from scheduler.timing.slot_mix import available_pairs
 
@@ -142,8 +142,6 @@ def deadline_pressure(first_visit: bool, due: date, week_start: date, interval: 
 
 
 T = TypeVar("T")
-#: The (weekday, slot)s an offender is at home for a visit; None: always.
-Home = frozenset[tuple[int, str]] | None
 
 #: Overdue and never-visited offenders are visited on one of the week's first days
 #: (Monday-Thursday), drawn at random: as soon as possible, but never always on Monday.
@@ -179,15 +177,7 @@ def select_due(
         off = st.offender
         deadline = due_date(off, policy, week_start)
         if off.status in STATUS_REASON:
-            rest.append(
-                Unscheduled(
-                    offender_id=off.id,
-                    tier=off.tier,
-                    reason=STATUS_REASON[off.status],
-                    due_date=deadline,
-                    detail=_status_detail(off.status, st.condition),
-                )
-            )
+            rest.append(_status_unscheduled(off, deadline, st))
             continue
         slots = _slot_weights(st, policy)
         home = available_pairs(off, policy) if off.unavailable.weekly else None
@@ -199,58 +189,17 @@ def select_due(
             continue
         if off.last_visit is None or deadline < week_start:
             days = [(d, 1.0) for d in range(min(URGENT_DAYS, WEEK_DAYS))]
-            opts = _draw_options(rng, policy, week_start, days, slots, home=home)
-            u = urgency(off, policy, deadline, week_start)
-            due.append(DueVisit(i, off.id, deadline, u, options=opts))
+            due.append(_any_day_visit(i, off, policy, week_start, deadline, days, slots, home, rng))
             drawn.append((len(due) - 1, days, slots, None, home))
             continue
-        pmf = _gap_pmf(
-            policy.gap_shape,
-            policy.interval_for(off.tier, off.interval_days),
-            policy.gap_mean_share[off.tier],
-            policy.failed_visit_share,
-        )
-        passed = max((week_start - off.last_visit).days, 1)
-        cond = conditional_gap_pmf(pmf, passed)
-        gap = 1 + draw_index(rng, cond)
-        target = off.last_visit + timedelta(days=gap)
-        t = (target - week_start).days
-        if t >= WEEK_DAYS and (
-            needs_margin(off, home, deadline, week_start, policy)
-            or _uncovered_next_week(off, deadline, week_start, next_week_cover)
-        ):
-            days = [(d, 1.0) for d in range(WEEK_DAYS)]
-            opts = _draw_options(rng, policy, week_start, days, slots, home=home)
-            u = urgency(off, policy, deadline, week_start)
-            due.append(DueVisit(i, off.id, deadline, u, options=opts))
-            drawn.append((len(due) - 1, days, slots, None, home))
+        visit = _drawn_visit(i, st, policy, week_start, deadline, slots, home, rng, next_week_cover)
+        if isinstance(visit, Unscheduled):
+            rest.append(visit)
             continue
-        if t >= WEEK_DAYS:
-            rest.append(
-                Unscheduled(
-                    offender_id=off.id,
-                    tier=off.tier,
-                    reason=UnscheduledReason.NOT_DUE,
-                    due_date=deadline,
-                    detail=f"due by {deadline.isoformat()} (visit date drawn in secret)",
-                )
-            )
-            continue
-        t = max(t, 0)
-        in_week = _in_week_days(cond, off.last_visit, week_start, st, policy)
-        opts = _draw_options(rng, policy, week_start, in_week, slots, first_day=t, home=home)
-        dv = DueVisit(
-            i,
-            off.id,
-            deadline,
-            urgency(off, policy, deadline, week_start),
-            options=opts,
-            target=target,
-        )
+        dv, days, t, nxt = visit
         due.append(dv)
-        drawn.append((len(due) - 1, in_week, slots, t, home))
-        nxt = t + 1 + draw_index(rng, pmf)
-        if nxt < WEEK_DAYS and not off.two_officers:  # joint visits are booked by hand
+        drawn.append((len(due) - 1, days, slots, t, home))
+        if nxt is not None:
             followers.append((dv, nxt, slots, home))
     if policy.visit_options >= 2 and policy.option_day_pull > 0:
         due = _pull_options_together(due, drawn, offenders, policy, week_start, rng)
@@ -258,6 +207,95 @@ def select_due(
     due = [pinned.get(dv.index, dv) for dv in due] + revisits
     due.sort(key=lambda d: -d.urgency)
     return due, rest
+
+
+def _status_unscheduled(off: Offender, deadline: date, st: Standing) -> Unscheduled:
+    """An offender whose status means no routine visit, with why."""
+    return Unscheduled(
+        offender_id=off.id,
+        tier=off.tier,
+        reason=STATUS_REASON[off.status],
+        due_date=deadline,
+        detail=_status_detail(off.status, st.condition),
+    )
+
+
+def _any_day_visit(
+    index: int,
+    off: Offender,
+    policy: Policy,
+    week_start: date,
+    deadline: date,
+    days: list[tuple[int, float]],
+    slots: dict[str, float],
+    home: Home,
+    rng: np.random.Generator,
+) -> DueVisit:
+    """A visit with options drawn alike on ``days`` (no drawn date among them): a first
+    or overdue visit, or one booked a week early."""
+    opts = draw_options(rng, policy, week_start, days, slots, home=home)
+    u = urgency(off, policy, deadline, week_start)
+    return DueVisit(index, off.id, deadline, u, options=opts)
+
+
+def _drawn_visit(
+    index: int,
+    st: Standing,
+    policy: Policy,
+    week_start: date,
+    deadline: date,
+    slots: dict[str, float],
+    home: Home,
+    rng: np.random.Generator,
+    next_week_cover: Callable[[Offender], bool] | None,
+) -> Unscheduled | tuple[DueVisit, list[tuple[int, float]], int | None, int | None]:
+    """A routine visit from the secret gap draw: not due this week (unless it needs a
+    week's margin), or due with the drawn date's option first. Returns the visit, the
+    days its options were drawn on, the drawn day (None when drawn alike) and the day
+    of a short-notice revisit (None when there is none)."""
+    off = st.offender
+    assert off.last_visit is not None
+    pmf = _gap_pmf(
+        policy.gap_shape,
+        policy.interval_for(off.tier, off.interval_days),
+        policy.gap_mean_share[off.tier],
+        policy.failed_visit_share,
+    )
+    passed = max((week_start - off.last_visit).days, 1)
+    cond = conditional_gap_pmf(pmf, passed)
+    gap = 1 + draw_index(rng, cond)
+    target = off.last_visit + timedelta(days=gap)
+    t = (target - week_start).days
+    if t >= WEEK_DAYS and (
+        needs_margin(off, home, deadline, week_start, policy)
+        or _uncovered_next_week(off, deadline, week_start, next_week_cover)
+    ):
+        days = [(d, 1.0) for d in range(WEEK_DAYS)]
+        dv = _any_day_visit(index, off, policy, week_start, deadline, days, slots, home, rng)
+        return dv, days, None, None
+    if t >= WEEK_DAYS:
+        return Unscheduled(
+            offender_id=off.id,
+            tier=off.tier,
+            reason=UnscheduledReason.NOT_DUE,
+            due_date=deadline,
+            detail=f"due by {deadline.isoformat()} (visit date drawn in secret)",
+        )
+    t = max(t, 0)
+    in_week = _in_week_days(cond, off.last_visit, week_start, st, policy)
+    opts = draw_options(rng, policy, week_start, in_week, slots, first_day=t, home=home)
+    dv = DueVisit(
+        index,
+        off.id,
+        deadline,
+        urgency(off, policy, deadline, week_start),
+        options=opts,
+        target=target,
+    )
+    nxt = t + 1 + draw_index(rng, pmf)
+    if nxt < WEEK_DAYS and not off.two_officers:  # joint visits are booked by hand
+        return dv, in_week, t, nxt
+    return dv, in_week, t, None
 
 
 def needs_margin(
@@ -295,7 +333,7 @@ def home_days(policy: Policy, week_start: date, home: Home) -> int:
     """Days of the week with a staffed slot (the drawing policy's) the offender is at
     home in."""
     return sum(
-        bool(_open_slots(policy, week_start + timedelta(days=d), home)) for d in range(WEEK_DAYS)
+        bool(open_slots(policy, week_start + timedelta(days=d), home)) for d in range(WEEK_DAYS)
     )
 
 
@@ -334,7 +372,7 @@ def _pull_options_together(
             if not days:
                 break
             d = days[draw_index(rng, np.array([w for _, w in days]))][0]
-            slot = _draw_slot(rng, policy, week_start + timedelta(days=d), slots, home)
+            slot = draw_slot(rng, policy, week_start + timedelta(days=d), slots, home)
             if slot is not None:
                 opts.append((d, slot))
         # Too few shared days: keep the independently drawn options for the rest.
@@ -360,8 +398,8 @@ def _revisits(
     for dv, day, slots, home in chosen:
         assert dv.target is not None
         first_day = (dv.target - week_start).days
-        pinned = _draw_options(rng, policy, week_start, [(first_day, 1.0)], slots, home=home)
-        later = _draw_options(rng, policy, week_start, [(day, 1.0)], slots, home=home)
+        pinned = draw_options(rng, policy, week_start, [(first_day, 1.0)], slots, home=home)
+        later = draw_options(rng, policy, week_start, [(day, 1.0)], slots, home=home)
         if not pinned or not later:
             continue
         firsts[dv.index] = DueVisit(
@@ -385,13 +423,6 @@ def _revisits(
             )
         )
     return firsts, out
-
-
-def draw_index(rng: np.random.Generator, p: np.ndarray) -> int:
-    """One draw from a probability vector (inverse CDF: one uniform per draw, cheaper
-    than ``Generator.choice`` for the many small draws of a week)."""
-    c = np.cumsum(p)
-    return int(min(np.searchsorted(c, rng.random() * c[-1], side="right"), len(p) - 1))
 
 
 @lru_cache(maxsize=256)
@@ -442,87 +473,6 @@ def _most_frequent(items: list[T]) -> T | None:
     return next(x for x in reversed(items) if counts[x] == top)
 
 
-def _draw_options(
-    rng: np.random.Generator,
-    policy: Policy,
-    week_start: date,
-    days: list[tuple[int, float]],
-    slot_weight: dict[str, float],
-    first_day: int | None = None,
-    home: Home = None,
-) -> tuple[tuple[int, str], ...]:
-    """``Policy.visit_options`` distinct (day, slot) options: the first on ``first_day``
-    when given (the drawn date), the others with days drawn by weight; each slot drawn
-    by the policy's shares among the slots open that weekday at which the offender is at
-    ``home`` (:func:`~scheduler.timing.slot_mix.available_pairs`; None: every slot). An option
-    drawn while the offender is at work is one the optimiser cannot use."""
-    day_of = {d: week_start + timedelta(days=int(d)) for d, _ in days}
-    if first_day is not None:
-        day_of[first_day] = week_start + timedelta(days=first_day)
-    mass_of = {d: _day_mass(policy, day, home) for d, day in day_of.items()}
-    if home is not None and not any(mass_of.values()):
-        home = None  # never at home at a drawable time: draw as if always
-        mass_of = {d: _day_mass(policy, day) for d, day in day_of.items()}
-    if first_day is not None and not mass_of[first_day]:
-        first_day = None  # not at home on the drawn date: its days' weights decide
-    days = [(d, w) for d, w in days if w > 0] or [(d, 1.0) for d, _ in days]
-    if first_day is not None and all(d != first_day for d, _ in days):
-        days.append((first_day, 0.0))
-    if not days:
-        return ()
-    day_ids = np.array([d for d, _ in days])
-    # Each day weighted by how much of the week's visiting its slots should take.
-    p = np.array([w * mass_of[d] for d, w in days], dtype=float)
-    p = p / p.sum() if p.sum() > 0 else np.full(len(p), 1 / len(p))
-    out: list[tuple[int, str]] = []
-    for attempt in range(4 * policy.visit_options):
-        if len(out) >= policy.visit_options:
-            break
-        d = (
-            first_day
-            if attempt == 0 and first_day is not None
-            else int(day_ids[draw_index(rng, p)])
-        )
-        slot = _draw_slot(rng, policy, day_of[d], slot_weight, home)
-        if slot is not None and (d, slot) not in out:
-            out.append((d, slot))
-    return tuple(sorted(out))
-
-
-def _open_slots(policy: Policy, day: date, home: Home) -> list[TimeSlot]:
-    """The policy slots open on ``day``'s weekday at which the offender is at home."""
-    wd = Weekday(day.weekday())
-    return [
-        s
-        for s in policy.slots
-        if wd in policy.slot_days(s) and (home is None or (int(wd), s.name) in home)
-    ]
-
-
-def _draw_slot(
-    rng: np.random.Generator,
-    policy: Policy,
-    day: date,
-    slot_weight: dict[str, float],
-    home: Home = None,
-) -> str | None:
-    wd = Weekday(day.weekday())
-    open_slots = _open_slots(policy, day, home)
-    if not open_slots:
-        return None
-    w = np.array([s.share_on(wd) * slot_weight.get(s.name, 1.0) for s in open_slots])
-    w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
-    return open_slots[draw_index(rng, w)].name
-
-
-def _day_mass(policy: Policy, day: date, home: Home = None) -> float:
-    """The policy's total share of the slots open (at home) on ``day``'s weekday: equal
-    on every day unless the planner set per-weekday shares from the unit's staffed
-    hours, or the offender is out at fixed weekly times."""
-    wd = Weekday(day.weekday())
-    return sum(s.share_on(wd) for s in _open_slots(policy, day, home))
-
-
 def _reattempt(
     index: int,
     st: Standing,
@@ -554,7 +504,7 @@ def _reattempt(
         failed_attempts=len(st.failed_entries),
         avoid_weekday=failed.weekday,
         avoid_slot=failed.slot,
-        options=_draw_options(rng, policy, week_start, days, weights, home=home),
+        options=draw_options(rng, policy, week_start, days, weights, home=home),
     )
     return dv, days, weights
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -24,17 +24,18 @@ from models import (
     Register,
     Rota,
     Unscheduled,
-    UnscheduledReason,
     Visit,
     Weekday,
 )
 from scheduler.core.travel import GreatCircleTravel, TravelModel
-from scheduler.core.windows import slot_name, week_dates
+from scheduler.core.windows import week_dates
 from scheduler.history.state import History
+from scheduler.plan.candidates import visitable_on
 from scheduler.plan.due import DueVisit, select_due
-from scheduler.plan.problem import TeamProblem, build_team_problem, visitable_on
+from scheduler.plan.problem import TeamProblem, build_team_problem
 from scheduler.plan.repair import solve_consistent
 from scheduler.plan.routing import TeamSolution
+from scheduler.plan.solution import rota_parts
 from scheduler.timing.randomness import draw_generators, new_secret_seed, team_generators
 from scheduler.timing.slot_mix import drawing_policy
 
@@ -86,6 +87,40 @@ def plan_week(
     if relax_timing:
         drawing = drawing_policy(policy, register.officers, register.offenders)
         due = relaxed_timing(due, drawing, week_start)
+    problems, unplaced = _team_problems(register, policy, week_start, due, travel, team_seed)
+    limits = team_time_limits(problems, policy)
+    solutions = _solve_all(problems, limits, policy)
+    visits, dropped, days = _merged_parts(problems, solutions, register, policy, week_start)
+    audit = AuditRecord(
+        inputs_sha256=inputs_sha256(register, policy, week_start, history),
+        seed=seed,
+        policy=policy.model_dump(mode="json"),
+        week_start=week_start,
+        created_by=created_by,
+        software_version=SOFTWARE_VERSION,
+    )
+    visits.sort(key=lambda v: (v.arrival, v.officer_ids))
+    order = {o.id: i for i, o in enumerate(register.offenders)}
+    unscheduled = sorted(rest + unplaced + dropped, key=lambda u: order[u.offender_id])
+    return Rota(
+        week_start=week_start,
+        visits=tuple(visits),
+        unscheduled=tuple(unscheduled),
+        officer_days=tuple(days),
+        audit=audit,
+    )
+
+
+def _team_problems(
+    register: Register,
+    policy: Policy,
+    week_start: date,
+    due: list[DueVisit],
+    travel: TravelModel,
+    team_seed: int,
+) -> tuple[list[TeamProblem], list[Unscheduled]]:
+    """Each planning unit's problem, in unit order, each drawn with the unit's own
+    generator; and the visits no problem can place."""
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
     team_of_officer = {o.id: o.planning_unit for o in register.officers}
@@ -108,9 +143,17 @@ def plan_week(
         )
         problems.append(problem)
         unplaced += bad
+    return problems, unplaced
 
-    limits = team_time_limits(problems, policy)
-    solutions = _solve_all(problems, limits, policy)
+
+def _merged_parts(
+    problems: list[TeamProblem],
+    solutions: list[TeamSolution],
+    register: Register,
+    policy: Policy,
+    week_start: date,
+) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
+    """Every team's visits, dropped visits and officer-days, team after team."""
     visits: list[Visit] = []
     dropped: list[Unscheduled] = []
     days: list[OfficerDay] = []
@@ -119,25 +162,7 @@ def plan_week(
         visits += v
         dropped += d
         days += od
-
-    audit = AuditRecord(
-        inputs_sha256=inputs_sha256(register, policy, week_start, history),
-        seed=seed,
-        policy=policy.model_dump(mode="json"),
-        week_start=week_start,
-        created_by=created_by,
-        software_version=SOFTWARE_VERSION,
-    )
-    visits.sort(key=lambda v: (v.arrival, v.officer_ids))
-    order = {o.id: i for i, o in enumerate(register.offenders)}
-    unscheduled = sorted(rest + unplaced + dropped, key=lambda u: order[u.offender_id])
-    return Rota(
-        week_start=week_start,
-        visits=tuple(visits),
-        unscheduled=tuple(unscheduled),
-        officer_days=tuple(days),
-        audit=audit,
-    )
+    return visits, dropped, days
 
 
 def week_due(
@@ -229,99 +254,6 @@ def _solve_all(
         with ProcessPoolExecutor(max_workers=policy.solver.workers) as pool:
             return list(pool.map(solve_consistent, problems, limits, [gls] * len(problems)))
     return [solve_consistent(p, t, gls) for p, t in zip(problems, limits, strict=True)]
-
-
-def rota_parts(
-    problem: TeamProblem,
-    solution: TeamSolution,
-    register: Register,
-    policy: Policy,
-    week_start: date,
-) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
-    """Turn one team's arrays back into domain objects."""
-    K = problem.n_officers
-    monday = datetime.combine(week_start, datetime.min.time())
-    window_s = policy.arrival_window_minutes * 60
-    visits: list[Visit] = []
-    days: list[OfficerDay] = []
-    partners: dict[int, str] = {}
-    for v, stops in enumerate(solution.routes):
-        for stop in stops:
-            if problem.pair_of_node[stop.node] >= 0 and not problem.charge_cover[stop.node]:
-                partners[int(problem.visit_of_node[stop.node])] = problem.officer_ids[
-                    int(problem.veh_officer[v])
-                ]
-    for v, stops in enumerate(solution.routes):
-        officer = problem.officer_ids[int(problem.veh_officer[v])]
-        day = week_start + timedelta(days=int(problem.veh_day[v]))
-        travel = sum(s.travel_to_s for s in stops) + int(solution.return_travel_s[v])
-        service = 0
-        seq = 0
-        for stop in stops:
-            service += int(problem.service_s[K + stop.node])
-            seq += 1
-            if not problem.charge_cover[stop.node]:
-                continue  # the partner's half of a joint visit: reported with the lead
-            dv = problem.visits[int(problem.visit_of_node[stop.node])]
-            off = register.offenders[dv.index]
-            crew: tuple[str, ...] = (officer,)
-            if problem.pair_of_node[stop.node] >= 0:
-                crew = (officer, partners[int(problem.visit_of_node[stop.node])])
-            arrival = monday + timedelta(seconds=stop.arrival_s)
-            latest = monday + timedelta(seconds=min(stop.latest_s, stop.arrival_s + window_s))
-            visits.append(
-                Visit(
-                    offender_id=off.id,
-                    officer_ids=crew,
-                    tier=off.tier,
-                    date=day,
-                    slot=slot_name(policy, day, stop.arrival_s - int(problem.veh_day[v]) * 86_400),
-                    arrival=arrival,
-                    window_end=latest,
-                    departure=arrival + timedelta(seconds=int(problem.service_s[K + stop.node])),
-                    sequence=seq,
-                    travel_to_s=stop.travel_to_s,
-                    due_date=dv.due_date,
-                    urgency=round(dv.urgency, 3),
-                    cover=officer != off.manager_id,
-                    short_notice=dv.revisit,
-                )
-            )
-        days.append(
-            OfficerDay(
-                officer_id=officer,
-                date=day,
-                visits=len(stops),
-                travel_s=travel,
-                busy_s=travel + service,
-                budget_s=int(problem.veh_budget_s[v]),
-            )
-        )
-    dropped_visits = sorted({int(problem.visit_of_node[j]) for j in solution.dropped})
-    unscheduled = []
-    for i in dropped_visits:
-        dv = problem.visits[i]
-        if dv.revisit:
-            continue  # an extra visit; the offender is listed through their first visit
-        off = register.offenders[dv.index]
-        unscheduled.append(
-            Unscheduled(
-                offender_id=off.id,
-                tier=off.tier,
-                reason=UnscheduledReason.CAPACITY,
-                due_date=dv.due_date,
-                detail=_capacity_detail(problem, i),
-            )
-        )
-    return visits, unscheduled, days
-
-
-def _capacity_detail(problem: TeamProblem, visit: int) -> str:
-    """Why a placeable visit was still left out, in words a manager can act on."""
-    nodes = np.flatnonzero(problem.visit_of_node == visit)
-    if any(problem.pair_of_node[j] >= 0 for j in nodes):
-        return "no time both officers were free with visit hours left: book a joint visit by hand"
-    return "officers' visit hours this week are used by more urgent visits"
 
 
 def _officers_by_team(officers: tuple[Officer, ...]) -> dict[str, list[Officer]]:

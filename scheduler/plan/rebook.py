@@ -20,12 +20,13 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from models import Officer, Policy, Register, Rota, Unscheduled, Visit, Weekday
+from models import Officer, OfficerDay, Policy, Register, Rota, Unscheduled, Visit, Weekday
 from scheduler.core.travel import GreatCircleTravel, TravelModel
 from scheduler.plan.due import DueVisit
-from scheduler.plan.planner import rota_parts, team_time_limits
-from scheduler.plan.problem import build_team_problem
+from scheduler.plan.planner import team_time_limits
+from scheduler.plan.problem import TeamProblem, build_team_problem
 from scheduler.plan.repair import solve_consistent
+from scheduler.plan.solution import rota_parts
 from scheduler.timing.slot_mix import drawing_policy
 
 WEEK_DAYS = 7
@@ -69,18 +70,9 @@ def rebook(
         v.offender_id for v in rota.visits if v.rebooked and v.date > after
     }
 
-    keep: list[Visit] = []
-    by_team: dict[str, list[DueVisit]] = {t: [] for t in teams}
-    for v in rota.visits:
-        team = team_of_offender.get(v.offender_id)
-        if v.date <= after or team not in by_team:
-            keep.append(v)
-        else:
-            by_team[team].append(_kept_due(v, index[v.offender_id], monday))
-    for v in to_rebook:
-        options = _draw_options(drawing, monday, later, rng)
-        due = DueVisit(index[v.offender_id], v.offender_id, v.due_date, v.urgency, options=options)
-        by_team[team_of_offender[v.offender_id]].append(due)
+    keep, by_team = _rebooking_due(
+        rota, to_rebook, teams, team_of_offender, index, after, drawing, later, rng
+    )
 
     officers = [_off_until(o, monday, after) for o in register.officers]
     problems = []
@@ -98,16 +90,70 @@ def rebook(
         )
         problems.append(problem)
         unplaced += [u for u in bad if u.offender_id not in rebooked]
+    new_visits, dropped, later_days = _replanned(problems, register, policy, monday, after)
+    unplaced += [u for u in dropped if u.offender_id not in rebooked]
+    days = [d for d in rota.officer_days if d.date <= after or team_of[d.officer_id] not in teams]
+    return _rebooked_rota(rota, register, keep, new_visits, rebooked, unplaced, days + later_days)
+
+
+def _rebooking_due(
+    rota: Rota,
+    to_rebook: list[Visit],
+    teams: list[str],
+    team_of_offender: dict[str, str],
+    index: dict[str, int],
+    after: date,
+    drawing: Policy,
+    later: list[int],
+    rng: np.random.Generator,
+) -> tuple[list[Visit], dict[str, list[DueVisit]]]:
+    """The visits kept as issued (up to ``after``, or in a team without a rebooking),
+    and per rebooked team its due visits: the later ones pinned to their issued plan,
+    then the cancelled ones with new secret options on the ``later`` days."""
+    keep: list[Visit] = []
+    by_team: dict[str, list[DueVisit]] = {t: [] for t in teams}
+    for v in rota.visits:
+        team = team_of_offender.get(v.offender_id)
+        if v.date <= after or team not in by_team:
+            keep.append(v)
+        else:
+            by_team[team].append(_kept_due(v, index[v.offender_id], rota.week_start))
+    for v in to_rebook:
+        options = _draw_options(drawing, rota.week_start, later, rng)
+        due = DueVisit(index[v.offender_id], v.offender_id, v.due_date, v.urgency, options=options)
+        by_team[team_of_offender[v.offender_id]].append(due)
+    return keep, by_team
+
+
+def _replanned(
+    problems: list[TeamProblem], register: Register, policy: Policy, monday: date, after: date
+) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
+    """Each rebooked team's later days routed again: visits, dropped visits and the
+    officer-days after ``after``."""
     limits = team_time_limits(problems, policy)
     gls = policy.solver.guided_local_search
     new_visits: list[Visit] = []
-    days = [d for d in rota.officer_days if d.date <= after or team_of[d.officer_id] not in teams]
+    unplaced: list[Unscheduled] = []
+    days: list[OfficerDay] = []
     for problem, limit in zip(problems, limits, strict=True):
         solution = solve_consistent(problem, limit, gls)
         placed, dropped, od = rota_parts(problem, solution, register, policy, monday)
         new_visits += placed
-        unplaced += [u for u in dropped if u.offender_id not in rebooked]
+        unplaced += dropped
         days += [d for d in od if d.date > after]
+    return new_visits, unplaced, days
+
+
+def _rebooked_rota(
+    rota: Rota,
+    register: Register,
+    keep: list[Visit],
+    new_visits: list[Visit],
+    rebooked: set[str],
+    unplaced: list[Unscheduled],
+    days: list[OfficerDay],
+) -> Rota:
+    """The rota with the kept and re-planned visits, rebooked ones marked."""
     new_visits = [
         v.model_copy(update={"rebooked": True})
         if v.offender_id in rebooked and not v.short_notice

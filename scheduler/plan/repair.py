@@ -17,7 +17,8 @@ import bisect
 import numpy as np
 
 from scheduler.core.windows import Intervals
-from scheduler.plan.problem import TeamProblem, ceil_s, free_starts
+from scheduler.plan.pairs import ceil_s, free_starts
+from scheduler.plan.problem import TeamProblem
 from scheduler.plan.routing import TeamSolution, solve_team
 
 #: Re-bookings a two-officer visit gets when the routing cannot fit its booking.
@@ -44,9 +45,8 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
     before it and keeps the better plan: a fresh start alone tends to drop the fitted
     visit again. Each pass gets half the time of the one before, but never less than
     a quarter of the first (nor 10 ms): a pass cut by the clock would give a plan
-    that depends on how busy the machine is, so a seed would not replay it (a borough
-    team needed twelve passes, and at the 10 ms the halving reached the search, which
-    takes 20-50 ms, was cut).
+    that depends on how busy the machine is, so a seed would not replay it
+    (docs/design/routing-search.md).
     """
     floor = max(limit / 4, 0.01)
     solution = solve_team(problem, limit, gls)

@@ -16,19 +16,10 @@ from ortools.util import optional_boolean_pb2
 WEEK_MIN = 7 * 24 * 60
 
 #: Local-search operators left out when the search descends to a local optimum (no
-#: guided local search, the weekly planner's default). Searched to the end on a week of
-#: each scenario's team problems, the descent without them reached objectives as good
-#: (borough, met: the same; national: 0.02% lower, 2,156 dropped visit nodes against
-#: 2,152 over 550 solves) in 60-75% of the time (met 3.0 s instead of 4.8 s, met-bcu
-#: 44 s instead of 56 s, national 95 s instead of 127 s). Two-officer visits are booked
-#: before routing, so pair and subtrip moves have nothing to move. The operator that
-#: re-inserts dropped visits stays: without it national dropped 1.3% more. Guided local
-#: search keeps OR-Tools' full set: it runs for its whole time limit anyway.
-#: The global-cheapest-insertion path LNS goes too: with it the same team problem gave
-#: different routes from one process to the next (OR-Tools 9.15, borough, well inside
-#: the time limit), so a plan's seed did not replay it; without it the default week
-#: scheduled as many visits (borough, met the same; national 6,952 / 6,974 against
-#: 6,950 / 6,978 at two seeds) in less time (national 78 s instead of 93 s).
+#: guided local search, the weekly planner's default): as good objectives in less time,
+#: since two-officer visits are booked before routing and pair and subtrip moves have
+#: nothing to move; the path LNS also made routes differ from one process to the next,
+#: so a seed would not replay a plan. Measurements: docs/design/routing-search.md.
 DESCENT_OPERATORS_OFF = (
     "use_global_cheapest_insertion_path_lns",
     "use_local_cheapest_insertion_path_lns",
@@ -86,7 +77,30 @@ def solve_team(
         index = manager.NodeToIndex(k)
         model.VehicleVar(index).SetValues([-1])
         model.AddDisjunction([index], 0)
+    time_dim = _add_dimensions(problem, model)
+    _add_visit_nodes(problem, model, manager, time_dim)
+    params = search_parameters(guided_local_search, time_limit_s)
+    model.CloseModelWithParameters(params)
+    start = None
+    if initial_routes is not None:
+        start = model.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(K + j) for j in route] for route in initial_routes], True
+        )
+    if start is None:
+        start = model.SolveWithParameters(first_solution_parameters(params))
+    solution = None if start is None else model.SolveFromAssignmentWithParameters(start, params)
+    if solution is None:
+        return TeamSolution(
+            [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "no solution"
+        )
+    return _extract(problem, model, manager, time_dim, solution)
 
+
+def _add_dimensions(problem, model):
+    """Arc costs per officer, the time and work dimensions (and load, when the problem
+    has one); returns the time dimension."""
+    K = problem.n_officers
+    V = len(problem.veh_officer)
     # The time model runs in whole minutes: OR-Tools keeps a bitset per time variable,
     # and a week in seconds makes every window with a gap 50x slower to post. Travel and
     # visit times round up, so a plan feasible in minutes is feasible in seconds.
@@ -121,8 +135,14 @@ def solve_team(
         load_idx = model.RegisterUnaryTransitVector([int(q) for q in problem.demand])
         capacities = [int(c) for c in problem.veh_capacity]
         model.AddDimensionWithVehicleCapacity(load_idx, 0, capacities, True, "load")
+    return time_dim
 
-    for j in range(N):
+
+def _add_visit_nodes(problem, model, manager, time_dim) -> None:
+    """Each visit node: its allowed vehicles, drop penalty, arrival windows and the soft
+    deadline past which lateness costs."""
+    K = problem.n_officers
+    for j in range(problem.n_nodes - K):
         index = manager.NodeToIndex(K + j)
         wins = minute_windows(problem.windows[j])
         vehicles = [int(v) for v in problem.vehicles[j]] if wins else []
@@ -139,6 +159,10 @@ def solve_team(
         if deadline < hi:
             time_dim.SetCumulVarSoftUpperBound(index, deadline, int(problem.late_cost[j]) * 60)
 
+
+def search_parameters(guided_local_search: bool, time_limit_s: float):
+    """Parallel cheapest insertion, then guided local search or a plain descent without
+    :data:`DESCENT_OPERATORS_OFF`, for ``time_limit_s``."""
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -151,20 +175,7 @@ def solve_team(
         for name in DESCENT_OPERATORS_OFF:
             setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-    model.CloseModelWithParameters(params)
-    start = None
-    if initial_routes is not None:
-        start = model.ReadAssignmentFromRoutes(
-            [[manager.NodeToIndex(K + j) for j in route] for route in initial_routes], True
-        )
-    if start is None:
-        start = model.SolveWithParameters(first_solution_parameters(params))
-    solution = None if start is None else model.SolveFromAssignmentWithParameters(start, params)
-    if solution is None:
-        return TeamSolution(
-            [[] for _ in range(V)], np.zeros(V, np.int64), list(range(N)), 0, "no solution"
-        )
-    return _extract(problem, model, manager, time_dim, solution)
+    return params
 
 
 def first_solution_parameters(params):
@@ -172,10 +183,9 @@ def first_solution_parameters(params):
 
     Cut by the clock, OR-Tools' insertion heuristic returns what it has inserted so far
     and leaves every other visit unperformed, which reads as visits dropped for
-    capacity: on a loaded machine a large unit's week came back empty. The first
-    solution (under half a second for a unit of 90 visits and 85 officer-days) is
-    therefore built in full, and only the local search that improves it is
-    time-limited, so a time limit costs travel, never visits that fit."""
+    capacity. The first solution is therefore built in full, and only the local search
+    that improves it is time-limited, so a time limit costs travel, never visits that
+    fit (docs/design/routing-search.md)."""
     first = pywrapcp.DefaultRoutingSearchParameters()
     first.CopyFrom(params)
     first.ClearField("time_limit")

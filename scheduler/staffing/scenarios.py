@@ -40,7 +40,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from data.scenarios import DEFAULT_SEED, DEFAULT_WEEK_START, Scenario, generate, load_boroughs
+from data.reference import load_boroughs
+from data.scenarios import DEFAULT_SEED, DEFAULT_WEEK_START, Scenario, generate
 from models import Location, Register
 from models.common import UK_LAT, UK_LON
 

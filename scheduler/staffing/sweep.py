@@ -52,7 +52,7 @@ import numpy as np
 
 from models import Gender, Offender, Officer, Policy, Register
 from models.simulation import EventRates
-from scheduler.allocation.solve import AllocationSettings, allocate
+from scheduler.allocation import AllocationSettings, allocate
 from scheduler.core.exceptions import RotaError
 from scheduler.staffing.reach import Reach, reach_order
 from scheduler.staffing.simulate import TIERS, Measure, WeekRow, simulate

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from data.scenarios import generate
-from scheduler.allocation.solve import AllocationSettings, allocate, build_problems
+from scheduler.allocation import AllocationSettings, allocate, build_problems
 
 pytest.importorskip("scipy")
 

@@ -24,7 +24,7 @@ from data import (
     load_mappa_areas,
     scenario_summary,
 )
-from data.scenarios import LAST_VISIT_SPREAD
+from data.parameters import LAST_VISIT_SPREAD
 from models import OffenderStatus, Policy, RiskTier, Weekday
 from models.common import UK_LAT, UK_LON
 
@@ -259,17 +259,6 @@ def test_national_area_totals_are_pro_rata(national: Scenario) -> None:
         else:
             got = units[area.slug]["offenders"]
         assert abs(got - expected) <= 1, area.name
-
-
-def test_reference_tables() -> None:
-    boroughs = load_boroughs()
-    assert len(boroughs) == 33
-    assert sum(b.population for b in boroughs) == 9_002_488
-    assert sum(b.is_met for b in boroughs) == 32
-    areas = load_mappa_areas()
-    assert len(areas) == 42
-    assert len({a.slug for a in areas}) == 42
-    assert sum(a.is_london for a in areas) == 1
 
 
 # ---- attribute mix ------------------------------------------------------------------

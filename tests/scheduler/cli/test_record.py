@@ -24,8 +24,8 @@ from scheduler.core.windows import week_dates
 from scheduler.history.state import History, OutcomeEvent
 from scheduler.history.store import HistoryStore
 from scheduler.plan.due import select_due
+from scheduler.plan.options import avoid_failed_attempt
 from scheduler.plan.planner import plan_week
-from scheduler.plan.problem import avoid_failed_attempt
 from tests.scheduler.conftest import WEEK, offender, officer, register
 from tests.scheduler.history_helpers import NOW, record, row, small_register, stored
 

@@ -1,4 +1,4 @@
-"""Two-officer bookings (scheduler.plan.problem): where a joint visit can start on an
+"""Two-officer bookings (scheduler.plan.pairs): where a joint visit can start on an
 officer-day that already holds booked joint visits, and which crew, day and time each
 joint visit of a week gets."""
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import Policy, Register, Rota, UnscheduledReason
+from scheduler.plan.pairs import added_work, free_starts
 from scheduler.plan.planner import plan_week
-from scheduler.plan.problem import added_work, free_starts
 from scheduler.plan.rules import all_violations
 from tests.scheduler.conftest import WEEK, offender, officer, register
 

@@ -5,96 +5,31 @@ hold on any register (caps, attributes, teams, everyone placed when places suffi
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data.scenarios import generate
-from models import (
-    Gender,
-    Location,
-    Offender,
-    OffenderStatus,
-    Officer,
-    Policy,
-    Register,
-    RiskTier,
-)
-from scheduler.allocation.solve import (
-    Allocation,
+from models import Gender, OffenderStatus, Register, RiskTier
+from scheduler.allocation import (
     AllocationError,
     AllocationSettings,
     ChangeReason,
-    OfficerStatus,
-    ShortfallReason,
     allocate,
     apply_allocation,
-    build_problems,
-    long_term_absent,
     new_officers,
-    officer_cap,
-    solve_component,
 )
-from scheduler.io.loaders import parse_shifts
-
-BASE = (51.3720, -0.1000)
-#: Isolates one rule: no balance cost, so only travel and handovers decide.
-NO_BALANCE = AllocationSettings(balance_weight=0.0)
-
-
-def om(
-    oid: str,
-    team: str = "t",
-    *,
-    dlat: float = 0.0,
-    cap: int = 50,
-    gender: Gender | None = None,
-    shifts: str = "mon-fri 08:00-16:00",
-    absent: tuple[date, ...] = (),
-) -> Officer:
-    return Officer(
-        id=oid,
-        team=team,
-        base=Location(lat=BASE[0] + dlat, lon=BASE[1]),
-        shifts=parse_shifts(shifts),
-        caseload_cap=cap,
-        gender=gender,
-        absent=absent,
-    )
-
-
-def rso(
-    oid: str,
-    manager: str,
-    tier: str = "low",
-    *,
-    dlat: float = 0.0,
-    needs: Gender | None = None,
-    status: OffenderStatus = OffenderStatus.ACTIVE,
-) -> Offender:
-    return Offender(
-        id=oid,
-        home=Location(lat=BASE[0] + dlat, lon=BASE[1] + 0.01),
-        tier=RiskTier(tier),
-        manager_id=manager,
-        officer_gender=needs,
-        status=status,
-    )
-
-
-def reg(offenders: list[Offender], officers: list[Officer]) -> Register:
-    return Register(offenders=tuple(offenders), officers=tuple(officers))
-
-
-def caseloads(al: Allocation) -> dict[str, int]:
-    return {o.officer_id: o.caseload for o in al.officers}
-
-
-def moved(al: Allocation) -> set[str]:
-    return {c.offender_id for c in al.changes}
-
+from tests.scheduler.allocation.conftest import (
+    BASE,
+    NO_BALANCE,
+    caseloads,
+    moved,
+    om,
+    reg,
+    rso,
+    unbalanced,
+)
 
 # ------------------------------------------------------------------------------- caps
 
@@ -110,15 +45,6 @@ def test_over_cap_officer_sheds_exactly_the_excess() -> None:
     assert al.is_feasible()
 
 
-def test_part_time_cap_is_pro_rata_to_contracted_hours() -> None:
-    # 3 days of 8 h = 24 h of a 40 h week: 0.6 x 50 = 30; 48 h is still one full cap.
-    assert officer_cap(om("P", shifts="mon-wed 08:00-16:00"), AllocationSettings()) == 30
-    assert officer_cap(om("F", shifts="mon-sat 08:00-16:00"), AllocationSettings()) == 50
-    assert officer_cap(om("O", cap=20), AllocationSettings()) == 20
-    no_pro_rata = AllocationSettings(pro_rata=False)
-    assert officer_cap(om("P", shifts="mon-wed 08:00-16:00"), no_pro_rata) == 50
-
-
 def test_part_time_officer_is_never_filled_beyond_the_pro_rata_cap() -> None:
     # P works 1 day in 5 (cap 10 of 50); 12 offenders on P: 2 go to F.
     r = reg(
@@ -130,100 +56,7 @@ def test_part_time_officer_is_never_filled_beyond_the_pro_rata_cap() -> None:
     assert al.is_feasible()
 
 
-# ------------------------------------------------------------------------- attributes
-
-
-def test_gender_requirement_moves_offender_to_an_officer_of_that_gender() -> None:
-    # R1 needs a female officer but is managed by M; F is the only female officer.
-    r = reg(
-        [rso("R1", "M", needs=Gender.FEMALE), rso("R2", "M")],
-        [om("M", gender=Gender.MALE), om("F", gender=Gender.FEMALE)],
-    )
-    al = allocate(r)
-    assert al.assignment["R1"] == "F"
-    change = next(c for c in al.changes if c.offender_id == "R1")
-    assert change.reason is ChangeReason.GENDER_REQUIREMENT
-    assert "needs a female officer" in change.detail
-
-
-def test_gender_requirement_that_no_officer_meets_is_explained() -> None:
-    # Two offenders need a female officer; the team has only a male officer (and one
-    # whose gender is not recorded, who cannot meet a requirement either): both are
-    # unallocated, and one female officer (50 places) would take both.
-    r = reg(
-        [rso("R1", "M", needs=Gender.FEMALE), rso("R2", "M", needs=Gender.FEMALE), rso("R3", "M")],
-        [om("M", gender=Gender.MALE), om("U")],
-    )
-    al = allocate(r)
-    assert not al.is_feasible()
-    assert set(al.unallocated) == {"R1", "R2"}
-    assert al.assignment["R1"] is None and al.assignment["R3"] is not None
-    (short,) = al.shortfalls
-    assert short.requirement is Gender.FEMALE
-    assert short.reason is ShortfallReason.NO_OFFICER
-    assert (short.demand, short.places, short.officers_needed) == (2, 0, 1)
-    assert short.message == (
-        "2 offenders needing a female officer cannot be allocated in t: 2 need one; "
-        "female officers' places: 0; 1 more female officer needed"
-    )
-
-
-def test_gender_shortfall_when_its_officers_are_full() -> None:
-    # F (cap 2) is the only female officer; 3 offenders need her: 1 cannot be placed
-    # although M has room, and it is a gender shortfall, not a capacity one.
-    r = reg(
-        [rso(f"R{i}", "F", needs=Gender.FEMALE) for i in range(3)],
-        [om("F", cap=2, gender=Gender.FEMALE), om("M", gender=Gender.MALE)],
-    )
-    al = allocate(r)
-    assert len(al.unallocated) == 1
-    (short,) = al.shortfalls
-    assert (short.requirement, short.reason) == (Gender.FEMALE, ShortfallReason.CAPACITY)
-    assert (short.demand, short.places, short.officers_needed) == (3, 2, 1)
-
-
-# --------------------------------------------------------------------- infeasibility
-
-
-def test_capacity_shortfall_places_highest_risk_first_and_counts_officers_needed() -> None:
-    # One officer with 2 places, 5 offenders: 3 cannot be placed. The very-high and high
-    # risk offenders keep a manager; the three low-risk ones are listed. With 50 places
-    # per new officer, 1 more officer is needed; with 2 per officer, ceil(3/2) = 2.
-    tiers = ["low", "very_high", "low", "high", "low"]
-    r = reg([rso(f"R{i}", "A", t) for i, t in enumerate(tiers)], [om("A", cap=2)])
-    al = allocate(r)
-    assert {al.assignment["R1"], al.assignment["R3"]} == {"A"}
-    assert set(al.unallocated) == {"R0", "R2", "R4"}
-    assert caseloads(al) == {"A": 2}  # never over-filled
-    (short,) = al.shortfalls
-    assert short.reason is ShortfallReason.CAPACITY and short.requirement is None
-    assert short.officers_needed == 1 and al.officers_needed() == 1
-    assert short.message == (
-        "3 offenders cannot be allocated in t: 5 offenders for 2 places; 1 more officer needed"
-    )
-    small = allocate(r, settings=AllocationSettings(reference_cap=2))
-    assert small.officers_needed() == 2
-    unplaced = [c for c in al.changes if c.to_officer is None]
-    assert {c.reason for c in unplaced} == {ChangeReason.UNALLOCATED}
-
-
-def test_team_without_any_available_officer_is_explained() -> None:
-    # The only officer of team x leaves; team y has room but cross-team moves are off.
-    r = reg([rso("R1", "X")], [om("X", team="x"), om("Y", team="y")])
-    al = allocate(r, remove_officers=["X"])
-    (short,) = al.shortfalls
-    assert short.reason is ShortfallReason.NO_OFFICER and short.team == "x"
-    assert short.offenders == ("R1",) and short.officers_needed == 1
-    with pytest.raises(AllocationError, match="1 offenders have no manager"):
-        apply_allocation(r, al)
-
-
 # --------------------------------------------------------------------------- locks
-
-
-def unbalanced() -> Register:
-    # A manages 6, B and C none: any rebalance moves some of A's offenders.
-    return reg([rso(f"R{i}", "A") for i in range(6)], [om("A"), om("B"), om("C")])
 
 
 def test_rebalance_moves_offenders_off_a_heavy_officer() -> None:
@@ -363,20 +196,6 @@ def test_a_balanced_unit_is_left_alone() -> None:
 # -------------------------------------------------------------- officers coming, going
 
 
-def test_long_term_absence_moves_the_caseload_only_when_asked() -> None:
-    # S is absent on every working day of the 28 days from the Monday: sick.
-    monday = date(2026, 11, 30)
-    sick = tuple(monday + timedelta(days=d) for d in range(28))
-    r = reg([rso("R1", "S"), rso("R2", "S")], [om("S", absent=sick), om("W")])
-    assert long_term_absent(r.officers[0], monday, 28)
-    assert not long_term_absent(r.officers[0], monday, 29)
-    assert allocate(r, settings=NO_BALANCE).changes == ()  # no date given: not checked
-    al = allocate(r, as_of=monday)
-    assert al.assignment == {"R1": "W", "R2": "W"}
-    assert {c.reason for c in al.changes} == {ChangeReason.MANAGER_ABSENT}
-    assert next(o for o in al.officers if o.officer_id == "S").status is OfficerStatus.ABSENT
-
-
 def test_offenders_in_custody_missing_or_abroad_stay_on_caseloads() -> None:
     statuses = [OffenderStatus.IN_CUSTODY, OffenderStatus.MISSING, OffenderStatus.ABROAD]
     r = reg([rso(f"R{i}", "A", status=s) for i, s in enumerate(statuses)], [om("A")])
@@ -409,52 +228,6 @@ def test_new_officers_sit_at_the_team_mean_base_with_fresh_ids() -> None:
     assert new.gender is Gender.FEMALE and new.caseload_cap == 50
     with pytest.raises(AllocationError, match="unknown team 'nope'"):
         new_officers(r, "nope", 1)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"remove_officers": ["GHOST"]}, "cannot remove unknown officer 'GHOST'"),
-        ({"lock": ["GHOST"]}, "cannot lock unknown offender 'GHOST'"),
-        ({"lock": "R1"}, "lock takes True/False or a collection of offender ids"),
-        ({"threshold": -1}, "threshold must be 0 or more"),
-        ({"add_officers": [om("A")]}, "added officer id 'A' is already in use"),
-    ],
-)
-def test_bad_requests_are_refused(kwargs: dict, message: str) -> None:
-    with pytest.raises(AllocationError, match=message):
-        allocate(reg([rso("R1", "A")], [om("A")]), **kwargs)
-
-
-# ------------------------------------------------------------------ results and model
-
-
-def test_risk_weights_are_visits_per_year_from_the_policy() -> None:
-    al = allocate(reg([rso("R1", "A")], [om("A")]))
-    assert al.risk_weight[RiskTier.LOW] == pytest.approx(1.0)
-    assert al.risk_weight[RiskTier.VERY_HIGH] == pytest.approx(365 / 28)
-    policy = Policy.model_validate(
-        {"interval_days": {"low": 365, "medium": 182, "high": 91, "very_high": 14}}
-    )
-    al = allocate(reg([rso("R1", "A")], [om("A")]), policy)
-    assert al.risk_weight[RiskTier.VERY_HIGH] == pytest.approx(365 / 14)
-
-
-def test_allocation_round_trips_through_json() -> None:
-    r = generate("borough", scale=0.1).register
-    al = allocate(r, remove_officers=[r.officers[0].id])
-    assert Allocation.model_validate_json(al.model_dump_json()) == al
-
-
-def test_reported_objective_is_the_flow_optimum() -> None:
-    # The library's objective is the sum of its components' solutions, and a component's
-    # balance in deviation form is 0 when every level count is at its fair share.
-    r = unbalanced()
-    al = allocate(r, settings=AllocationSettings(handover_km=0.0))
-    (p,) = build_problems(r, settings=AllocationSettings(handover_km=0.0))
-    sol = solve_component(p)
-    assert al.objective.total == pytest.approx(sol.travel + sol.handover + sol.balance)
-    assert al.objective.balance == pytest.approx(0.0, abs=1e-9)  # 2/2/2, all low risk
 
 
 # --------------------------------------------------------------------- properties

@@ -1,7 +1,7 @@
 """The history store on a PostgreSQL server, given by URL: the commands (plan, record,
 status) with ``--store URL``, never showing the password, and an import killed half-way.
 Skipped unless ROTA_TEST_POSTGRES_URL names a server database (.ci/run starts one); the
-store's own tests run on both databases in test_store.py."""
+store's own tests run on both databases in the other tests here."""
 
 from __future__ import annotations
 
