@@ -7,6 +7,7 @@ import getpass
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -23,8 +24,8 @@ from scheduler.cli.common import (
     register_source_options,
 )
 from scheduler.core.travel import OsrmTravel
-from scheduler.io.export import check_output, write_rota
-from scheduler.io.report import format_summary, rota_summary
+from scheduler.io.export import check_output, write_rota, written_note
+from scheduler.io.report import EXIT_HIGH_RISK_LEFT_OUT, format_summary, rota_summary
 from scheduler.plan.planner import plan_week
 
 
@@ -71,6 +72,18 @@ from scheduler.plan.planner import plan_week
     "postgresql+psycopg://USER@HOST[:PORT]/DB): plan from its last successful visits and "
     "failed attempts, then save the plan, its audit and visits in it.",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="With --store: save this plan although the week has one (the old plan is kept, "
+    "superseded; outcomes then go to this one).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --store: plan from the store's history and show the plan, but save "
+    "nothing and write no files.",
+)
 @errors_to_exit
 def plan_cmd(
     scenario: str,
@@ -87,8 +100,16 @@ def plan_cmd(
     reallocate: bool,
     osrm_url: str | None,
     store: Path | None,
+    replace: bool,
+    dry_run: bool,
 ) -> None:
-    """Plan next week's visits and print a summary (writes files with --out)."""
+    """Plan next week's visits and print a summary (writes files with --out).
+
+    Exits 3 when the plan was made (and written) but high or very-high risk visits
+    were left out: they are listed first, and in unscheduled.csv.
+    """
+    if (replace or dry_run) and store is None:
+        raise click.UsageError("--replace and --dry-run go with --store")
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
     policy = _with_solver_options(load_policy(policy_path), time_limit, workers)
@@ -99,7 +120,20 @@ def plan_cmd(
         register = _reallocated(register, policy, week_start)
     travel = OsrmTravel(osrm_url) if osrm_url else None
     if store is not None:
-        _plan_with_store(store, register, policy, week_start, seed, travel, out, overwrite, as_json)
+        summary = _plan_with_store(
+            store,
+            register,
+            policy,
+            week_start,
+            seed,
+            travel,
+            out,
+            overwrite,
+            as_json,
+            replace=replace,
+            dry_run=dry_run,
+        )
+        _exit_for(summary)
         return
     try:
         rota = plan_week(
@@ -109,13 +143,18 @@ def plan_cmd(
         if travel is None:
             raise
         raise click.ClickException(f"road travel times from {osrm_url} failed: {exc}") from None
-    _print_summary(rota, register, as_json)
+    summary = _print_summary(rota, register, as_json)
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite)
-        click.echo(
-            f"\nWrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
-            "summary.json, audit.json, officers/)"
-        )
+        click.echo("\n" + written_note(out))
+    _exit_for(summary)
+
+
+def _exit_for(summary: dict[str, Any]) -> None:
+    """Exit :data:`EXIT_HIGH_RISK_LEFT_OUT` when the plan left out high-risk visits, so a
+    script or scheduler notices; the plan itself was made and written."""
+    if summary["high_risk_left_out"]:
+        raise SystemExit(EXIT_HIGH_RISK_LEFT_OUT)
 
 
 def _with_solver_options(policy: Policy, time_limit: float | None, workers: int | None) -> Policy:
@@ -151,12 +190,13 @@ def _load_week(
     return register, week_start
 
 
-def _print_summary(rota: Rota, register: Register, as_json: bool) -> None:
+def _print_summary(rota: Rota, register: Register, as_json: bool) -> dict[str, Any]:
     summary = rota_summary(rota, register)
     if as_json:
         click.echo(json.dumps({k: v for k, v in summary.items() if k != "per_officer"}, indent=1))
     else:
         click.echo(format_summary(summary))
+    return summary
 
 
 def _plan_with_store(
@@ -169,14 +209,26 @@ def _plan_with_store(
     out: Path | None,
     overwrite: bool,
     as_json: bool,
-) -> None:
+    replace: bool = False,
+    dry_run: bool = False,
+) -> dict[str, Any]:
     """``rota plan --store``: plan from the stored history, then keep the plan, its audit
     and its visits in the store and write ``--out``, together (if writing fails, nothing
-    is stored)."""
+    is stored). A week that already has a plan needs ``--replace`` (the old plan stays,
+    superseded) or ``--dry-run`` (show, save nothing): a second plan is never saved by
+    accident."""
     from scheduler.history.store import HistoryStore
 
     try:
         with HistoryStore(path) as db:
+            earlier = [p for p in db.plans() if p["week_start"] == week_start.isoformat()]
+            if earlier and not (replace or dry_run):
+                ids = ", ".join(str(p["id"]) for p in earlier)
+                raise click.ClickException(
+                    f"the week of {week_start} already has plan {ids} in {path}; "
+                    "--dry-run shows a new plan without saving it, --replace saves it "
+                    "(the old plan is kept, superseded)"
+                )
             history = db.history(policy)
             try:
                 rota = plan_week(
@@ -192,7 +244,10 @@ def _plan_with_store(
                 if travel is None:
                     raise
                 raise click.ClickException(f"road travel times failed: {exc}") from None
-            _print_summary(rota, register, as_json)
+            summary = _print_summary(rota, register, as_json)
+            if dry_run:
+                click.echo(f"\nDry run: nothing saved to {path}, no files written")
+                return summary
             with db.transaction():
                 plan_id = db.save_plan(rota, register, datetime.now())
                 if out is not None:
@@ -205,12 +260,11 @@ def _plan_with_store(
             f"\nHistory: {len(history)} offender(s) with recorded outcomes; {reattempts} "
             f"re-attempt(s) after a failed visit planned this week"
         )
-    click.echo(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit) to {path}")
+    superseded = f", superseding plan {earlier[-1]['id']}" if earlier else ""
+    click.echo(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit{superseded}) to {path}")
     if out is not None:
-        click.echo(
-            f"Wrote rota to {out}/ (visits.csv, unscheduled.csv, rota.json, "
-            "summary.json, audit.json, officers/)"
-        )
+        click.echo(written_note(out))
+    return summary
 
 
 def _reallocated(register: Register, policy: Policy, week_start: date) -> Register:

@@ -7,6 +7,16 @@ from typing import Any
 
 from models import CASELOAD_ALARM, Register, RiskTier, Rota, UnscheduledReason
 
+#: Tiers whose left-out visits make ``rota plan`` exit with :data:`EXIT_HIGH_RISK_LEFT_OUT`.
+HIGH_RISK = frozenset({RiskTier.VERY_HIGH, RiskTier.HIGH})
+TIERS_HIGH_FIRST = (RiskTier.VERY_HIGH, RiskTier.HIGH, RiskTier.MEDIUM, RiskTier.LOW)
+#: Exit status of a plan that was made (and written) but left out high-risk visits.
+EXIT_HIGH_RISK_LEFT_OUT = 3
+
+
+def _tiers(counts: dict[str, int]) -> str:
+    return ", ".join(f"{t.replace('_', ' ')} {n}" for t, n in counts.items() if n)
+
 
 def rota_summary(rota: Rota, register: Register) -> dict[str, Any]:
     """Plain numbers a manager reads first; also written to ``summary.json``."""
@@ -38,6 +48,12 @@ def rota_summary(rota: Rota, register: Register) -> dict[str, Any]:
     short_by_tier: dict[str, int] = defaultdict(int)
     for u in shortfall:
         short_by_tier[u.tier.value] += 1
+    start = rota.week_start
+    overdue_out = [u for u in shortfall if u.due_date is not None and u.due_date < start]
+    overdue_out_by_tier: dict[str, int] = defaultdict(int)
+    for u in overdue_out:
+        overdue_out_by_tier[u.tier.value] += 1
+    overdue_planned = sum(v.due_date < start for v in rota.visits if not v.follows_earlier_visit)
     return {
         "week_start": rota.week_start.isoformat(),
         "register": len(register.offenders),
@@ -46,13 +62,20 @@ def rota_summary(rota: Rota, register: Register) -> dict[str, Any]:
         "scheduled": len(rota.visits),
         "joint_visits": sum(len(v.officer_ids) > 1 for v in rota.visits),
         "cover_visits": sum(v.cover for v in rota.visits),
-        "overdue_at_start": sum(v.due_date < rota.week_start for v in rota.visits),
+        # every offender already overdue on Monday, planned or left out
+        "overdue_at_start": overdue_planned + len(overdue_out),
+        "overdue_planned": overdue_planned,
+        "overdue_left_out": len(overdue_out),
+        "overdue_left_out_by_tier": {
+            t.value: overdue_out_by_tier.get(t.value, 0) for t in TIERS_HIGH_FIRST
+        },
+        "high_risk_left_out": sum(u.tier in HIGH_RISK for u in shortfall),
         "late_visits": sum(
             v.days_overdue > 0 and v.due_date >= rota.week_start for v in rota.visits
         ),
         "travel_h": round(sum(d.travel_s for d in rota.officer_days) / 3600, 2),
         "unscheduled_by_reason": dict(sorted(by_reason.items())),
-        "shortfall_by_tier": {t.value: short_by_tier.get(t.value, 0) for t in RiskTier},
+        "shortfall_by_tier": {t.value: short_by_tier.get(t.value, 0) for t in TIERS_HIGH_FIRST},
         "over_cap": sorted(o for o, r in per_officer.items() if r["caseload"] > r["caseload_cap"]),
         "over_alarm": sorted(o for o, r in per_officer.items() if r["caseload"] >= CASELOAD_ALARM),
         "per_officer": per_officer,
@@ -68,8 +91,22 @@ def format_summary(summary: dict[str, Any], max_officers: int = 40) -> str:
         f"Visits due {summary['due']}, scheduled {summary['scheduled']} "
         f"({summary['joint_visits']} two-officer, {summary['cover_visits']} by cover); "
         f"travel {summary['travel_h']:.1f} h",
-        f"Already overdue at the start of the week: {summary['overdue_at_start']}; "
-        f"planned after their due day: {summary['late_visits']}",
+    ]
+    if summary["high_risk_left_out"]:
+        lines.append(
+            f"HIGH-RISK VISITS LEFT OUT: {summary['high_risk_left_out']} "
+            f"({_tiers({k: summary['shortfall_by_tier'][k] for k in ('very_high', 'high')})})"
+            " - see unscheduled.csv and act on them"
+        )
+    overdue = (
+        f"Overdue at the start of the week: {summary['overdue_at_start']} "
+        f"({summary['overdue_planned']} planned, {summary['overdue_left_out']} left out"
+    )
+    if summary["overdue_left_out"]:
+        overdue += f": {_tiers(summary['overdue_left_out_by_tier'])}"
+    lines += [
+        overdue + ")",
+        f"Planned after their due day: {summary['late_visits']}",
         "",
         f"{'officer':<14}{'team':<22}{'visits':>7}{'travel h':>10}{'busy/budget h':>15}"
         f"{'caseload':>10}",
@@ -90,9 +127,7 @@ def format_summary(summary: dict[str, Any], max_officers: int = 40) -> str:
         lines.append(f"  {reason:<24}{n:>7}{action}")
     short = summary["shortfall_by_tier"]
     if any(short.values()):
-        lines.append(
-            "Due but not planned, by tier: " + ", ".join(f"{t} {n}" for t, n in short.items())
-        )
+        lines.append("Due but not planned, highest tier first: " + _tiers(short))
     if summary["over_cap"]:
         lines.append(f"Officers over caseload cap: {', '.join(summary['over_cap'])}")
     if not summary["feasible"]:
