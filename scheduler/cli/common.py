@@ -161,13 +161,22 @@ def load_rates(path: Path | None) -> EventRates:
 
 
 def bundled_scenario(name: str, seed: int) -> Scenario:
-    """A bundled synthetic scenario by name; an unknown name is a clear error."""
-    from data.scenarios import generate
+    """A bundled synthetic scenario by name: a generated one (``borough``, ``met``,
+    ``national``, drawn with ``seed``) or a benchmark version (``borough-small``,
+    ``met-bcu@1``, ..., which carry their own seed); an unknown name is a clear error
+    listing them all."""
+    from data.scenarios import SCENARIOS, generate
+    from scheduler.staffing.scenarios import BENCHMARK_SCENARIOS, build
 
-    try:
+    if name in SCENARIOS:
         return generate(name, seed)
-    except ValueError as exc:
-        raise UnknownScenarioError(str(exc)) from None
+    try:
+        return build(name)
+    except ValueError:
+        names = [*SCENARIOS, *sorted({b.split("@")[0] for b in BENCHMARK_SCENARIOS})]
+        raise UnknownScenarioError(
+            f"unknown scenario {name!r}; bundled scenarios: {', '.join(dict.fromkeys(names))}"
+        ) from None
 
 
 STORE_HELP = (

@@ -107,9 +107,8 @@ def simulation_files(result: SimulationResult, summary: dict[str, Any]) -> dict[
 @click.option(
     "--warmup",
     type=click.IntRange(0, 519),
-    default=8,
-    show_default=True,
-    help="Weeks left out of the compliance figures (scenarios start with a backlog).",
+    help="Weeks left out of the compliance figures (scenarios start with a backlog); "
+    "default 8, or half of --weeks when that is fewer.",
 )
 @click.option("--seed", type=int, help="Replay a run (default: a fresh secret seed, printed).")
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path), help="Policy TOML.")
@@ -129,14 +128,14 @@ def simulation_files(result: SimulationResult, summary: dict[str, Any]) -> dict[
 @click.option("--out", type=click.Path(path_type=Path), help="Directory for CSV, JSON and PNGs.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--quiet", is_flag=True, help="No per-week progress on stderr.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr.")
 @errors_to_exit
 def simulate_cmd(
     scenario: str,
     offenders: Path | None,
     officers: Path | None,
     weeks: int,
-    warmup: int,
+    warmup: int | None,
     seed: int | None,
     policy_path: Path | None,
     rates_path: Path | None,
@@ -154,6 +153,8 @@ def simulate_cmd(
 
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
+    if warmup is None:
+        warmup = min(8, weeks // 2)
     if warmup >= weeks:
         raise click.BadParameter("must be fewer than --weeks", param_hint="--warmup")
     policy: Policy = load_policy(policy_path)

@@ -310,7 +310,9 @@ def output_files(
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@click.option(
+    "--quiet", "-q", "--no-progress", "no_progress", is_flag=True, help="No progress bar on stderr."
+)
 @errors_to_exit
 def staffing_cmd(
     scenario: str,

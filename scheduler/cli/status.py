@@ -98,7 +98,7 @@ def _d(day: date | None) -> str:
     help="Offenders CSV/JSON (default: the register of the latest stored plan).",
 )
 @click.option("--officers", type=click.Path(path_type=Path), help="Officers CSV/JSON.")
-@click.option("--date", "as_of", help="Date to assess on, YYYY-MM-DD (default: today).")
+@click.option("--as-of", "--date", "as_of", help="Date to assess on, YYYY-MM-DD (default: today).")
 @click.option(
     "--policy",
     "policy_path",
@@ -135,7 +135,7 @@ def status_cmd(
         day = date.fromisoformat(as_of) if as_of else now().date()
     except ValueError:
         raise click.BadParameter(
-            f"{as_of!r} is not a date YYYY-MM-DD", param_hint="--date"
+            f"{as_of!r} is not a date YYYY-MM-DD", param_hint="--as-of"
         ) from None
     if out is not None:
         check_output(out, overwrite)
