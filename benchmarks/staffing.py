@@ -57,21 +57,12 @@ from models.simulation import EventRates
 from scheduler.io import plots
 from scheduler.io.export import write_private_tree
 from scheduler.io.loaders import csv_text
-from scheduler.staffing.bound import Horizon, LowerBound, workload_lower_bound
+from scheduler.staffing.bound import workload_lower_bound
+from scheduler.staffing.curve import CURVE_COLUMNS, StaffingCurve, Target, refine_minimum, summarise
+from scheduler.staffing.lower_bound import Horizon, LowerBound
 from scheduler.staffing.scenarios import build, fingerprint, resolve
 from scheduler.staffing.simulate import Measure, simulate
-from scheduler.staffing.sweep import (
-    CURVE_COLUMNS,
-    SWEEP_COLUMNS,
-    StaffingCurve,
-    SweepRow,
-    Target,
-    make_tasks,
-    refine_minimum,
-    run_sweep,
-    summarise,
-    sweep_executor,
-)
+from scheduler.staffing.sweep import SWEEP_COLUMNS, SweepRow, make_tasks, run_sweep, sweep_executor
 
 DEFAULT_OUT = Path("benchmarks/results/staffing")
 #: The targets every scenario is scored on; the first is the main one (the issue's

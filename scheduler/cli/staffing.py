@@ -23,22 +23,24 @@ import click
 from scheduler.cli.common import errors_to_exit, load_policy, load_rates
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.loaders import csv_text
-from scheduler.staffing.bound import Horizon, LowerBound, workload_lower_bound
+from scheduler.staffing.bound import workload_lower_bound
+from scheduler.staffing.curve import (
+    CURVE_COLUMNS,
+    Band,
+    StaffingCurve,
+    Target,
+    refine_minimum,
+    summarise,
+)
+from scheduler.staffing.lower_bound import Horizon, LowerBound
+from scheduler.staffing.restaff import RosterOrder, StaffingError
 from scheduler.staffing.simulate import Measure
 from scheduler.staffing.sweep import (
-    CURVE_COLUMNS,
     SWEEP_COLUMNS,
-    Band,
-    RosterOrder,
-    StaffingCurve,
-    StaffingError,
     SweepRow,
-    Target,
     make_tasks,
     parse_levels,
-    refine_minimum,
     run_sweep,
-    summarise,
     sweep_executor,
 )
 

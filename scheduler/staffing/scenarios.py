@@ -159,7 +159,7 @@ def build(name: str) -> Scenario:
     if spec.cover_groups == "bcu":
         register = bcu_cover_groups(register)
     if spec.officer_share != 1.0:
-        from scheduler.staffing.sweep import largest_remainder_counts, restaff
+        from scheduler.staffing.restaff import largest_remainder_counts, restaff
 
         keep = max(
             len({o.team for o in register.officers}),
