@@ -60,8 +60,9 @@ from scheduler.io.loaders import csv_text
 from scheduler.staffing.bound import workload_lower_bound
 from scheduler.staffing.curve import CURVE_COLUMNS, StaffingCurve, Target, refine_minimum, summarise
 from scheduler.staffing.lower_bound import Horizon, LowerBound
+from scheduler.staffing.result import Measure
 from scheduler.staffing.scenarios import build, fingerprint, resolve
-from scheduler.staffing.simulate import Measure, simulate
+from scheduler.staffing.simulate import simulate
 from scheduler.staffing.sweep import SWEEP_COLUMNS, SweepRow, make_tasks, run_sweep, sweep_executor
 
 DEFAULT_OUT = Path("benchmarks/results/staffing")

@@ -34,7 +34,7 @@ from scheduler.staffing.curve import (
 )
 from scheduler.staffing.lower_bound import Horizon, LowerBound
 from scheduler.staffing.restaff import RosterOrder, StaffingError
-from scheduler.staffing.simulate import Measure
+from scheduler.staffing.result import Measure
 from scheduler.staffing.sweep import (
     SWEEP_COLUMNS,
     SweepRow,

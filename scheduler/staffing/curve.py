@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scheduler.staffing.restaff import StaffingError
-from scheduler.staffing.simulate import Measure
+from scheduler.staffing.result import Measure
 from scheduler.staffing.sweep import SweepRow
 
 if TYPE_CHECKING:

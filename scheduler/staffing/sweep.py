@@ -27,7 +27,8 @@ import numpy as np
 from models import Policy, Register
 from models.simulation import EventRates
 from scheduler.staffing.restaff import MAX_OFFICERS, RosterOrder, StaffingError, restaff
-from scheduler.staffing.simulate import TIERS, Measure, WeekRow, simulate
+from scheduler.staffing.result import TIERS, Measure, WeekRow
+from scheduler.staffing.simulate import simulate
 
 
 def parse_levels(text: str) -> list[int]:

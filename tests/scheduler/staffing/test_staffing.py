@@ -23,7 +23,7 @@ from scheduler.staffing.restaff import (
     roster,
     team_counts,
 )
-from scheduler.staffing.simulate import Measure
+from scheduler.staffing.result import Measure
 from scheduler.staffing.sweep import (
     InlineExecutor,
     SweepRow,
