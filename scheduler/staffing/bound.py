@@ -68,15 +68,52 @@ def workload_lower_bound(
     policy = policy or Policy()
     rates = rates or EventRates()
     travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
+    sizes = Counter(o.team for o in register.officers)
+    off_team = {o.id: o.team for o in register.officers}
+    loads = Counter(off_team[o.manager_id] for o in register.offenders)
+    grouped = any(o.cover_group for o in register.officers)
+    teams = _team_bounds(register, policy, rates, travel, order, visit_hours, horizon)
+    weights = [t.officers_now for t in teams]
+    all_hours = float(np.average([t.hours_per_officer for t in teams], weights=weights))
+    work = sum(t.workload_hours for t in teams)
+    pooled = max(1, math.ceil(work / all_hours - 1e-9)) if all_hours > 0 else 1
+    officers, split = _split_totals(teams, len(sizes), grouped)
+    return LowerBound(
+        officers=officers,
+        officers_pooled=pooled,
+        visits_per_week=sum(t.visits_per_week for t in teams),
+        attempts_per_week=sum(t.attempts_per_week for t in teams),
+        visit_hours_per_week=sum(t.visit_hours for t in teams),
+        travel_hours_per_week=sum(t.travel_hours for t in teams),
+        hours_per_officer_week=all_hours,
+        teams=tuple(teams),
+        unservable=sum(t.unservable for t in teams),
+        unservable_high=sum(t.unservable_high for t in teams),
+        grouped=grouped,
+        team_sizes=tuple(sorted(sizes.items())),
+        team_offenders=tuple(sorted(loads.items())),
+        **split,
+    )
+
+
+def _team_bounds(
+    register: Register,
+    policy: Policy,
+    rates: EventRates,
+    travel: TravelModel,
+    order: RosterOrder,
+    visit_hours: float | None,
+    horizon: Horizon | None,
+) -> list[TeamBound]:
+    """Each planning unit's :class:`TeamBound`, by name; with cover groups each unit's
+    levels are force totals."""
     per_success = 1.0 / (1.0 - rates.fail_share)
     at_work = availability(rates)
     rate = _visit_rate(policy)
     staff, caseload = _planning_units(register)
     sizes = Counter(o.team for o in register.officers)
-    off_team = {o.id: o.team for o in register.officers}
-    loads = Counter(off_team[o.manager_id] for o in register.offenders)
     grouped = any(o.cover_group for o in register.officers)
-    teams = [
+    return [
         team_bound(
             unit,
             staff[unit],
@@ -99,27 +136,6 @@ def workload_lower_bound(
         )
         for unit in sorted(staff)
     ]
-    weights = [t.officers_now for t in teams]
-    all_hours = float(np.average([t.hours_per_officer for t in teams], weights=weights))
-    work = sum(t.workload_hours for t in teams)
-    pooled = max(1, math.ceil(work / all_hours - 1e-9)) if all_hours > 0 else 1
-    officers, split = _split_totals(teams, len(sizes), grouped)
-    return LowerBound(
-        officers=officers,
-        officers_pooled=pooled,
-        visits_per_week=sum(t.visits_per_week for t in teams),
-        attempts_per_week=sum(t.attempts_per_week for t in teams),
-        visit_hours_per_week=sum(t.visit_hours for t in teams),
-        travel_hours_per_week=sum(t.travel_hours for t in teams),
-        hours_per_officer_week=all_hours,
-        teams=tuple(teams),
-        unservable=sum(t.unservable for t in teams),
-        unservable_high=sum(t.unservable_high for t in teams),
-        grouped=grouped,
-        team_sizes=tuple(sorted(sizes.items())),
-        team_offenders=tuple(sorted(loads.items())),
-        **split,
-    )
 
 
 def _visit_rate(policy: Policy) -> Callable[[RiskTier, int], float]:

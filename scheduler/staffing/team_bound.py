@@ -278,17 +278,31 @@ def team_bound(
         unservable=int(n - servable.sum()),
         unservable_high=int((high & ~servable).sum()),
         window_detail=detail,
-        unservable_offenders=tuple(
-            (mine[i].id, mine[i].tier.value, _why_unservable(mine[i], bool(r.feasible[i].any())))
-            for i in np.flatnonzero(~servable)
-        ),
-        capacity_parts=tuple(
-            (t, tuple(float(per_officer_h[offset + i]) for i in order))
-            for t, order, offset in staffing.parts
-        ),
+        unservable_offenders=_unservable_offenders(mine, servable, r),
+        capacity_parts=_capacity_parts(staffing, per_officer_h),
         work_high=tuple(sorted(work_h[hv].tolist(), reverse=True)),
         work_other=tuple(sorted(work_h[servable & ~high].tolist(), reverse=True)),
         forced=_forced(mine, levels, high, work_h, servable, staffing.first, policy, horizon),
+    )
+
+
+def _unservable_offenders(
+    mine: list[Offender], servable: np.ndarray, r: Reach
+) -> tuple[tuple[str, str, str], ...]:
+    """(id, tier, why) of each active offender no officer of the team can visit."""
+    return tuple(
+        (mine[i].id, mine[i].tier.value, _why_unservable(mine[i], bool(r.feasible[i].any())))
+        for i in np.flatnonzero(~servable)
+    )
+
+
+def _capacity_parts(
+    staffing: _Staffing, per_officer_h: np.ndarray
+) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """Per team of the unit, each officer's hours in roster order (``TeamBound.capacity``)."""
+    return tuple(
+        (t, tuple(float(per_officer_h[offset + i]) for i in order))
+        for t, order, offset in staffing.parts
     )
 
 
