@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Target:
     """The compliance a staffing level must reach: shares of offender-weeks compliant
-    after the warm-up, under ``measure`` (:class:`scheduler.staffing.simulate.Measure`).
+    after the warm-up, under ``measure`` (:class:`scheduler.staffing.result.Measure`).
 
     The default measure is ``attempted``: the unit knocked on the door on time (a failed
     attempt followed up within the re-attempt window counts), which is what staffing

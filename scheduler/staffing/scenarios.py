@@ -18,7 +18,7 @@ Scenarios
     availability and manager), their homes ~300 m from the model's (the simulator's
     own rule for new registrations), drawn from a seeded generator.
 ``<base>-cuts20``
-    The register with 20% fewer officers (:func:`scheduler.staffing.sweep.restaff`:
+    The register with 20% fewer officers (:func:`scheduler.staffing.restaff.restaff`:
     proportionally over the teams, caseloads re-allocated). Version 1 cuts each team's
     officers from the end of its list; version 2 keeps each team's mix of late, Saturday
     and female officers (``restaff``'s balanced order; sweeps now take the reach order,

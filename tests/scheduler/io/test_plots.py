@@ -9,7 +9,7 @@ from scheduler.io.plots import compliance_vs_staffing, overdue_by_tier, utilisat
 from scheduler.staffing.curve import Target, summarise
 from scheduler.staffing.lower_bound import LowerBound
 from scheduler.staffing.result import TIERS, Measure, OfficerWeek, WeekRow
-from tests.scheduler.staffing.test_staffing import row
+from tests.scheduler.staffing.test_sweep import row
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

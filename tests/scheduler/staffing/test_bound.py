@@ -32,7 +32,7 @@ from scheduler.staffing.sweep import InlineExecutor, run_sweep
 from scheduler.staffing.team_bound import availability
 from scheduler.timing.gaps import gap_pmf, mean_gap
 from tests.scheduler.conftest import NO_EVENTS, WEEK, offender, officer, register
-from tests.scheduler.staffing.test_staffing import tiny_tasks, two_teams
+from tests.scheduler.staffing.test_sweep import tiny_tasks, two_teams
 
 #: Out from 08:00 to 17:00 on weekdays: only an officer working past 17:00 sees them.
 EVENINGS_ONLY = "mon-fri 08:00-17:00"

@@ -1,6 +1,6 @@
-"""The staffing planner (``scheduler.staffing.sweep``): restaffing, the workload lower bound,
-the sweep (serial, local processes, Dask) and its summary, on tiny hand-made registers
-with few weeks."""
+"""The staffing planner (``scheduler.staffing.restaff``, ``.sweep``, ``.curve``):
+restaffing, the workload lower bound, the sweep (serial, local processes, Dask) and its
+summary, on tiny hand-made registers with few weeks."""
 
 from __future__ import annotations
 
