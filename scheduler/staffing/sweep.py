@@ -1,57 +1,32 @@
-"""Staffing planner: how many officers does a unit need to keep its visits on time?
+"""The staffing sweep: simulations of a scenario at a range of staffing levels, several
+seeded replications each, run serially, over local processes or on a Dask cluster.
 
-A staffing sweep runs the multi-week simulation (:func:`scheduler.staffing.simulate.simulate`:
-the real weekly planner, week after week, with drawn failures, register events and
-officer absences) for a range of officer counts, several seeded replications each, and
-reports compliance against staffing with uncertainty bands and the smallest staffing
-that meets a target. Beside it sits a workload lower bound: the officers that the visit
-hours plus the least possible travel would need if every available hour were used.
-
-* :func:`restaff` gives a register any number of officers (spread over its teams in
-  proportion to their sizes) and re-allocates the caseloads with the exact allocation.
-* :func:`scheduler.staffing.bound.workload_lower_bound` is the bound (assumptions in
-  its docstring), built on the same :func:`roster` of each team.
-* :class:`SweepTask` / :func:`run_task` / :func:`run_sweep` run the sweep;
-  :func:`summarise` turns its rows into a :class:`StaffingCurve`.
-
-Why Dask distributed for scale-out
-----------------------------------
-Replications and levels are independent runs, so by default they go to local processes
-(``concurrent.futures.ProcessPoolExecutor``). Given a cluster address, the same sweep
-runs on an existing Dask cluster: ``dask.distributed.Client(address).get_executor()``
-*is* a ``concurrent.futures.Executor``, so :func:`run_sweep` maps the same pure,
-picklable :func:`run_task` over it and nothing else changes (no second code path to
-test); it connects to a running scheduler by its address (``tcp://host:8786``), and it
-is a light, pure-Python dependency. Ray would need its own task API (``@ray.remote``,
-``ray.get``) or actors, i.e. a second way of running the same work. Workers of a real
-cluster need this package installed (``pip install rota-planner``).
-
-Every task seeds itself (:attr:`SweepTask.sim_seed`) and the rows come back in task
-order, so a sweep gives the same rows run serially, over local processes or on a
-cluster. Nothing here prints: the progress bar (``tqdm``) writes to stderr only when
-asked.
+:class:`SweepTask` is one simulation (pure, picklable data), :func:`run_task` runs it
+(restaff, then :func:`scheduler.staffing.simulate.simulate`) and :func:`run_sweep` maps
+it over any ``concurrent.futures.Executor`` (:func:`sweep_executor`). Every task seeds
+itself and rows come back in task order, so a sweep gives the same rows whichever
+executor runs it. Why Dask: ``docs/design/staffing.md``. Nothing here prints; the
+progress bar writes to stderr only when asked.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
 import os
-import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import numpy as np
 
-from models import Gender, Offender, Officer, Policy, Register
+from models import Policy, Register
 from models.simulation import EventRates
+<<<<<<< HEAD
 from scheduler.allocation import AllocationSettings, allocate
 from scheduler.core.exceptions import RotaError
 from scheduler.staffing.reach import Reach, reach_order
@@ -351,6 +326,11 @@ def _place_unallocated(
 # --------------------------------------------------------------------------------------
 # The sweep
 # --------------------------------------------------------------------------------------
+=======
+from scheduler.staffing.restaff import MAX_OFFICERS, RosterOrder, StaffingError, restaff
+from scheduler.staffing.result import TIERS, Measure, WeekRow
+from scheduler.staffing.simulate import simulate
+>>>>>>> split-staffing
 
 
 def parse_levels(text: str) -> list[int]:
@@ -389,8 +369,7 @@ def parse_levels(text: str) -> list[int]:
 
 #: How many times its usual time limits the routing search gets in a simulation
 #: (:func:`sweep_policy`): enough that it ends at its local optimum, not at the clock,
-#: in larger planning units too (met-bcu). Three times the default policy's limits,
-#: thirty times the defaults before they were raised tenfold: the same limits.
+#: in larger planning units too (met-bcu).
 SEARCH_TIME_FACTOR = 3.0
 
 
@@ -605,14 +584,10 @@ def sweep_policy(policy: Policy, search_time_factor: float) -> Policy:
     search's time limits multiplied by ``search_time_factor``.
 
     The weekly search stops at a local optimum, which takes a fraction of its time
-    limit on borough and met teams; cut by the clock, its result would depend on how
-    busy the machine is. At the default limits (0.1 s a visit, 2 s a team) no solve of
-    borough or met came near it (at most 0.3 of it, measured at these limits when they
-    were the old defaults times ten); a met-bcu cover group (92 visits, 85 officer-days)
-    needed up to 0.83 of three times them, hence the factor 3. The limit only matters
-    when the search has not converged, so no run is slower, and a run gives the same
-    result serially, over processes or on a cluster, under any load: what the planner
-    gives when it is not pressed for time."""
+    limit; cut by the clock, its result would depend on how busy the machine is. The
+    limit only matters when the search has not converged, so no run is slower, and a
+    run gives the same result serially, over processes or on a cluster, under any load
+    (the choice of factor: ``docs/design/staffing.md``)."""
     s = policy.solver
     update: dict[str, Any] = {
         "workers": 1,
@@ -756,329 +731,17 @@ def run_sweep(
     return [r for r in rows if r is not None]
 
 
-# --------------------------------------------------------------------------------------
-# Summary: the staffing curve
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """The compliance a staffing level must reach: shares of offender-weeks compliant
-    after the warm-up, under ``measure`` (:class:`scheduler.staffing.simulate.Measure`).
-
-    The default measure is ``attempted``: the unit knocked on the door on time (a failed
-    attempt followed up within the re-attempt window counts), which is what staffing
-    controls. ``on_time`` asks for a successful visit within the interval; about one
-    attempt in five fails at the door, so a failure late in an interval makes some
-    offender-weeks late at any staffing and a 100% target on it is out of reach.
-    ``every_replication`` (default) asks the target of every replication, otherwise of
-    their mean. ``caseload_cap``, when given, also asks that no officer manage more
-    offenders than that (the sweep's ``--caseload-cap``)."""
-
-    high_and_very_high: float = 1.0
-    all: float = 0.95
-    every_replication: bool = True
-    measure: Measure = Measure.ATTEMPTED
-    caseload_cap: int | None = None
-
-    def met_by(self, compliance: dict[str, float]) -> bool:
-        eps = 1e-12
-        return (
-            compliance["high_and_very_high"] >= self.high_and_very_high - eps
-            and compliance["all"] >= self.all - eps
-        )
-
-    @property
-    def full(self) -> tuple[bool, bool]:
-        """Whether every high / very-high, and every, offender-week must comply: the
-        bound then also needs every such visit to be possible at all."""
-        return self.high_and_very_high >= 1.0, self.all >= 1.0
-
-    def bound(self, lower_bound: LowerBound) -> int | None:
-        """The lower bound this target is held to (:meth:`LowerBound.for_target` with
-        the target's shares), and with a caseload cap at least the caseload floor
-        (:meth:`LowerBound.caseload_floor`)."""
-        work = lower_bound.for_target(
-            *self.full, high_share=self.high_and_very_high, all_share=self.all
-        )
-        if work is None or self.caseload_cap is None or not lower_bound.team_sizes:
-            return work
-        return max(work, lower_bound.caseload_floor(self.caseload_cap))
-
-    def describe(self) -> str:
-        rule = "every replication" if self.every_replication else "mean of the replications"
-        cap = "" if self.caseload_cap is None else f", caseloads <= {self.caseload_cap}"
-        return (
-            f"{Measure(self.measure).value}: high+vh >= {100 * self.high_and_very_high:.1f}%, "
-            f"all >= {100 * self.all:.1f}%{cap}, {rule}"
-        )
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "measure": Measure(self.measure).value,
-            "high_and_very_high": self.high_and_very_high,
-            "all": self.all,
-            "every_replication": self.every_replication,
-            "caseload_cap": self.caseload_cap,
-        }
-
-
-@dataclass(frozen=True)
-class Band:
-    """Mean of a figure over replications, its range, and with three or more
-    replications a normal 95% interval of the mean (``mean ± 1.96 sd / sqrt(n)``)."""
-
-    mean: float
-    low: float
-    high: float
-    ci_low: float | None = None
-    ci_high: float | None = None
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Band:
-        x = np.asarray(values, dtype=float)
-        mean = float(x.mean())
-        if len(x) >= 3:
-            half = 1.96 * float(x.std(ddof=1)) / math.sqrt(len(x))
-            return cls(mean, float(x.min()), float(x.max()), mean - half, mean + half)
-        return cls(mean, float(x.min()), float(x.max()))
-
-
-@dataclass(frozen=True)
-class LevelSummary:
-    """One staffing level over its replications. ``high_and_very_high`` and ``all`` are
-    on time (``Measure.ON_TIME``); the ``attempted_`` bands are ``Measure.ATTEMPTED``."""
-
-    officers: int
-    replications: int
-    high_and_very_high: Band
-    all: Band
-    overdue: Band
-    utilisation: Band
-    max_caseload: int
-    meets_target: bool
-    attempted_high_and_very_high: Band | None = None
-    attempted_all: Band | None = None
-    shortfall: Band | None = None
-
-    def bands(self, measure: Measure) -> tuple[Band, Band]:
-        """(high + very high, all) under ``measure``."""
-        if Measure(measure) is Measure.ON_TIME:
-            return self.high_and_very_high, self.all
-        if self.attempted_high_and_very_high is None or self.attempted_all is None:
-            raise StaffingError("these sweep rows carry no attempted-on-time figures")
-        return self.attempted_high_and_very_high, self.attempted_all
-
-
-#: Band names of ``curve.csv``, each with mean, min, max and a 95% interval.
-CURVE_BANDS = (
-    "high_and_very_high",
-    "all",
-    "attempted_high_and_very_high",
-    "attempted_all",
-    "overdue",
-    "shortfall",
-    "utilisation",
-)
-
-
-@dataclass(frozen=True)
-class StaffingCurve:
-    """Compliance against staffing, the minimum staffing found and the lower bound."""
-
-    scenario: str
-    levels: tuple[LevelSummary, ...]
-    target: Target
-    #: Smallest swept level that meets the target, as do all larger swept levels
-    #: (None when no level does).
-    minimum: int | None
-    lower_bound: LowerBound | None = None
-
-    @property
-    def bound(self) -> int | None:
-        """The lower bound this target is held to (``LowerBound.for_target``)."""
-        if self.lower_bound is None:
-            return None
-        return self.target.bound(self.lower_bound)
-
-    @property
-    def ratio(self) -> float | None:
-        """Minimum found over the lower bound (1.0 would be a perfect planner)."""
-        if self.minimum is None or self.bound is None:
-            return None
-        return self.minimum / self.bound
-
-    @property
-    def failing_below(self) -> int | None:
-        """The largest level swept below the minimum (it fails the target): the
-        minimum is exact when this is one less."""
-        if self.minimum is None:
-            return None
-        below = [lv.officers for lv in self.levels if lv.officers < self.minimum]
-        return max(below) if below else None
-
-    def rows(self) -> list[dict[str, object]]:
-        """``curve.csv``: one row per level, with bands."""
-        out: list[dict[str, object]] = []
-        for lv in self.levels:
-            row: dict[str, object] = {
-                "officers": lv.officers,
-                "replications": lv.replications,
-            }
-            for name in CURVE_BANDS:
-                b: Band | None = getattr(lv, name)
-                for stat, value in (
-                    ("mean", None if b is None else b.mean),
-                    ("min", None if b is None else b.low),
-                    ("max", None if b is None else b.high),
-                    ("ci_low", None if b is None else b.ci_low),
-                    ("ci_high", None if b is None else b.ci_high),
-                ):
-                    row[f"{name}_{stat}"] = "" if value is None else round(value, 6)
-            row["max_caseload"] = lv.max_caseload
-            row["meets_target"] = str(lv.meets_target).lower()
-            out.append(row)
-        return out
-
-    def summary(self) -> dict[str, Any]:
-        """JSON-serialisable: the target, the minimum, the bound and the ratio."""
-        lb = self.lower_bound
-        return {
-            "scenario": self.scenario,
-            "target": self.target.to_dict(),
-            "minimum_staffing": self.minimum,
-            "failing_below_minimum": self.failing_below,
-            "lower_bound": lb.officers if lb else None,
-            "bound_for_target": self.bound,
-            "ratio": round(self.ratio, 4) if self.ratio is not None else None,
-            "levels": [lv.officers for lv in self.levels],
-        }
-
-
-CURVE_COLUMNS = [
-    "officers",
-    "replications",
-    *[f"{n}_{s}" for n in CURVE_BANDS for s in ("mean", "min", "max", "ci_low", "ci_high")],
-    "max_caseload",
-    "meets_target",
-]
-
-
-def summarise(
-    rows: Sequence[SweepRow],
-    target: Target | None = None,
-    lower_bound: LowerBound | None = None,
-) -> StaffingCurve:
-    """Per staffing level: mean and band of compliance under both measures (high + very
-    high, all), overdue, shortfall and utilisation; the minimum staffing meeting
-    ``target`` (under ``target.measure``).
-
-    A level meets the target when every replication does (or their mean, with
-    ``Target(every_replication=False)``), and no caseload is above a requested cap. The
-    minimum is the smallest swept level from which every larger swept level meets it
-    too, so one lucky level below a failing one is not taken (with monotone results it
-    is simply the smallest level that meets it)."""
-    target = target or Target()
-    if not rows:
-        raise StaffingError("no sweep results to summarise")
-    by_level: dict[int, list[SweepRow]] = defaultdict(list)
-    for r in rows:
-        by_level[r.officers].append(r)
-    levels: list[LevelSummary] = []
-    for n in sorted(by_level):
-        rs = sorted(by_level[n], key=lambda r: r.replication)
-        scored = [r.measured(target.measure) for r in rs]
-        if any(not c for c in scored):
-            raise StaffingError(f"the sweep rows carry no {Measure(target.measure).value} figures")
-        if target.every_replication:
-            ok = all(target.met_by(c) for c in scored)
-        else:
-            ok = target.met_by(
-                {k: float(np.mean([c[k] for c in scored])) for k in ("high_and_very_high", "all")}
-            )
-        cap = target.caseload_cap
-        ok = ok and all(r.caseload_ok and (cap is None or r.max_caseload <= cap) for r in rs)
-        tried = all(r.attempted for r in rs)
-        levels.append(
-            LevelSummary(
-                officers=n,
-                replications=len(rs),
-                high_and_very_high=Band.of([r.compliance["high_and_very_high"] for r in rs]),
-                all=Band.of([r.compliance["all"] for r in rs]),
-                overdue=Band.of([r.overdue_mean for r in rs]),
-                utilisation=Band.of([r.utilisation for r in rs]),
-                max_caseload=max(r.max_caseload for r in rs),
-                meets_target=ok,
-                attempted_high_and_very_high=(
-                    Band.of([r.attempted["high_and_very_high"] for r in rs]) if tried else None
-                ),
-                attempted_all=Band.of([r.attempted["all"] for r in rs]) if tried else None,
-                shortfall=Band.of([r.shortfall_per_week for r in rs]),
-            )
-        )
-    minimum: int | None = None
-    for lv in reversed(levels):
-        if not lv.meets_target:
-            break
-        minimum = lv.officers
-    scenario = rows[0].scenario
-    return StaffingCurve(scenario, tuple(levels), target, minimum, lower_bound)
-
-
-def refine_minimum(
-    rows: Sequence[SweepRow],
-    target: Target,
-    run_levels: Callable[[list[int]], list[SweepRow]],
-    *,
-    per_round: int = 1,
-) -> list[SweepRow]:
-    """Narrow the minimum down to one officer: bisect between the largest failing level
-    below it and the minimum, running ``per_round`` new levels a round with
-    ``run_levels`` (the same replications and seeds as the sweep, so every level sees
-    the same random stream: common random numbers). Returns ``rows`` with the new
-    levels' rows added.
-
-    It assumes compliance rises with staffing between the two levels (as the minimum's
-    definition does for levels not swept). Nothing to do when no level meets the target
-    or the smallest level swept already does (sweep lower to bracket it)."""
-    if per_round < 1:
-        raise StaffingError(f"per_round must be at least 1, got {per_round}")
-    out = list(rows)
-    while True:
-        curve = summarise(out, target)
-        hi, lo = curve.minimum, curve.failing_below
-        if hi is None or lo is None or hi - lo <= 1:
-            return out
-        step = (hi - lo) / (per_round + 1)
-        mids = {round(lo + step * (i + 1)) for i in range(per_round)}
-        out += run_levels(sorted({min(hi - 1, max(lo + 1, m)) for m in mids}))
-
-
-def officer_week_sample(rows: Sequence[SweepRow]) -> list[float]:
-    """All per-officer-week utilisations of ``rows`` (for the histogram)."""
-    return [u for r in rows for u in r.utilisation_sample]
-
-
 __all__ = [
-    "Band",
-    "CURVE_BANDS",
+    "SEARCH_TIME_FACTOR",
+    "SWEEP_COLUMNS",
     "InlineExecutor",
-    "LevelSummary",
-    "StaffingCurve",
-    "StaffingError",
     "SweepRow",
     "SweepTask",
-    "Target",
     "make_tasks",
     "parse_levels",
     "run_sweep",
     "run_task",
-    "summarise",
     "sweep_executor",
-    "largest_remainder_counts",
-    "team_counts",
-    "balanced_order",
-    "refine_minimum",
-    "restaff",
-    "roster",
+    "sweep_policy",
+    "task_register",
 ]
