@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from models import Gender, Offender, Officer, Policy, Register
-from scheduler.allocation.solve import AllocationSettings, allocate
+from scheduler.allocation import AllocationSettings, allocate
 from scheduler.core.exceptions import RotaError
 from scheduler.staffing.reach import Reach, reach_order
 
