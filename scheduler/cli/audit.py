@@ -33,21 +33,12 @@ from scheduler.cli.common import (
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.history_files import read_history
 from scheduler.io.loaders import csv_text, load_register
-from scheduler.timing.audit import (
-    OFFENDER_COLUMNS,
-    TIER_COLUMNS,
-    TRADEOFF_COLUMNS,
-    AuditResult,
-    GroupAudit,
-    PlannedRecord,
-    Score,
-    TradeoffRow,
-    VisitRecord,
-    audit,
-    slot_distribution,
-    tradeoff_table,
-)
+from scheduler.timing.audit import audit
+from scheduler.timing.baseline import slot_distribution
+from scheduler.timing.scores import OFFENDER_COLUMNS, TIER_COLUMNS, AuditResult, GroupAudit, Score
 from scheduler.timing.slot_mix import available_pairs, drawing_policy
+from scheduler.timing.tradeoff import TRADEOFF_COLUMNS, TradeoffRow, tradeoff_table
+from scheduler.timing.visits import PlannedRecord, VisitRecord
 
 
 def store_history(

@@ -61,7 +61,7 @@ from scheduler.core.travel import TravelModel
 from scheduler.history.state import History, OffenderHistory, OutcomeEvent, standing, step
 from scheduler.plan.planner import plan_week
 from scheduler.plan.rebook import rebook
-from scheduler.timing.audit import VisitRecord
+from scheduler.timing.visits import VisitRecord
 
 TIERS = (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.VERY_HIGH)
 WEEK = 7
