@@ -61,8 +61,9 @@ from scheduler.plan.planner import plan_week
 from scheduler.staffing.curve import Band
 from scheduler.staffing.result import SimulationResult
 from scheduler.staffing.simulate import PlannedWeek, simulate
-from scheduler.timing.audit import audit, tradeoff_table
+from scheduler.timing.audit import audit
 from scheduler.timing.slot_mix import available_pairs, drawing_policy
+from scheduler.timing.tradeoff import tradeoff_table
 
 RESULTS = Path(__file__).parent / "results"
 TIERS = (RiskTier.VERY_HIGH, RiskTier.HIGH, RiskTier.MEDIUM, RiskTier.LOW)

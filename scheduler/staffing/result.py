@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from models import RiskTier
-from scheduler.timing.audit import VisitRecord
+from scheduler.timing.visits import VisitRecord
 
 TIERS = (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.VERY_HIGH)
 

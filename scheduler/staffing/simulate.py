@@ -58,7 +58,7 @@ from scheduler.staffing.world import (
     outcome_event,
     register_events,
 )
-from scheduler.timing.audit import VisitRecord
+from scheduler.timing.visits import VisitRecord
 
 _AWAY = (VisitOutcome.IN_CUSTODY, VisitOutcome.IN_HOSPITAL, VisitOutcome.ABROAD)
 

@@ -12,7 +12,7 @@ from models import OffenderStatus, Policy, Register, RiskTier, Rota, VisitOutcom
 from scheduler.history.state import History, standing
 from scheduler.staffing.result import TIERS, OfficerWeek, SimulationResult, WeekRow
 from scheduler.staffing.world import WEEK, SimState
-from scheduler.timing.audit import VisitRecord
+from scheduler.timing.visits import VisitRecord
 
 
 def attempted_on_time(
