@@ -129,11 +129,13 @@ class FakeRoutingServer:
             return
         annotations = query.get("annotations", "duration").split(",")
         out: dict[str, Any] = {"code": "Ok" if self.mode != "not_ok" else "NoTable"}
+        lat, lon = np.array(points).T
+        road_m = self.circuity * great_circle_m(
+            lat[sources][:, None], lon[sources][:, None], lat[dests][None, :], lon[dests][None, :]
+        )
         for a in annotations:
-            f = self.seconds if a == "duration" else self.metres
-            table: list[list[float | None]] = [
-                [f(points[s], points[d]) for d in dests] for s in sources
-            ]
+            values = road_m if a == "distance" else road_m / (self.speed_kmh / 3.6)
+            table: list[list[float | None]] = values.tolist()
             if self.mode == "unroutable":
                 for row in table:
                     row[0] = None
