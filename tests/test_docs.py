@@ -34,13 +34,15 @@ def _nav_pages() -> list[str]:
 
 
 def _options(command: click.Command) -> set[str]:
+    """The command's long options, and those of its subcommands for a group."""
+    subcommands = list(command.commands.values()) if isinstance(command, click.Group) else []
     return {
         name
         for p in command.params
         if isinstance(p, click.Option)
         for name in (*p.opts, *p.secondary_opts)
         if name.startswith("--") and name != "--help"
-    }
+    }.union(*(_options(c) for c in subcommands))
 
 
 def _code_blocks(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from scheduler.cli.scenario import scenario_cmd
 from scheduler.cli.simulate import simulate_cmd
 from scheduler.cli.staffing import staffing_cmd
 from scheduler.cli.status import status_cmd
+from scheduler.cli.travel import travel_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,5 +35,6 @@ for _command in (
     simulate_cmd,
     audit_cmd,
     staffing_cmd,
+    travel_cmd,
 ):
     main.add_command(_command)
