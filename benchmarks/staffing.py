@@ -57,21 +57,13 @@ from models.simulation import EventRates
 from scheduler.io import plots
 from scheduler.io.export import write_private_tree
 from scheduler.io.loaders import csv_text
-from scheduler.staffing.bound import Horizon, LowerBound, workload_lower_bound
-from scheduler.staffing.scenarios import build, fingerprint, resolve
-from scheduler.staffing.simulate import Measure, simulate
-from scheduler.staffing.sweep import (
-    CURVE_COLUMNS,
-    SWEEP_COLUMNS,
-    StaffingCurve,
-    SweepRow,
-    Target,
-    make_tasks,
-    refine_minimum,
-    run_sweep,
-    summarise,
-    sweep_executor,
-)
+from scheduler.staffing.curve import CURVE_COLUMNS, StaffingCurve, Target, summarise
+from scheduler.staffing.lower_bound import LowerBound
+from scheduler.staffing.result import Measure
+from scheduler.staffing.scenarios import build
+from scheduler.staffing.simulate import simulate
+from scheduler.staffing.study import Study, StudySettings, prepare_study, run_study
+from scheduler.staffing.sweep import SWEEP_COLUMNS, SweepRow
 
 DEFAULT_OUT = Path("benchmarks/results/staffing")
 #: The targets every scenario is scored on; the first is the main one (the issue's
@@ -251,147 +243,149 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     policy, rates = Policy(), EventRates()
+    settings = StudySettings(args.replications, args.weeks, args.warmup, args.seed, policy, rates)
     summary_rows: list[dict[str, object]] = []
     for name in [s.strip() for s in args.scenarios.split(",") if s.strip()]:
-        spec = resolve(name)
-        sc = build(spec.key)
-        reg = sc.register
-        teams = len({o.team for o in reg.officers})
-        bound = workload_lower_bound(
-            reg, policy, rates, horizon=Horizon(sc.week_start, args.warmup, args.weeks)
-        )
-        print(
-            f"\n== {spec.key}: {len(reg.offenders):,} offenders, {len(reg.officers)} officers "
-            f"in {teams} team(s)",
-            flush=True,
-        )
-        print(fmt_bound(bound), flush=True)
-        timing = None
-        if not args.no_timing:
-            timing = time_simulation(spec.key, args.timing_weeks, policy, rates)
-            print(f"{args.timing_weeks}-week simulation at today's staffing: {timing:.1f} s")
-        levels = sweep_levels(
-            min(t.bound(bound) or bound.officers for t in TARGETS),
-            len(reg.officers),
-            teams,
-            args.max_levels,
-            args.generous,
-            reach=TARGETS[0].bound(bound) or max(bound.officers, bound.reach_high),
-        )
-        print(f"sweeping {levels} x {args.replications} replications, {args.weeks} weeks")
-
-        def tasks(at: list[int], key: str = spec.key) -> list:
-            return make_tasks(
-                key,
-                at,
-                replications=args.replications,
-                weeks=args.weeks,
-                warmup_weeks=args.warmup,
-                seed=args.seed,
-                policy=policy,
-                rates=rates,
-            )
-
-        started = time.perf_counter()
-        with sweep_executor(args.workers) as executor:
-            rows = run_sweep(tasks(levels), executor, progress=sys.stderr.isatty())
-            top = max(levels)
-            reachable = TARGETS[0].bound(bound) is not None
-            while (
-                reachable
-                and summarise(rows, TARGETS[0]).minimum is None
-                and math.ceil(1.25 * top) <= args.extend * len(reg.officers)
-            ):
-                top = math.ceil(1.25 * top)
-                print(f"main target not met yet: extending the sweep to {top}", flush=True)
-                rows += run_sweep(tasks([top]), executor, progress=sys.stderr.isatty())
-            if not args.no_refine:
-                for target in TARGETS:
-                    rows = refine_minimum(
-                        rows,
-                        target,
-                        lambda at: run_sweep(tasks(at), executor, progress=sys.stderr.isatty()),
-                    )
-        sweep_s = time.perf_counter() - started
-        rows.sort(key=lambda r: (r.officers, r.replication))
-        curves = [summarise(rows, target, bound) for target in TARGETS]
-        main_curve = curves[0]
-        cap_min, ceil_hi, ceil_all = capacity_minimum(main_curve, args.plateau)
-        print("\n".join(fmt_curve(main_curve)))
-        base = {
-            "scenario": spec.key,
-            "register_sha256": fingerprint(reg),
-            "offenders": len(reg.offenders),
-            "officers_now": len(reg.officers),
-            "teams": teams,
-            "lower_bound": bound.officers,
-            "lower_bound_any_split": bound.officers_any_split,
-            "lower_bound_hours": bound.officers_hours,
-            "lower_bound_pooled": bound.officers_pooled,
-            "reach_high": bound.reach_high,
-            "reach_all": bound.reach_all,
-            "unservable": bound.unservable,
-            "unservable_high": bound.unservable_high,
-            "workload_h_per_week": round(bound.workload_hours_per_week, 2),
-            "hours_per_officer_week": round(bound.hours_per_officer_week, 3),
-            "levels": " ".join(str(lv.officers) for lv in main_curve.levels),
-            "replications": args.replications,
-            "weeks": args.weeks,
-            "ceiling_high_and_very_high": round(ceil_hi, 4),
-            "ceiling_all": round(ceil_all, 4),
-            "capacity_minimum": cap_min,
-            "timing_weeks": args.timing_weeks if timing is not None else None,
-            "timing_s": round(timing, 1) if timing is not None else None,
-            "sweep_s": round(sweep_s, 1),
-        }
-        results = []
-        for curve in curves:
-            t = curve.target
-            util = next(
-                (lv.utilisation.mean for lv in curve.levels if lv.officers == curve.minimum),
-                None,
-            )
-            result = {
-                "measure": Measure(t.measure).value,
-                "target_high_and_very_high": t.high_and_very_high,
-                "target_all": t.all,
-                "minimum": curve.minimum,
-                "failing_below": curve.failing_below,
-                "bound_for_target": curve.bound,
-                "ratio": round(curve.ratio, 4) if curve.ratio is not None else None,
-                "utilisation_at_minimum": round(util, 4) if util is not None else None,
-            }
-            results.append(result)
-            summary_rows.append({**base, **result})
-            found = (
-                f"{curve.minimum} officers (one fewer fails: {curve.failing_below}), bound "
-                f"{curve.bound}, ratio {curve.ratio:.2f}"
-                if curve.minimum is not None and curve.ratio is not None
-                else f"not met at any level (bound {curve.bound})"
-                if curve.bound is not None
-                else f"out of reach at any staffing: {bound.unservable_high} high/very-high "
-                f"offender(s) ({bound.unservable} in all) no officer of their team can visit"
-            )
-            print(f"minimum for {t.describe()}: {found}")
-        print(
-            f"ceiling (at {main_curve.levels[-1].officers} officers, attempted): high+vh "
-            f"{ceil_hi:.2%}, all {ceil_all:.2%}; capacity minimum (within "
-            f"{args.plateau:.0%} of it): {cap_min}"
-        )
-        run = {r.officers for r in rows}
-        for level in sorted({TARGETS[0].bound(bound) or 0, cap_min or 0} & run):
-            print(
-                f"high/very-high offender-weeks late at {level} officers, by cause: "
-                f"{_late_causes(rows, level) or 'none'}"
-            )
-        print(f"sweep: {len(rows)} simulations in {sweep_s:.0f} s", flush=True)
-        info = {**base, "targets": results, "bound": bound.to_dict(), **main_curve.summary()}
-        files = scenario_files(rows, main_curve, info)
-        write_private_tree(files, args.out / spec.key.replace("@", "_v"), overwrite=True)
+        summary_rows += run_scenario(name, settings, args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.csv").write_text(csv_text(summary_rows, SUMMARY_COLUMNS))
     print(f"\nWrote {args.out}/summary.csv and one directory per scenario")
     return 0
+
+
+def run_scenario(
+    name: str, settings: StudySettings, args: argparse.Namespace
+) -> list[dict[str, object]]:
+    """Bound, timing, sweep and every target's minimum for one scenario: printed, its
+    files written, and its rows of ``summary.csv`` returned."""
+    study = prepare_study(name, settings)
+    reg, bound, teams = study.register, study.bound, study.teams
+    print(
+        f"\n== {study.scenario}: {len(reg.offenders):,} offenders, {len(reg.officers)} "
+        f"officers in {teams} team(s)",
+        flush=True,
+    )
+    print(fmt_bound(bound), flush=True)
+    timing = None
+    if not args.no_timing:
+        timing = time_simulation(study.scenario, args.timing_weeks, settings.policy, settings.rates)
+        print(f"{args.timing_weeks}-week simulation at today's staffing: {timing:.1f} s")
+    levels = sweep_levels(
+        min(t.bound(bound) or bound.officers for t in TARGETS),
+        len(reg.officers),
+        teams,
+        args.max_levels,
+        args.generous,
+        reach=TARGETS[0].bound(bound) or max(bound.officers, bound.reach_high),
+    )
+    print(f"sweeping {levels} x {args.replications} replications, {args.weeks} weeks")
+    started = time.perf_counter()
+    rows = run_study(
+        study,
+        levels,
+        TARGETS,
+        workers=args.workers,
+        refine=not args.no_refine,
+        extend_to=args.extend * len(reg.officers),
+        on_extend=lambda top: print(
+            f"main target not met yet: extending the sweep to {top}", flush=True
+        ),
+        progress=sys.stderr.isatty(),
+    )
+    sweep_s = time.perf_counter() - started
+    rows.sort(key=lambda r: (r.officers, r.replication))
+    curves = [summarise(rows, target, bound) for target in TARGETS]
+    main_curve = curves[0]
+    cap_min, ceil_hi, ceil_all = capacity_minimum(main_curve, args.plateau)
+    print("\n".join(fmt_curve(main_curve)))
+    base = base_row(study, args, main_curve, (ceil_hi, ceil_all), cap_min, timing, sweep_s)
+    results = [target_result(curve, bound) for curve in curves]
+    print(
+        f"ceiling (at {main_curve.levels[-1].officers} officers, attempted): high+vh "
+        f"{ceil_hi:.2%}, all {ceil_all:.2%}; capacity minimum (within "
+        f"{args.plateau:.0%} of it): {cap_min}"
+    )
+    run = {r.officers for r in rows}
+    for level in sorted({TARGETS[0].bound(bound) or 0, cap_min or 0} & run):
+        print(
+            f"high/very-high offender-weeks late at {level} officers, by cause: "
+            f"{_late_causes(rows, level) or 'none'}"
+        )
+    print(f"sweep: {len(rows)} simulations in {sweep_s:.0f} s", flush=True)
+    info = {**base, "targets": results, "bound": bound.to_dict(), **main_curve.summary()}
+    files = scenario_files(rows, main_curve, info)
+    write_private_tree(files, args.out / study.scenario.replace("@", "_v"), overwrite=True)
+    return [{**base, **result} for result in results]
+
+
+def base_row(
+    study: Study,
+    args: argparse.Namespace,
+    main_curve: StaffingCurve,
+    ceiling: tuple[float, float],
+    cap_min: int | None,
+    timing: float | None,
+    sweep_s: float,
+) -> dict[str, object]:
+    """The scenario's columns of ``summary.csv`` (the same for every target)."""
+    reg, bound, teams = study.register, study.bound, study.teams
+    ceil_hi, ceil_all = ceiling
+    return {
+        "scenario": study.scenario,
+        "register_sha256": study.register_sha256,
+        "offenders": len(reg.offenders),
+        "officers_now": len(reg.officers),
+        "teams": teams,
+        "lower_bound": bound.officers,
+        "lower_bound_any_split": bound.officers_any_split,
+        "lower_bound_hours": bound.officers_hours,
+        "lower_bound_pooled": bound.officers_pooled,
+        "reach_high": bound.reach_high,
+        "reach_all": bound.reach_all,
+        "unservable": bound.unservable,
+        "unservable_high": bound.unservable_high,
+        "workload_h_per_week": round(bound.workload_hours_per_week, 2),
+        "hours_per_officer_week": round(bound.hours_per_officer_week, 3),
+        "levels": " ".join(str(lv.officers) for lv in main_curve.levels),
+        "replications": args.replications,
+        "weeks": args.weeks,
+        "ceiling_high_and_very_high": round(ceil_hi, 4),
+        "ceiling_all": round(ceil_all, 4),
+        "capacity_minimum": cap_min,
+        "timing_weeks": args.timing_weeks if timing is not None else None,
+        "timing_s": round(timing, 1) if timing is not None else None,
+        "sweep_s": round(sweep_s, 1),
+    }
+
+
+def target_result(curve: StaffingCurve, bound: LowerBound) -> dict[str, object]:
+    """One target's minimum, its bound and ratio (printed, and a row of the summary)."""
+    t = curve.target
+    util = next(
+        (lv.utilisation.mean for lv in curve.levels if lv.officers == curve.minimum),
+        None,
+    )
+    result: dict[str, object] = {
+        "measure": Measure(t.measure).value,
+        "target_high_and_very_high": t.high_and_very_high,
+        "target_all": t.all,
+        "minimum": curve.minimum,
+        "failing_below": curve.failing_below,
+        "bound_for_target": curve.bound,
+        "ratio": round(curve.ratio, 4) if curve.ratio is not None else None,
+        "utilisation_at_minimum": round(util, 4) if util is not None else None,
+    }
+    found = (
+        f"{curve.minimum} officers (one fewer fails: {curve.failing_below}), bound "
+        f"{curve.bound}, ratio {curve.ratio:.2f}"
+        if curve.minimum is not None and curve.ratio is not None
+        else f"not met at any level (bound {curve.bound})"
+        if curve.bound is not None
+        else f"out of reach at any staffing: {bound.unservable_high} high/very-high "
+        f"offender(s) ({bound.unservable} in all) no officer of their team can visit"
+    )
+    print(f"minimum for {t.describe()}: {found}")
+    return result
 
 
 if __name__ == "__main__":

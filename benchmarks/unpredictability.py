@@ -58,10 +58,12 @@ from data.scenarios import generate
 from models import GapShape, Policy, RiskTier
 from scheduler.core.windows import staffed_policy
 from scheduler.plan.planner import plan_week
-from scheduler.staffing.simulate import PlannedWeek, SimulationResult, simulate
-from scheduler.staffing.sweep import Band
-from scheduler.timing.audit import audit, tradeoff_table
+from scheduler.staffing.curve import Band
+from scheduler.staffing.result import SimulationResult
+from scheduler.staffing.simulate import PlannedWeek, simulate
+from scheduler.timing.audit import audit
 from scheduler.timing.slot_mix import available_pairs, drawing_policy
+from scheduler.timing.tradeoff import tradeoff_table
 
 RESULTS = Path(__file__).parent / "results"
 TIERS = (RiskTier.VERY_HIGH, RiskTier.HIGH, RiskTier.MEDIUM, RiskTier.LOW)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from models.common import ClockWindow, Weekday
 from models.offender import OffenderStatus, RiskTier
@@ -90,6 +100,80 @@ class SolverSettings(BaseModel):
     #: optimum: ~0.2% less travel measured on met, but a time-limited search is not
     #: replayed exactly from its seed under different machine load.
     guided_local_search: bool = False
+
+
+class SpeedBand(BaseModel):
+    """The offline model's speed for part of the day (``from`` inclusive, ``to``
+    exclusive), e.g. slower in the morning rush hour."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    start: time = Field(alias="from")
+    end: time = Field(alias="to")
+    speed_kmh: Annotated[float, Field(gt=1, le=120)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SpeedBand:
+        if self.end <= self.start:
+            raise ValueError(f"speed band 'to' {self.end} must be after 'from' {self.start}")
+        return self
+
+
+class TravelSettings(BaseModel):
+    """Where travel times come from (the ``[travel]`` table of a policy file).
+
+    ``offline`` (the default) never touches the network: great-circle distance x
+    ``Policy.circuity`` at ``Policy.speed_kmh`` (or the ``speeds`` band of the time of
+    day). ``osrm`` and ``valhalla`` ask a routing server the unit runs itself at ``url``;
+    the coordinates of offenders' homes are sent to it, so it must be the unit's own.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: Literal["offline", "osrm", "valhalla"] = "offline"
+    #: Base URL of the routing server, e.g. ``http://127.0.0.1:5000``.
+    url: str | None = None
+    #: Largest table the server answers (OSRM's ``--max-table-size``, default 100):
+    #: each request has at most this many sources plus destinations.
+    max_table_size: Annotated[int, Field(ge=2, le=100_000)] = 100
+    #: Seconds to wait for one answer before giving up.
+    timeout_s: Annotated[float, Field(gt=0, le=600)] = 30.0
+    #: SQLite file keeping durations between requests (created owner-only, 0600; it
+    #: holds rounded home coordinates). None keeps them in memory for one run.
+    cache: Path | None = None
+    #: Decimal places coordinates are rounded to before they are sent and cached
+    #: (5 = about a metre).
+    coordinate_decimals: Annotated[int, Field(ge=3, le=7)] = 5
+    #: Use the offline model, with a warning, when the server fails. Off by default: a
+    #: plan silently built on straight lines is not what the user asked for.
+    allow_fallback: bool = False
+    #: Offline speeds by time of day; times outside every band use ``Policy.speed_kmh``.
+    speeds: tuple[SpeedBand, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"url must be http://HOST[:PORT] or https://..., not {value!r}")
+        if parts.query or parts.fragment:
+            raise ValueError("url must not have a query or fragment")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TravelSettings:
+        if self.provider != "offline" and self.url is None:
+            raise ValueError(f"provider {self.provider!r} needs a url (the server to ask)")
+        bands = sorted(self.speeds, key=lambda b: b.start)
+        for a, b in zip(bands, bands[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError(
+                    f"speed bands {a.start:%H:%M}-{a.end:%H:%M} and "
+                    f"{b.start:%H:%M}-{b.end:%H:%M} overlap"
+                )
+        return self
 
 
 class Policy(BaseModel):
@@ -187,6 +271,17 @@ class Policy(BaseModel):
     #: ``rota status`` lists visits falling due within this many days as due soon.
     due_soon_days: Annotated[int, Field(ge=0, le=365)] = 14
     solver: SolverSettings = SolverSettings()
+    #: Where travel times come from; the offline model with the figures above by default.
+    travel: TravelSettings = TravelSettings()
+
+    @model_serializer(mode="wrap")
+    def _omit_default_travel(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A policy without a [travel] table dumps exactly as before the section existed,
+        # so its audit record and inputs hash (and so every default plan) are unchanged.
+        data = handler(self)
+        if isinstance(data, dict) and self.travel == TravelSettings():
+            data.pop("travel", None)
+        return data
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

@@ -23,7 +23,8 @@ CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 INSTALL_AND_PLAN = "pip install -e . && rota plan"
 INSTALL_AND_TEST = "pip install -e '.[test]' && python -m pytest"
 
-COMMANDS = sorted(main.commands.items())
+_CTX = click.Context(main)
+COMMANDS = [(name, main.get_command(_CTX, name)) for name in main.list_commands(_CTX)]
 
 
 def _nav_pages() -> list[str]:
@@ -34,13 +35,15 @@ def _nav_pages() -> list[str]:
 
 
 def _options(command: click.Command) -> set[str]:
+    """The command's long options, and those of its subcommands for a group."""
+    subcommands = list(command.commands.values()) if isinstance(command, click.Group) else []
     return {
         name
         for p in command.params
         if isinstance(p, click.Option)
         for name in (*p.opts, *p.secondary_opts)
         if name.startswith("--") and name != "--help"
-    }
+    }.union(*(_options(c) for c in subcommands))
 
 
 def _code_blocks(text: str) -> list[str]:

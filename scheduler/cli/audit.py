@@ -34,21 +34,12 @@ from scheduler.cli.common import (
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.history_files import read_history
 from scheduler.io.loaders import csv_text
-from scheduler.timing.audit import (
-    OFFENDER_COLUMNS,
-    TIER_COLUMNS,
-    TRADEOFF_COLUMNS,
-    AuditResult,
-    GroupAudit,
-    PlannedRecord,
-    Score,
-    TradeoffRow,
-    VisitRecord,
-    audit,
-    slot_distribution,
-    tradeoff_table,
-)
+from scheduler.timing.audit import audit
+from scheduler.timing.baseline import slot_distribution
+from scheduler.timing.scores import OFFENDER_COLUMNS, TIER_COLUMNS, AuditResult, GroupAudit, Score
 from scheduler.timing.slot_mix import available_pairs, drawing_policy
+from scheduler.timing.tradeoff import TRADEOFF_COLUMNS, TradeoffRow, tradeoff_table
+from scheduler.timing.visits import PlannedRecord, VisitRecord
 
 
 def store_history(
@@ -289,64 +280,115 @@ def audit_cmd(
     and the naive due-date schedule. Flags markedly predictable offenders and warns when
     manual edits reduced randomness."""
 
+    _check_sources(store, history, tradeoff)
+    day = parse_date(as_of, "--as-of")
+    if out is not None:
+        check_output(out, overwrite)
+    visits, planned, policy, notes, source = _load_history(store, history, policy_path)
+    policy, available = _unit_mix(policy, _unit(scenario, offenders, officers), notes)
+    result = None
+    if store is not None or history is not None:
+        result = audit(visits, policy, day, planned=planned, available=available)
+    table = []
+    if tradeoff or out is not None:
+        table = tradeoff_table(policy, offenders=_offenders_per_tier(result))
+    shown = table if tradeoff else None
+    if as_json:
+        click.echo(json.dumps(_json_report(result, notes, shown, policy), indent=1))
+    else:
+        click.echo(_text_report(result, source, notes, shown, policy))
+    if out is not None:
+        files = _output_files(result, table)
+        write_private_tree(files, out, overwrite=overwrite)
+        if not as_json:
+            click.echo(f"\nWrote {', '.join(sorted(files))} to {out}/")
+
+
+def _check_sources(store: Any, history: Path | None, tradeoff: bool) -> None:
+    """One history source at most, and something to report."""
     if store is not None and history is not None:
         raise click.UsageError("give either --store or --history, not both")
     if store is None and history is None and not tradeoff:
         raise click.UsageError(
             "give a history (--store or --history), or --tradeoff for the trade-off table"
         )
-    day = parse_date(as_of, "--as-of")
-    if out is not None:
-        check_output(out, overwrite)
-    result: AuditResult | None = None
-    notes: list[str] = []
-    planned: list[PlannedRecord] = []
+
+
+def _load_history(
+    store: Any, history: Path | None, policy_path: Path | None
+) -> tuple[list[VisitRecord], list[PlannedRecord], Policy, list[str], str]:
+    """Visits, planned visits, policy, notes and the source's name, from the store or a
+    history file (none: no visits, for the trade-off table alone)."""
     if store is not None:
         visits, planned, policy, notes = store_history(store, policy_path)
-        source = str(store)
-    else:
-        policy = load_policy(policy_path)
-        visits = read_history(history, policy) if history is not None else []
-        source = str(history)
-    unit = _unit(scenario, offenders, officers)
-    available = None
-    if unit is not None:
-        policy = drawing_policy(policy, unit.officers, unit.offenders)
-        available = {o.id: available_pairs(o, policy) for o in unit.offenders}
-        notes.append(
-            "baseline (weekday, slot) mix: the most even one the unit's shifts can carry, "
-            "over the pairs each offender is at home"
-        )
-    if store is not None or history is not None:
-        result = audit(visits, policy, day, planned=planned, available=available)
-    per_tier = None
+        return visits, planned, policy, notes, str(store)
+    policy = load_policy(policy_path)
+    visits = read_history(history, policy) if history is not None else []
+    return visits, [], policy, [], str(history)
+
+
+def _unit_mix(
+    policy: Policy, unit: Register | None, notes: list[str]
+) -> tuple[Policy, dict[str, frozenset[tuple[int, str]]] | None]:
+    """The policy the baseline draws (weekday, slot)s from and each offender's pairs at
+    home, from the unit's shifts when a register is given (noted in ``notes``)."""
+    if unit is None:
+        return policy, None
+    policy = drawing_policy(policy, unit.officers, unit.offenders)
+    notes.append(
+        "baseline (weekday, slot) mix: the most even one the unit's shifts can carry, "
+        "over the pairs each offender is at home"
+    )
+    return policy, {o.id: available_pairs(o, policy) for o in unit.offenders}
+
+
+def _offenders_per_tier(result: AuditResult | None) -> dict[RiskTier, int] | None:
+    """Audited offenders per tier, for the trade-off table's staffing columns."""
+    if result is None:
+        return None
+    count = Counter(o.tier for o in result.offenders)
+    return {t: count[t] for t in RiskTier}
+
+
+def _json_report(
+    result: AuditResult | None,
+    notes: Sequence[str],
+    table: Sequence[TradeoffRow] | None,
+    policy: Policy,
+) -> dict[str, Any]:
+    """The audit summary and (``table`` given) the trade-off table, as JSON data."""
+    data: dict[str, Any] = {}
     if result is not None:
-        count = Counter(o.tier for o in result.offenders)
-        per_tier = {t: count[t] for t in RiskTier}
-    table = tradeoff_table(policy, offenders=per_tier) if tradeoff or out is not None else []
-    if as_json:
-        data: dict[str, Any] = {}
-        if result is not None:
-            data["audit"] = {**result.summary(), "notes": notes}
-        if tradeoff:
-            data["tradeoff"] = {
-                "shape": policy.gap_shape.value,
-                "slot_attacker": max(slot_distribution(policy).values(), default=0.0),
-                "rows": [r.record() for r in table],
-            }
-        click.echo(json.dumps(data, indent=1))
-    else:
-        parts = []
-        if result is not None:
-            parts.append(format_audit(result, source, notes))
-        if tradeoff:
-            parts.append(format_tradeoff(table, policy))
-        click.echo("\n\n".join(parts))
-    if out is not None:
-        files = {"tradeoff.csv": csv_text((r.record() for r in table), TRADEOFF_COLUMNS)}
-        if result is not None:
-            files["audit_offenders.csv"] = csv_text(_csv(result.offender_rows()), OFFENDER_COLUMNS)
-            files["audit_tiers.csv"] = csv_text(_csv(result.tier_rows()), TIER_COLUMNS)
-        write_private_tree(files, out, overwrite=overwrite)
-        if not as_json:
-            click.echo(f"\nWrote {', '.join(sorted(files))} to {out}/")
+        data["audit"] = {**result.summary(), "notes": notes}
+    if table is not None:
+        data["tradeoff"] = {
+            "shape": policy.gap_shape.value,
+            "slot_attacker": max(slot_distribution(policy).values(), default=0.0),
+            "rows": [r.record() for r in table],
+        }
+    return data
+
+
+def _text_report(
+    result: AuditResult | None,
+    source: str,
+    notes: Sequence[str],
+    table: Sequence[TradeoffRow] | None,
+    policy: Policy,
+) -> str:
+    """The printed audit and (``table`` given) trade-off table."""
+    parts = []
+    if result is not None:
+        parts.append(format_audit(result, source, notes))
+    if table is not None:
+        parts.append(format_tradeoff(table, policy))
+    return "\n\n".join(parts)
+
+
+def _output_files(result: AuditResult | None, table: Sequence[TradeoffRow]) -> dict[str, str]:
+    """The ``--out`` files by name: the trade-off table, and the audit's tables if any."""
+    files = {"tradeoff.csv": csv_text((r.record() for r in table), TRADEOFF_COLUMNS)}
+    if result is not None:
+        files["audit_offenders.csv"] = csv_text(_csv(result.offender_rows()), OFFENDER_COLUMNS)
+        files["audit_tiers.csv"] = csv_text(_csv(result.tier_rows()), TIER_COLUMNS)
+    return files

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scenario": ("scheduler.cli.scenario:scenario_cmd", "Write a bundled synthetic scenario."),
     "postcodes": ("scheduler.cli.postcodes:postcodes_cmd", "Locate postcodes offline."),
     "formats": ("scheduler.cli.formats:formats_cmd", "Describe the input file columns."),
+    "travel": ("scheduler.cli.travel:travel_cmd", "Fit travel times to a routing server."),
 }
 
 

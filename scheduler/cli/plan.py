@@ -23,7 +23,8 @@ from scheduler.cli.common import (
     parse_week,
     register_source_options,
 )
-from scheduler.core.travel import OsrmTravel
+from scheduler.cli.travel_options import travel_from_options, travel_options
+from scheduler.core.travel import TravelModel
 from scheduler.io.export import check_output, write_rota, written_note
 from scheduler.io.report import EXIT_HIGH_RISK_LEFT_OUT, format_summary, rota_summary
 from scheduler.plan.planner import plan_week
@@ -60,11 +61,7 @@ from scheduler.plan.planner import plan_week
     is_flag=True,
     help="Rebalance caseloads first (as 'rota allocate' would) and plan with the result.",
 )
-@click.option(
-    "--osrm-url",
-    help="Opt in to road travel times from this OSRM server (coordinates are sent to it; "
-    "default: offline straight-line estimate).",
-)
+@travel_options
 @click.option(
     "--store",
     type=StoreOption(),
@@ -98,8 +95,11 @@ def plan_cmd(
     overwrite: bool,
     as_json: bool,
     reallocate: bool,
-    osrm_url: str | None,
     store: Path | None,
+    travel_provider: str | None,
+    travel_url: str | None,
+    travel_fallback: bool | None,
+    osrm_url: str | None,
     replace: bool,
     dry_run: bool,
 ) -> None:
@@ -118,7 +118,9 @@ def plan_cmd(
         check_output(out, overwrite)
     if reallocate:
         register = _reallocated(register, policy, week_start)
-    travel = OsrmTravel(osrm_url) if osrm_url else None
+    policy, travel = travel_from_options(
+        policy, travel_provider, travel_url, travel_fallback, osrm_url
+    )
     if store is not None:
         summary = _plan_with_store(
             store,
@@ -142,7 +144,7 @@ def plan_cmd(
     except (OSError, RuntimeError) as exc:
         if travel is None:
             raise
-        raise click.ClickException(f"road travel times from {osrm_url} failed: {exc}") from None
+        raise click.ClickException(f"road travel times failed: {exc}") from None
     summary = _print_summary(rota, register, as_json)
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite)
@@ -205,7 +207,7 @@ def _plan_with_store(
     policy: Policy,
     week_start: date,
     seed: int | None,
-    travel: OsrmTravel | None,
+    travel: TravelModel | None,
     out: Path | None,
     overwrite: bool,
     as_json: bool,

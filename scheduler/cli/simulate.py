@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from models import Policy
+from models import Policy, Register
 from scheduler.cli.common import (
     bundled_scenario,
     errors_to_exit,
@@ -23,38 +24,18 @@ from scheduler.cli.common import (
 )
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.loaders import csv_text
-from scheduler.staffing.simulate import (
+from scheduler.staffing.result import (
     TIERS,
     WEEK_COLUMNS,
-    Measure,
     SimulationResult,
     WeekRow,
-    simulate,
     visit_rows,
 )
+from scheduler.staffing.simulate import simulate
 from scheduler.timing.randomness import new_secret_seed
 
 VISIT_COLUMNS = ("offender_id", "tier", "date", "slot", "outcome", "interval_days")
 OFFICER_COLUMNS = ("week", "officer_id", "team", "caseload", "busy_h", "budget_h", "utilisation")
-
-
-def simulation_summary(result: SimulationResult, seconds: float) -> dict[str, Any]:
-    return {
-        "seed": result.seed,
-        "warmup_weeks": result.warmup_weeks,
-        "seconds": round(seconds, 2),
-        "totals": result.totals(),
-        "compliance": {k: round(v, 4) for k, v in result.compliance(Measure.ON_TIME).items()},
-        "compliance_attempted": {
-            k: round(v, 4) for k, v in result.compliance(Measure.ATTEMPTED).items()
-        },
-        "late_causes_attempted": {
-            "high_and_very_high": result.late_causes(high_only=True),
-            "all": result.late_causes(),
-        },
-        "overdue_end": {t.value: result.weeks[-1].overdue[t] for t in TIERS},
-        "longest_gap_end": {t.value: result.weeks[-1].longest_gap[t] for t in TIERS},
-    }
 
 
 def format_weeks(weeks: list[WeekRow]) -> str:
@@ -149,31 +130,15 @@ def simulate_cmd(
     """Simulate WEEKS weeks of planning and visiting; report per week and in total."""
     import time
 
-    from scheduler.staffing.sweep import SEARCH_TIME_FACTOR, sweep_policy
-
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
     if warmup is None:
         warmup = min(8, weeks // 2)
     if warmup >= weeks:
         raise click.BadParameter("must be fewer than --weeks", param_hint="--warmup")
-    policy: Policy = load_policy(policy_path)
-    # The sweep's search limits, so the search ends at its local optimum rather than at
-    # the clock and a seed replays the run on a busy machine too.
-    workers = policy.solver.workers if workers is None else workers
-    policy = sweep_policy(policy, SEARCH_TIME_FACTOR)
-    policy = policy.model_copy(
-        update={"solver": policy.solver.model_copy(update={"workers": workers})}
-    )
+    policy = _simulation_policy(load_policy(policy_path), workers)
     rates = load_rates(rates_path)
-    if offenders is not None and officers is not None:
-        from datetime import date
-
-        start = next_monday(date.today())
-        register = load_unit_register(offenders, officers, as_of=start)
-    else:
-        sc = bundled_scenario(scenario, 20261130)
-        register, start = sc.register, sc.week_start
+    register, start = _simulation_register(scenario, offenders, officers)
     if out is not None:
         check_output(out, overwrite)
     seed = new_secret_seed() if seed is None else seed
@@ -195,39 +160,13 @@ def simulate_cmd(
         on_week=progress,
         rebook_cancelled=not no_rebook,
     )
-    summary = simulation_summary(result, time.perf_counter() - t0)
+    summary = result.summary(time.perf_counter() - t0)
     if as_json:
         click.echo(json.dumps(summary, indent=1, default=str))
     else:
         click.echo(format_weeks(result.weeks))
         click.echo("")
-        comp = summary["compliance"]
-        click.echo(f"{weeks} weeks in {summary['seconds']} s, seed {seed} (replay with --seed).")
-        click.echo(
-            "On time after the warm-up: "
-            + ", ".join(f"{k} {100 * v:.1f}%" for k, v in comp.items())
-        )
-        click.echo(
-            "Attempted on time (a knock at the door by the due date, failed ones "
-            "followed up): "
-            + ", ".join(f"{k} {100 * v:.1f}%" for k, v in summary["compliance_attempted"].items())
-        )
-        late = summary["late_causes_attempted"]
-        if late["all"]:
-            click.echo(
-                "Not attempted on time, offender-weeks by cause (high + very high / all): "
-                + ", ".join(
-                    f"{cause} {late['high_and_very_high'].get(cause, 0)}/{n}"
-                    for cause, n in late["all"].items()
-                )
-            )
-        tot = summary["totals"]
-        click.echo(
-            f"Visits planned {tot['planned']}, completed {tot['completed']}, failed "
-            f"{tot['failed']}, shortfall {tot['shortfall']}, short-notice revisits "
-            f"{tot['revisits']}; travel {tot['travel_h']} h; utilisation "
-            f"{100 * tot['utilisation']:.1f}%."
-        )
+        click.echo(format_summary(summary, weeks, seed))
     if out is not None:
         write_private_tree(simulation_files(result, summary), out, overwrite)
         click.echo(
@@ -235,3 +174,57 @@ def simulate_cmd(
             err=as_json,
         )
     sys.stdout.flush()
+
+
+def _simulation_policy(policy: Policy, workers: int | None) -> Policy:
+    """The sweep's search limits, so the search ends at its local optimum rather than at
+    the clock and a seed replays the run on a busy machine too; ``workers`` processes
+    per week's plan (default: the policy's)."""
+    from scheduler.staffing.sweep import SEARCH_TIME_FACTOR, sweep_policy
+
+    workers = policy.solver.workers if workers is None else workers
+    policy = sweep_policy(policy, SEARCH_TIME_FACTOR)
+    return policy.model_copy(
+        update={"solver": policy.solver.model_copy(update={"workers": workers})}
+    )
+
+
+def _simulation_register(
+    scenario: str, offenders: Path | None, officers: Path | None
+) -> tuple[Register, date]:
+    """The register to simulate and its first Monday: the CSVs from next Monday, else
+    the bundled scenario."""
+    if offenders is not None and officers is not None:
+        start = next_monday(date.today())
+        return load_unit_register(offenders, officers, as_of=start), start
+    sc = bundled_scenario(scenario, 20261130)
+    return sc.register, sc.week_start
+
+
+def format_summary(summary: dict[str, Any], weeks: int, seed: int) -> str:
+    """The printed totals under the weekly table."""
+    comp = summary["compliance"]
+    lines = [
+        f"{weeks} weeks in {summary['seconds']} s, seed {seed} (replay with --seed).",
+        "On time after the warm-up: " + ", ".join(f"{k} {100 * v:.1f}%" for k, v in comp.items()),
+        "Attempted on time (a knock at the door by the due date, failed ones "
+        "followed up): "
+        + ", ".join(f"{k} {100 * v:.1f}%" for k, v in summary["compliance_attempted"].items()),
+    ]
+    late = summary["late_causes_attempted"]
+    if late["all"]:
+        lines.append(
+            "Not attempted on time, offender-weeks by cause (high + very high / all): "
+            + ", ".join(
+                f"{cause} {late['high_and_very_high'].get(cause, 0)}/{n}"
+                for cause, n in late["all"].items()
+            )
+        )
+    tot = summary["totals"]
+    lines.append(
+        f"Visits planned {tot['planned']}, completed {tot['completed']}, failed "
+        f"{tot['failed']}, shortfall {tot['shortfall']}, short-notice revisits "
+        f"{tot['revisits']}; travel {tot['travel_h']} h; utilisation "
+        f"{100 * tot['utilisation']:.1f}%."
+    )
+    return "\n".join(lines)

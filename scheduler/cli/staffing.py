@@ -1,6 +1,6 @@
 """``rota staffing``: how many officers keep the visits on time?
 
-A thin layer over :mod:`scheduler.staffing.sweep`: resolve the benchmark scenario
+A thin layer over :mod:`scheduler.staffing.study`: resolve the benchmark scenario
 (``borough@1``...), read the policy and event rates, run the sweep (simulations at each
 staffing level, several replications) on local processes or a Dask cluster, narrow the
 minimum down to one officer by bisection, then print compliance against staffing with
@@ -23,24 +23,18 @@ import click
 from scheduler.cli.common import errors_to_exit, load_policy, load_rates
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.loaders import csv_text
-from scheduler.staffing.bound import Horizon, LowerBound, workload_lower_bound
-from scheduler.staffing.simulate import Measure
-from scheduler.staffing.sweep import (
-    CURVE_COLUMNS,
-    SWEEP_COLUMNS,
-    Band,
-    RosterOrder,
-    StaffingCurve,
-    StaffingError,
-    SweepRow,
-    Target,
-    make_tasks,
-    parse_levels,
-    refine_minimum,
-    run_sweep,
-    summarise,
-    sweep_executor,
+from scheduler.staffing.curve import CURVE_COLUMNS, Band, StaffingCurve, Target, summarise
+from scheduler.staffing.lower_bound import LowerBound
+from scheduler.staffing.restaff import RosterOrder, StaffingError
+from scheduler.staffing.result import Measure
+from scheduler.staffing.study import (
+    Study,
+    StudySettings,
+    prepare_study,
+    run_study,
+    scenario_key,
 )
+from scheduler.staffing.sweep import SWEEP_COLUMNS, SweepRow, parse_levels
 
 #: Most staffing levels a default range (no ``--officers``) sweeps.
 DEFAULT_LEVELS = 8
@@ -341,97 +335,85 @@ def staffing_cmd(
     """Simulate a range of staffing levels and find the fewest officers that keep the
     visits on time; compare with the workload lower bound. Writes sweep.csv, curve.csv,
     weeks.csv, lower_bound.json and PNG plots to --out."""
-    from scheduler.staffing.scenarios import build, fingerprint, resolve
-
     if workers is not None and cluster is not None:
         raise click.UsageError("--workers and --cluster are alternatives: give one")
-    try:
-        spec = resolve(scenario)
-    except ValueError as exc:
-        raise StaffingError(str(exc)) from None
+    key = scenario_key(scenario)
     if warmup >= weeks:
         raise StaffingError(
             f"the warm-up ({warmup} weeks) must be shorter than the run ({weeks} weeks)"
         )
     levels = parse_levels(levels_text) if levels_text is not None else None
-    policy = load_policy(policy_path)
-    rates = load_rates(rates_path)
-    sc = build(spec.key)
-    register = sc.register
-    teams = len({o.team for o in register.officers})
-    bound = workload_lower_bound(
-        register,
-        policy,
-        rates,
-        visit_hours=visit_hours,
-        order=roster,
-        horizon=Horizon(sc.week_start, warmup, weeks),
+    settings = StudySettings(
+        replications,
+        weeks,
+        warmup,
+        seed,
+        load_policy(policy_path),
+        load_rates(rates_path),
+        caseload_cap,
+        visit_hours,
+        roster,
     )
+    study = prepare_study(key, settings)
     measure = Measure.ON_TIME if target_measure == "on-time" else Measure.ATTEMPTED
     target = Target(target_high, target_all, not target_mean, measure, caseload_cap)
-    if levels is None:
-        start = target.bound(bound) or bound.officers
-        levels = default_levels(max(start, teams), len(register.officers))
-    if levels[0] < teams:
-        raise StaffingError(
-            f"--officers: {levels[0]} officer(s) cannot staff the {teams} teams of "
-            f"{spec.key}: at least one per team"
-        )
+    levels = _checked_levels(study, target, levels)
     check_output(out, overwrite)
-
-    def tasks_for(at: list[int]) -> list[Any]:
-        return make_tasks(
-            spec.key,
-            at,
-            replications=replications,
-            weeks=weeks,
-            warmup_weeks=warmup,
-            seed=seed,
-            policy=policy,
-            rates=rates,
-            caseload_cap=caseload_cap,
-            visit_hours=visit_hours,
-            roster=roster,
-        )
-
     lanes = 1 if cluster else max(1, (workers or os.cpu_count() or 1) // replications)
-    with sweep_executor(workers, cluster) as executor:
-        rows = run_sweep(tasks_for(levels), executor, progress=not no_progress)
-        if refine:
-            rows = refine_minimum(
-                rows,
-                target,
-                lambda at: run_sweep(tasks_for(at), executor, progress=not no_progress),
-                per_round=lanes,
-            )
-    curve = summarise(rows, target, bound)
-    info = {
-        "scenario": spec.key,
-        "description": sc.description,
-        "register_sha256": fingerprint(register),
-        "offenders": len(register.offenders),
-        "officers_now": len(register.officers),
-        "teams": teams,
-        "replications": replications,
-        "weeks": weeks,
-        "warmup_weeks": warmup,
-        "seed": seed,
-        "caseload_cap": caseload_cap,
-        "visit_hours": visit_hours,
-        "roster": roster,
-        "rates": rates.model_dump(mode="json"),
-    }
+    rows = run_study(
+        study,
+        levels,
+        [target],
+        workers=workers,
+        cluster=cluster,
+        refine=refine,
+        per_round=lanes,
+        progress=not no_progress,
+    )
+    curve = summarise(rows, target, study.bound)
+    info = study_info(study)
     if as_json:
-        click.echo(
-            json.dumps(
-                {**info, **curve.summary(), "lower_bound": bound.to_dict(), "curve": curve.rows()},
-                indent=1,
-                default=str,
-            )
-        )
+        summary = {**info, **curve.summary(), "lower_bound": study.bound.to_dict()}
+        click.echo(json.dumps({**summary, "curve": curve.rows()}, indent=1, default=str))
     else:
-        click.echo(format_curve(curve, len(register.officers)))
-    files = output_files(rows, curve, bound, info)
+        click.echo(format_curve(curve, len(study.register.officers)))
+    files = output_files(rows, curve, study.bound, info)
     write_private_tree(files, out, overwrite=overwrite)
     if not as_json:
         click.echo(f"\nWrote {', '.join(sorted(files))} to {out}/")
+
+
+def _checked_levels(study: Study, target: Target, levels: list[int] | None) -> list[int]:
+    """The levels to sweep (default: :func:`default_levels` from the target's bound),
+    each with at least one officer per team."""
+    teams = study.teams
+    if levels is None:
+        start = target.bound(study.bound) or study.bound.officers
+        levels = default_levels(max(start, teams), len(study.register.officers))
+    if levels[0] < teams:
+        raise StaffingError(
+            f"--officers: {levels[0]} officer(s) cannot staff the {teams} teams of "
+            f"{study.scenario}: at least one per team"
+        )
+    return levels
+
+
+def study_info(study: Study) -> dict[str, Any]:
+    """The study's inputs, as ``lower_bound.json`` and ``--json`` report them."""
+    s = study.settings
+    return {
+        "scenario": study.scenario,
+        "description": study.description,
+        "register_sha256": study.register_sha256,
+        "offenders": len(study.register.offenders),
+        "officers_now": len(study.register.officers),
+        "teams": study.teams,
+        "replications": s.replications,
+        "weeks": s.weeks,
+        "warmup_weeks": s.warmup_weeks,
+        "seed": s.seed,
+        "caseload_cap": s.caseload_cap,
+        "visit_hours": s.visit_hours,
+        "roster": s.roster,
+        "rates": s.rates.model_dump(mode="json"),
+    }

@@ -1,14 +1,15 @@
 """Travel times between points.
 
 Offline by default: great-circle distance times a circuity factor (roads are longer than
-the straight line) at an urban speed. Anything with ``matrix_s`` can stand in, e.g. a
-road-network service; none is called unless the user configures it.
+the straight line) at an urban speed, optionally by time of day. Anything with
+``matrix_s`` can stand in, e.g. a road-network server (:mod:`scheduler.core.roads`);
+none is called unless the user configures it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -47,34 +48,39 @@ class GreatCircleTravel:
 
     speed_kmh: float = 25.0
     circuity: float = 1.35
+    #: Speeds by time of day: ``(start_s, end_s, speed_kmh)`` with seconds from
+    #: midnight, start inclusive, end exclusive, not overlapping. Outside every band the
+    #: model drives at ``speed_kmh``. :meth:`matrix_s` always uses ``speed_kmh``; ask for
+    #: a time of day with :meth:`at` or :meth:`matrix_at_s`.
+    bands: tuple[tuple[int, int, float], ...] = ()
 
     def matrix_s(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         road_m = distance_matrix_m(lat, lon) * self.circuity
         return np.rint(road_m / (self.speed_kmh / 3.6)).astype(np.int64)
 
+    def speed_for(self, second_of_day: int) -> float:
+        """Speed in km/h of a trip starting ``second_of_day`` seconds after midnight."""
+        t = int(second_of_day) % 86_400
+        for start_s, end_s, speed in self.bands:
+            if start_s <= t < end_s:
+                return speed
+        return self.speed_kmh
 
-@dataclass(frozen=True)
-class OsrmTravel:
-    """Road travel times from an OSRM server's ``table`` service (opt-in only).
+    def at(self, second_of_day: int) -> GreatCircleTravel:
+        """The constant-speed model of that time of day (its ``matrix_s`` is the matrix
+        for trips then), e.g. one per officer-day from the shift's start."""
+        return GreatCircleTravel(self.speed_for(second_of_day), self.circuity)
 
-    Coordinates are sent to ``url``, so use a server the unit runs itself; the planner
-    never calls one unless the user names it. Durations come back in seconds.
-    """
+    def matrix_at_s(self, lat: np.ndarray, lon: np.ndarray, second_of_day: int) -> np.ndarray:
+        """Travel seconds for trips starting at ``second_of_day``."""
+        return self.at(second_of_day).matrix_s(lat, lon)
 
-    url: str
-    timeout_s: float = 30.0
 
-    def matrix_s(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        import json
-        import urllib.request
+def __getattr__(name: str) -> Any:
+    # ``OsrmTravel`` moved to scheduler.core.roads (batched, cached); the old import
+    # path keeps working without importing the client for offline runs.
+    if name == "OsrmTravel":
+        from scheduler.core.roads import OsrmTravel
 
-        coords = ";".join(f"{x:.6f},{y:.6f}" for y, x in zip(lat, lon, strict=True))
-        query = f"{self.url.rstrip('/')}/table/v1/driving/{coords}?annotations=duration"
-        with urllib.request.urlopen(query, timeout=self.timeout_s) as resp:  # noqa: S310
-            body = json.load(resp)
-        if body.get("code") != "Ok":
-            raise RuntimeError(f"OSRM table request failed: {body.get('code')}")
-        durations = np.array(body["durations"], dtype=float)
-        if durations.shape != (len(lat), len(lat)) or np.isnan(durations).any():
-            raise RuntimeError("OSRM returned an incomplete duration table")
-        return np.rint(durations).astype(np.int64)
+        return OsrmTravel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

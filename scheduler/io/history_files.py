@@ -20,7 +20,7 @@ from scheduler.io.fields import (
 )
 from scheduler.io.outcomes import offender_id_field
 from scheduler.io.records import parse_rows
-from scheduler.timing.audit import VisitRecord
+from scheduler.timing.visits import VisitRecord
 
 HISTORY_COLUMNS: dict[str, str] = {
     "offender_id": "pseudonymous offender id",

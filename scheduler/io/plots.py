@@ -19,8 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from scheduler.staffing.simulate import TIERS, Measure, OfficerWeek, WeekRow  # noqa: E402
-from scheduler.staffing.sweep import StaffingCurve, StaffingError  # noqa: E402
+from scheduler.staffing.curve import StaffingCurve  # noqa: E402
+from scheduler.staffing.restaff import StaffingError  # noqa: E402
+from scheduler.staffing.result import TIERS, Measure, OfficerWeek, WeekRow  # noqa: E402
 
 TIER_COLOURS = {"low": "#4daf4a", "medium": "#377eb8", "high": "#ff7f00", "very_high": "#e41a1c"}
 DPI = 110

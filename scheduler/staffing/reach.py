@@ -4,10 +4,11 @@ policy's slots, the drive from and back to the base, the shift and its visit hou
 and the order in which a team's officers cover the most offenders.
 
 The workload bound (:mod:`scheduler.staffing.bound`) uses it to test which visits a
-team of a given size can reach, and staffing sweeps (:func:`scheduler.staffing.sweep.restaff`)
-use :func:`reach_order` to take first the officers whose shifts reach offenders that
-no officer taken so far can visit (an evening-only offender needs a late shift, a
-joint visit two officers who can be there at one time).
+team of a given size can reach, and restaffing
+(:func:`scheduler.staffing.restaff.restaff`) uses :func:`reach_order` to take first the
+officers whose shifts reach offenders that no officer taken so far can visit (an
+evening-only offender needs a late shift, a joint visit two officers who can be there at
+one time).
 """
 
 from __future__ import annotations
@@ -201,6 +202,16 @@ class Reach:
         return self.feasible & self.gender_ok[:, :, None]
 
 
+def homes_and_bases_s(
+    offenders: Sequence[Offender], officers: Sequence[Officer], travel: TravelModel
+) -> np.ndarray:
+    """Travel seconds between every pair of the offenders' homes and the officers' bases
+    (rows and columns: homes, then bases)."""
+    lat = np.array([o.home.lat for o in offenders] + [o.base.lat for o in officers], float)
+    lon = np.array([o.home.lon for o in offenders] + [o.base.lon for o in officers], float)
+    return travel.matrix_s(lat, lon).astype(np.int64)
+
+
 def team_reach(
     officers: Sequence[Officer],
     offenders: Sequence[Offender],
@@ -211,9 +222,7 @@ def team_reach(
     """:class:`Reach` of ``offenders`` (all of them, whatever their status) by
     ``officers`` (``visit_hours`` overrides every officer's)."""
     n, m = len(offenders), len(officers)
-    lat = np.array([o.home.lat for o in offenders] + [o.base.lat for o in officers], float)
-    lon = np.array([o.home.lon for o in offenders] + [o.base.lon for o in officers], float)
-    matrix = travel.matrix_s(lat, lon).astype(np.int64)
+    matrix = homes_and_bases_s(offenders, officers, travel)
     home_to_base = matrix[:n, n:]
     back_min = (home_to_base.min(axis=0) if n else np.zeros(m, dtype=np.int64)).astype(np.int64)
     shifts = shifts_of(officers, visit_hours, back_min)
@@ -304,6 +313,7 @@ __all__ = [
     "Shifts",
     "crew_arrivals",
     "earliest_arrivals",
+    "homes_and_bases_s",
     "reach_order",
     "reached",
     "shifts_of",

@@ -18,7 +18,7 @@ Scenarios
     availability and manager), their homes ~300 m from the model's (the simulator's
     own rule for new registrations), drawn from a seeded generator.
 ``<base>-cuts20``
-    The register with 20% fewer officers (:func:`scheduler.staffing.sweep.restaff`:
+    The register with 20% fewer officers (:func:`scheduler.staffing.restaff.restaff`:
     proportionally over the teams, caseloads re-allocated). Version 1 cuts each team's
     officers from the end of its list; version 2 keeps each team's mix of late, Saturday
     and female officers (``restaff``'s balanced order; sweeps now take the reach order,
@@ -160,7 +160,7 @@ def build(name: str) -> Scenario:
     if spec.cover_groups == "bcu":
         register = bcu_cover_groups(register)
     if spec.officer_share != 1.0:
-        from scheduler.staffing.sweep import largest_remainder_counts, restaff
+        from scheduler.staffing.restaff import largest_remainder_counts, restaff
 
         keep = max(
             len({o.team for o in register.officers}),

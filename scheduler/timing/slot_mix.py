@@ -30,10 +30,10 @@ from scheduler.timing.gaps import gap_pmf, mean_gap
 WEEK_DAYS = 7
 Pair = tuple[Weekday, str]
 
-#: [ESTIMATE] Officer time per visit over visit time, travel included: about 1.2 in the
-#: London scenarios (11 minutes' travel per hour-long visit), 2 in rural areas. It only
-#: sets how full the unit is assumed to be, i.e. how far a thinly staffed evening's cap
-#: binds; a high value errs towards drawing in proportion to staffed hours.
+#: [ESTIMATE] Officer time per visit over visit time, travel included: about 1.2 in a
+#: dense city, 2 in rural areas. It only sets how full the unit is assumed to be, i.e. how
+#: far a thinly staffed evening's cap binds; a high value errs towards drawing in
+#: proportion to staffed hours.
 TRAVEL_ALLOWANCE = 1.5
 
 

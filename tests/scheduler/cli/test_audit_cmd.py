@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from scheduler.cli.main import main
-from scheduler.timing.audit import OFFENDER_COLUMNS, TIER_COLUMNS, TRADEOFF_COLUMNS
+from scheduler.timing.scores import OFFENDER_COLUMNS, TIER_COLUMNS
+from scheduler.timing.tradeoff import TRADEOFF_COLUMNS
 from tests.scheduler.history_helpers import WEEK, record, row, small_register, stored
 
 START = date(2024, 1, 2)  # a Tuesday

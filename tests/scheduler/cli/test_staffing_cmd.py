@@ -194,9 +194,9 @@ def test_default_levels_span_bound_to_current() -> None:
 
 def test_a_target_out_of_reach_is_said_so() -> None:
     from scheduler.cli.staffing import format_curve
-    from scheduler.staffing.bound import LowerBound
-    from scheduler.staffing.sweep import summarise
-    from tests.scheduler.staffing.test_staffing import row
+    from scheduler.staffing.curve import summarise
+    from scheduler.staffing.lower_bound import LowerBound
+    from tests.scheduler.staffing.test_sweep import row
 
     bound = LowerBound(2, 2, 1.0, 1.2, 1.5, 0.1, 5.0, unservable=3, unservable_high=1)
     text = format_curve(summarise([row(2, 0, 0.99, 0.99)], lower_bound=bound), 2)

@@ -70,4 +70,25 @@ def test_osrm_seam_reads_a_table_from_a_local_server():
         thread.join(5)
         server.server_close()
     assert m.tolist() == [[0, 100], [100, 0]]
-    assert "-0.100000,51.500000;-0.200000,51.600000" in seen[0]  # lon,lat order
+    assert "-0.10000,51.50000;-0.20000,51.60000" in seen[0]  # lon,lat, 5 decimals
+
+
+def test_speed_for_picks_the_band_of_the_time_of_day_else_the_base_speed():
+    # 07:00-10:00 at 15 km/h, 16:00-19:00 at 18 km/h, 25 km/h otherwise.
+    model = GreatCircleTravel(
+        25.0, 1.35, ((7 * 3600, 10 * 3600, 15.0), (16 * 3600, 19 * 3600, 18.0))
+    )
+    assert model.speed_for(7 * 3600) == 15.0  # start inclusive
+    assert model.speed_for(10 * 3600) == 25.0  # end exclusive
+    assert model.speed_for(17 * 3600 + 59) == 18.0
+    assert model.speed_for(3 * 3600) == 25.0
+    assert model.at(8 * 3600) == GreatCircleTravel(15.0, 1.35)
+
+
+def test_matrix_at_a_slower_time_scales_with_the_speed_and_matrix_s_ignores_bands():
+    lat = np.array([51.5, 51.5 + 10_000 / 111_195.0])
+    lon = np.array([-0.1, -0.1])
+    banded = GreatCircleTravel(30.0, 1.5, ((8 * 3600, 9 * 3600, 15.0),))
+    assert (banded.matrix_s(lat, lon) == GreatCircleTravel(30.0, 1.5).matrix_s(lat, lon)).all()
+    # 15 km of road at 15 km/h: one hour.
+    assert abs(banded.matrix_at_s(lat, lon, 8 * 3600 + 1800)[0, 1] - 3600) <= 1

@@ -6,10 +6,10 @@ from datetime import date
 
 from models import RiskTier
 from scheduler.io.plots import compliance_vs_staffing, overdue_by_tier, utilisation_distribution
-from scheduler.staffing.bound import LowerBound
-from scheduler.staffing.simulate import TIERS, Measure, OfficerWeek, WeekRow
-from scheduler.staffing.sweep import Target, summarise
-from tests.scheduler.staffing.test_staffing import row
+from scheduler.staffing.curve import Target, summarise
+from scheduler.staffing.lower_bound import LowerBound
+from scheduler.staffing.result import TIERS, Measure, OfficerWeek, WeekRow
+from tests.scheduler.staffing.test_sweep import row
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -10,14 +10,9 @@ import pytest
 
 from models import OffenderStatus, Policy, RiskTier
 from scheduler.io.loaders import parse_unavailability
-from scheduler.staffing.simulate import (
-    TIERS,
-    Measure,
-    PlannedWeek,
-    attempted_on_time,
-    simulate,
-    visit_rows,
-)
+from scheduler.staffing.result import TIERS, Measure, visit_rows
+from scheduler.staffing.simulate import PlannedWeek, simulate
+from scheduler.staffing.week_measure import attempted_on_time
 from scheduler.timing.gaps import gap_pmf
 from tests.scheduler.conftest import BASE, NO_EVENTS, WEEK, offender, officer, register
 

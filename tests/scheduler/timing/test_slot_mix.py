@@ -12,7 +12,7 @@ from scipy import stats
 
 from models import ClockWindow, Policy, Unavailability, Weekday, WeeklyWindow
 from scheduler.plan.due import select_due
-from scheduler.timing.audit import slot_distribution
+from scheduler.timing.baseline import slot_distribution
 from scheduler.timing.slot_mix import (
     available_pairs,
     drawing_policy,

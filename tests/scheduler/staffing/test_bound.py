@@ -16,29 +16,23 @@ from hypothesis import strategies as st
 from models import Gender, Policy, Register
 from models.simulation import EventRates
 from scheduler.core.travel import GreatCircleTravel
-from scheduler.staffing.bound import (
-    Horizon,
-    availability,
-    earliest_arrivals,
-    proportional_total,
-    weekday_windows,
-    workload_lower_bound,
-)
-from scheduler.staffing.reach import reached, team_reach
-from scheduler.staffing.sweep import (
-    InlineExecutor,
-    Target,
+from scheduler.staffing.bound import workload_lower_bound
+from scheduler.staffing.curve import Target, summarise
+from scheduler.staffing.lower_bound import Horizon
+from scheduler.staffing.reach import earliest_arrivals, reached, team_reach, weekday_windows
+from scheduler.staffing.restaff import (
     balanced_order,
+    proportional_total,
     restaff,
     roster,
-    run_sweep,
-    summarise,
     team_counts,
     team_order,
 )
+from scheduler.staffing.sweep import InlineExecutor, run_sweep
+from scheduler.staffing.team_bound import availability
 from scheduler.timing.gaps import gap_pmf, mean_gap
 from tests.scheduler.conftest import NO_EVENTS, WEEK, offender, officer, register
-from tests.scheduler.staffing.test_staffing import tiny_tasks, two_teams
+from tests.scheduler.staffing.test_sweep import tiny_tasks, two_teams
 
 #: Out from 08:00 to 17:00 on weekdays: only an officer working past 17:00 sees them.
 EVENINGS_ONLY = "mon-fri 08:00-17:00"

@@ -1,6 +1,6 @@
-"""The staffing planner (``scheduler.staffing.sweep``): restaffing, the workload lower bound,
-the sweep (serial, local processes, Dask) and its summary, on tiny hand-made registers
-with few weeks."""
+"""The staffing planner (``scheduler.staffing.restaff``, ``.sweep``, ``.curve``):
+restaffing, the workload lower bound, the sweep (serial, local processes, Dask) and its
+summary, on tiny hand-made registers with few weeks."""
 
 from __future__ import annotations
 
@@ -14,25 +14,24 @@ from hypothesis import strategies as st
 
 from models import Gender, Policy, Register
 from scheduler.staffing.bound import workload_lower_bound
-from scheduler.staffing.simulate import Measure
-from scheduler.staffing.sweep import (
-    Band,
-    InlineExecutor,
+from scheduler.staffing.curve import Band, Target, refine_minimum, summarise
+from scheduler.staffing.restaff import (
     StaffingError,
-    SweepRow,
-    Target,
     balanced_order,
     largest_remainder_counts,
-    make_tasks,
-    parse_levels,
-    refine_minimum,
     restaff,
     roster,
+    team_counts,
+)
+from scheduler.staffing.result import Measure
+from scheduler.staffing.sweep import (
+    InlineExecutor,
+    SweepRow,
+    make_tasks,
+    parse_levels,
     run_sweep,
     run_task,
-    summarise,
     sweep_executor,
-    team_counts,
 )
 from tests.scheduler.conftest import NO_EVENTS, WEEK, offender, officer, register
 
