@@ -24,7 +24,16 @@ from scheduler.io.outcomes import OUTCOME_COLUMNS
 from tests.conftest import WEEK
 from tests.scheduler.io.test_loaders import BROKEN, Broken
 
-OUTPUT_FILES = {"visits.csv", "unscheduled.csv", "rota.json", "summary.json", "audit.json"}
+#: The manager's folder of ``--out``: the whole week, the audit (secret seed), the template.
+MANAGER_FILES = {
+    "visits.csv",
+    "unscheduled.csv",
+    "rota.json",
+    "summary.json",
+    "audit.json",
+    "outcomes.csv",
+}
+OUTPUT_DIRS = {"manager", "officers"}
 FAST = ["--week", WEEK.isoformat(), "--time-limit", "0.2"]
 
 
@@ -87,11 +96,12 @@ def test_plan_writes_every_output(planned: tuple[Result, Path], valid_register) 
     result, out = planned
     assert result.exit_code == 0, result.output
     assert f"Wrote rota to {out}/" in result.output
-    assert {p.name for p in out.iterdir()} == OUTPUT_FILES | {"officers"}
+    assert {p.name for p in out.iterdir()} == OUTPUT_DIRS
+    assert {p.name for p in (out / "manager").iterdir()} == MANAGER_FILES
     assert {p.name for p in (out / "officers").iterdir()} == {"OM-A.csv", "OM-B.csv", "OM-C.csv"}
 
-    visits = (out / "visits.csv").read_text().splitlines()
-    unscheduled = (out / "unscheduled.csv").read_text().splitlines()
+    visits = (out / "manager" / "visits.csv").read_text().splitlines()
+    unscheduled = (out / "manager" / "unscheduled.csv").read_text().splitlines()
     assert visits[0] == ",".join(VISIT_COLUMNS)
     assert unscheduled[0] == ",".join(UNSCHEDULED_COLUMNS)
     visited = [line.split(",")[0] for line in visits[1:]]
@@ -104,14 +114,14 @@ def test_plan_writes_every_output(planned: tuple[Result, Path], valid_register) 
     joint = next(line for line in visits[1:] if line.startswith("RSO-000003,"))
     assert len(joint.split(",")[1].split(";")) == 2
 
-    summary = json.loads((out / "summary.json").read_text())
+    summary = json.loads((out / "manager" / "summary.json").read_text())
     assert summary["feasible"] is True
     assert summary["week_start"] == WEEK.isoformat()
     assert summary["scheduled"] == len(visited)
-    rota_json = json.loads((out / "rota.json").read_text())
+    rota_json = json.loads((out / "manager" / "rota.json").read_text())
     assert "audit" not in rota_json
     assert len(rota_json["visits"]) == len(visited)
-    audit = json.loads((out / "audit.json").read_text())
+    audit = json.loads((out / "manager" / "audit.json").read_text())
     assert audit["seed"] == 1
     assert audit["week_start"] == WEEK.isoformat()
     assert audit["policy"]["solver"]["time_limit_s"] == 0.2
@@ -150,8 +160,8 @@ def test_seed_replays_identical_files(
     summary = json.loads(again.output[: again.output.index("\nWrote rota")])
     assert summary["feasible"] is True
     for rel in [
-        "visits.csv",
-        "unscheduled.csv",
+        "manager/visits.csv",
+        "manager/unscheduled.csv",
         "officers/OM-A.csv",
         "officers/OM-B.csv",
         "officers/OM-C.csv",
@@ -167,16 +177,16 @@ def test_seed_only_in_the_audit_file(
     extra = [] if seed is None else ["--seed", str(seed)]
     result = rota(*plan_args(offenders_csv, officers_csv, "--out", out, *extra))
     assert result.exit_code == 0, result.output
-    audit = json.loads((out / "audit.json").read_text())
+    audit = json.loads((out / "manager" / "audit.json").read_text())
     if seed is not None:
         assert audit["seed"] == seed
     secret = str(audit["seed"])
     assert len(secret) >= 10  # long enough not to turn up by chance
     shared = [
-        out / "visits.csv",
-        out / "unscheduled.csv",
-        out / "rota.json",
-        out / "summary.json",
+        out / "manager" / "visits.csv",
+        out / "manager" / "unscheduled.csv",
+        out / "manager" / "rota.json",
+        out / "manager" / "summary.json",
         *sorted((out / "officers").glob("*.csv")),
     ]
     assert len(shared) == 7
@@ -229,7 +239,8 @@ def test_all_problems_of_a_file_are_printed(
         *plan_args(offenders_multiple_problems_csv, officers_csv, "--out", tmp_path / "rota")
     )
     assert result.exit_code == 1
-    lines = result.stderr.splitlines()
+    *lines, closing = result.stderr.splitlines()
+    assert closing.startswith("6 problems in 1 file")
     assert [line.split(", field ")[1].split(":")[0] for line in lines] == [
         "'lat'",
         "'tier'",
@@ -345,8 +356,8 @@ def test_overwrite_replaces_the_whole_directory(
         *plan_args(offenders_csv, officers_csv, "--seed", "1", "--out", existing, "--overwrite")
     )
     assert result.exit_code == 0, result.output
-    assert {p.name for p in existing.iterdir()} == OUTPUT_FILES | {"officers"}
-    assert (existing / "visits.csv").read_text().startswith("offender_id,")
+    assert {p.name for p in existing.iterdir()} == OUTPUT_DIRS
+    assert (existing / "manager" / "visits.csv").read_text().startswith("offender_id,")
     assert [p.name for p in existing.parent.iterdir()] == ["rota"]
 
 
@@ -357,7 +368,7 @@ def test_empty_existing_directory_is_used(
     out.mkdir()
     result = rota(*plan_args(offenders_csv, officers_csv, "--out", out))
     assert result.exit_code == 0, result.output
-    assert (out / "visits.csv").is_file()
+    assert (out / "manager" / "visits.csv").is_file()
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
 
 
@@ -419,7 +430,7 @@ def test_unknown_scenario_is_a_clear_error(args: list[str], tmp_path: Path) -> N
     out = tmp_path / "out"
     result = rota(*[a.format(out=out) for a in args])
     assert result.exit_code == 1
-    assert "unknown scenario 'atlantis'; valid names: borough, met, national" in result.output
+    assert "unknown scenario 'atlantis'; bundled scenarios: borough, met, national" in result.output
     assert not out.exists()
 
 
@@ -445,13 +456,15 @@ def test_policy_file_is_applied(
         "--out",
         out,
     )
-    assert result.exit_code == 0, result.output
-    policy = json.loads((out / "audit.json").read_text())["policy"]
+    # weekends off leaves the very-high visit out: the plan is written, and the documented
+    # exit status 3 says high-risk visits were left out
+    assert result.exit_code == 3, result.output
+    policy = json.loads((out / "manager" / "audit.json").read_text())["policy"]
     assert policy["grace_days"] == 3
     assert policy["weekends"] is False
     assert policy["interval_days"]["medium"] == 120
     assert policy["solver"]["time_limit_s"] == 0.2
-    days = [line.split(",")[3] for line in (out / "visits.csv").read_text().splitlines()[1:]]
+    days = [line.split(",")[3] for line in (out / "manager" / "visits.csv").read_text().splitlines()[1:]]
     assert days
     assert all(date.fromisoformat(d).weekday() < Weekday.SAT for d in days)
 

@@ -102,7 +102,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_recorded(tmp_path, store_path)
     )
     result = rota("record", "--store", store_path, csv)
     assert result.exit_code == 1
-    errors = result.stderr.splitlines()
+    *errors, closing = result.stderr.splitlines()
+    assert closing == f"4 problems in 1 file ({csv.name} 4): fix them all, then run again."
     assert errors == [
         f"Error: {csv}, row 4, id R2, field 'date': outcome dated 2026-12-01 is before the "
         "planned visit (2026-12-02)",
