@@ -464,7 +464,9 @@ def test_policy_file_is_applied(
     assert policy["weekends"] is False
     assert policy["interval_days"]["medium"] == 120
     assert policy["solver"]["time_limit_s"] == 0.2
-    days = [line.split(",")[3] for line in (out / "manager" / "visits.csv").read_text().splitlines()[1:]]
+    days = [
+        line.split(",")[3] for line in (out / "manager" / "visits.csv").read_text().splitlines()[1:]
+    ]
     assert days
     assert all(date.fromisoformat(d).weekday() < Weekday.SAT for d in days)
 

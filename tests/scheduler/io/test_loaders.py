@@ -201,7 +201,9 @@ BROKEN = [
         ((5, "unavailable", "ends before it starts"),),
         "RSO-000004",
     ),
-    Broken("offenders_bad_id.csv", ((3, "id", "may contain only letters, digits"),), "RSO 2 J Smith"),
+    Broken(
+        "offenders_bad_id.csv", ((3, "id", "may contain only letters, digits"),), "RSO 2 J Smith"
+    ),
     Broken(
         "offenders_mappa_level_zero.csv",
         ((6, "mappa_level", "greater than or equal to 1"),),
