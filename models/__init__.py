@@ -10,7 +10,7 @@ from models.offender import (
     Unavailability,
     WeeklyWindow,
 )
-from models.officer import CASELOAD_ALARM, DEFAULT_CASELOAD_CAP, Officer, Shift
+from models.officer import CASELOAD_ALARM, DEFAULT_CASELOAD_CAP, Away, Officer, Shift
 from models.outcome import VisitOutcome
 from models.policy import GapShape, Policy, SolverSettings, TimeSlot
 from models.register import Register
@@ -26,6 +26,7 @@ __all__ = [
     "Location",
     "Offender",
     "OffenderStatus",
+    "Away",
     "Officer",
     "OfficerDay",
     "GapShape",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -46,6 +46,15 @@ def load_settings(model: type[M], path: Path | None) -> M:
 def register_read_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--postcodes``, ``--columns`` and ``--geocoder``: how a unit's files are read
     (kept for :func:`load_unit_register`, not passed to the command)."""
+    fn = click.option(
+        "--availability",
+        type=click.Path(path_type=Path),
+        multiple=True,
+        expose_value=False,
+        callback=_remember,
+        help="Officers' time away this week: a CSV (officer_id, date, until, start, end, "
+        "reason) or iCalendar files (one per officer, or X-ROTA-OFFICER). Repeatable.",
+    )(fn)
     fn = click.option(
         "--geocoder",
         metavar="URL",
@@ -227,7 +236,18 @@ def load_unit_register(offenders: Path, officers: Path, as_of: date | None) -> R
         click.echo(f"Note: {note}", err=True)
     if result.register is None:
         raise InputFileError(list(result.problems))
-    return result.register
+    return _with_availability(result.register, opts.get("availability") or (), as_of)
+
+
+def _with_availability(register: Register, paths: Sequence[Path], as_of: date | None) -> Register:
+    """The register with ``--availability`` files' time away added to its officers."""
+    if not paths:
+        return register
+    from scheduler.io.availability import read_availability, with_availability
+
+    officer_ids = [o.id for o in register.officers]
+    entries = read_availability(paths, officer_ids, as_of or date.today())
+    return with_availability(register, entries)
 
 
 def _geocoder(url: str | None) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from models import (
+    Away,
     ClockWindow,
     DateRange,
     Location,
@@ -95,7 +96,8 @@ OFFICER_COLUMNS: dict[str, str] = {
     "or 4:30 (blank = 4)",
     "caseload_cap": "maximum offenders managed (blank = 50)",
     "gender": "female or male (blank = not recorded)",
-    "absent": "';'-separated dates or ranges of leave/sickness: YYYY-MM-DD[/YYYY-MM-DD]",
+    "absent": "';'-separated days or ranges away (leave, sickness), e.g. '2026-12-02; "
+    "07/12/2026 to 11/12/2026', and parts of days: '2026-12-03 10:00-13:00 court'",
 }
 OFFICER_REQUIRED = ("id", "shifts")
 OFFICER_LOCATION = (("base_lat", "base_lon"), ("base_postcode",))
@@ -159,12 +161,30 @@ def parse_shifts(text: str) -> tuple[Shift, ...]:
     return tuple(by_day[d] for d in sorted(by_day))
 
 
+_PART_DAY = re.compile(r"^(\S+)\s+(\d{1,2}:\d\d\s*-\s*\d{1,2}:\d\d)(?:\s+(.+))?$")
+
+
 def parse_absences(text: str) -> tuple[date, ...]:
-    out: list[date] = []
+    """Whole days absent: ``'2026-12-02; 2026-12-07/2026-12-11'`` (part days ignored)."""
+    return parse_time_off(text)[0]
+
+
+def parse_time_off(text: str) -> tuple[tuple[date, ...], tuple[Away, ...]]:
+    """``'2026-12-02; 07/12/2026 to 11/12/2026; 2026-12-03 10:00-13:00 court'``: whole
+    days (dates or ranges) and parts of days (a date, a window and an optional reason)."""
+    days: list[date] = []
+    away: list[Away] = []
     for item in filter(None, (p.strip() for p in text.split(";"))):
+        part = _PART_DAY.match(item)
+        if part is not None:
+            window = parse_clock_window(part.group(2).replace(" ", ""))
+            away.append(
+                Away(day=parse_date(part.group(1)), window=window, reason=part.group(3) or "")
+            )
+            continue
         r = _date_range(item)
-        out.extend(date.fromordinal(o) for o in range(r.first.toordinal(), r.last.toordinal() + 1))
-    return tuple(sorted(set(out)))
+        days.extend(date.fromordinal(o) for o in range(r.first.toordinal(), r.last.toordinal() + 1))
+    return tuple(sorted(set(days))), tuple(away)
 
 
 # ---------------------------------------------------------------- record -> model
@@ -231,9 +251,10 @@ def officer_from_record(rec: dict[str, str], locator: Locator | None = None) -> 
             "visit_hours": lambda: optional_field(rec, "visit_hours", parse_hours),
             "caseload_cap": lambda: optional_field(rec, "caseload_cap", parse_int),
             "gender": lambda: optional_field(rec, "gender", enum_parser(Gender)),
-            "absent": lambda: optional_field(rec, "absent", parse_absences) or (),
+            "absent": lambda: optional_field(rec, "absent", parse_time_off) or ((), ()),
         }
     )
+    values["absent"], values["away"] = values["absent"]
     return _validated(Officer, {k: v for k, v in values.items() if v is not None})
 
 
@@ -433,7 +454,10 @@ def officer_record(o: Officer) -> dict[str, str]:
         "visit_hours": repr(o.visit_hours).removesuffix(".0"),  # shortest exact text
         "caseload_cap": str(o.caseload_cap),
         "gender": o.gender.value if o.gender else "",
-        "absent": "; ".join(d.isoformat() for d in o.absent),
+        "absent": "; ".join(
+            [d.isoformat() for d in o.absent]
+            + [f"{a.day.isoformat()} {_window(a.window)} {a.reason}".rstrip() for a in o.away]
+        ),
     }
 
 

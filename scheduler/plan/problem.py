@@ -143,7 +143,7 @@ def officer_days(officers: list[Officer], days: list[date]) -> list[Vehicle]:
     for k, o in enumerate(officers):
         for d, day in enumerate(days):
             shift = o.shift_on(day)
-            if shift is None or o.visit_hours <= 0:
+            if shift is None or o.visit_seconds_on(day) <= 0:
                 continue
             veh.append(
                 (
@@ -151,7 +151,7 @@ def officer_days(officers: list[Officer], days: list[date]) -> list[Vehicle]:
                     d,
                     d * DAY_S + shift.window.start_s,
                     d * DAY_S + shift.window.end_s,
-                    int(round(o.visit_hours * 3600)),
+                    o.visit_seconds_on(day),
                 )
             )
     return veh
