@@ -125,4 +125,4 @@ def test_rota_plan_is_the_console_script():
     """``rota plan`` in the README's first command is this package's ``rota``."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["rota"] == "scheduler.cli.main:main"
-    assert "plan" in main.commands
+    assert "plan" in main.list_commands(_CTX)

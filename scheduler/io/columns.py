@@ -119,8 +119,8 @@ def load_aliases(path: Path | None, known: Mapping[str, Iterable[str]]) -> Colum
         for header, target in table.items():
             if canonical(target) not in columns:
                 raise PolicyError(
-                    f"{path}: [{kind}] {header!r} = {target!r}: {target!r} is not a "
-                    f"{kind} column ({', '.join(sorted(columns))})"
+                    f"{path}: [{kind}] {header!r} = {target!r}: {target!r} is not a column of "
+                    f"the {kind} file ({', '.join(sorted(columns))})"
                 )
         out[kind] = dict(table)
     return ColumnAliases(out)

@@ -6,6 +6,7 @@ Shared by the register, outcome and visit-history readers."""
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -150,9 +151,13 @@ def parse_hours(text: str) -> float:
     as ``H:MM`` (``4:30`` = 4.5)."""
     text = text.strip()
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         pass
+    else:
+        if math.isfinite(value):
+            return value
+        raise ValueError("not a number of hours (write e.g. 4, 4.5 or 4:30)")
     if m := _HOURS.match(text):
         return float(m.group(1))
     if m := _HOURS_MINUTES.match(text):

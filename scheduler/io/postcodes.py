@@ -306,6 +306,9 @@ def _codepoint(rows: Iterable[list[str]], path: Path) -> Iterator[Centroid]:
         east.append(float("nan") if quality == 90 else e)
         north.append(float("nan") if quality == 90 else n)
     lon, lat = to_wgs84.transform(np.array(east), np.array(north))
+    # PROJ maps a missing (NaN) grid reference to infinity; keep it "no location"
+    lat = np.where(np.isfinite(lat), lat, np.nan)
+    lon = np.where(np.isfinite(lon), lon, np.nan)
     for key, la, lo in zip(keys, np.atleast_1d(lat), np.atleast_1d(lon), strict=True):
         yield Centroid(key, float(la), float(lo))
 

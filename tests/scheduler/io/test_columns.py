@@ -143,7 +143,7 @@ def test_toml_target_that_is_not_a_column_is_a_clear_error(input_path) -> None:
         load_aliases(path, KNOWN)
     message = str(info.value)
     assert message.startswith(f"{path}: [offenders] 'Risk Score' = 'risk_band': 'risk_band' is not")
-    assert "offenders column" in message
+    assert "column of the offenders file" in message
     assert "manager_id" in message and "tier" in message  # the columns it could be are listed
 
 

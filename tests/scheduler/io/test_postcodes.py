@@ -307,12 +307,6 @@ def test_codepoint_file_is_detected_and_converted() -> None:
     assert result.lat[1] < result.lat[0] and result.lon[1] > result.lon[0]  # further SE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Code-Point Open row of quality 90 (no coordinates) gets an infinite centroid: "
-    "pyproj turns the NaN eastings/northings that _codepoint passes into inf, while "
-    "Centroid promises NaN when the file gives no grid reference (ONSPD rows do get NaN)",
-)
 def test_codepoint_row_without_coordinates_has_a_nan_centroid() -> None:
     (no_grid,) = [c for c in read_centroids(POSTCODES / "codepoint_wc.csv") if c.key == "WC2N9ZZ"]
     assert math.isnan(no_grid.lat) and math.isnan(no_grid.lon)
