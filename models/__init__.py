@@ -2,6 +2,7 @@
 
 from models.common import ClockWindow, Location, Weekday, parse_clock_window
 from models.offender import (
+    DatedWindow,
     DateRange,
     Gender,
     Offender,
@@ -37,6 +38,7 @@ __all__ = [
     "Shift",
     "SolverSettings",
     "TimeSlot",
+    "DatedWindow",
     "Unavailability",
     "Unscheduled",
     "UnscheduledReason",

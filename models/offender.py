@@ -74,20 +74,33 @@ class WeeklyWindow(BaseModel):
     window: ClockWindow
 
 
+class DatedWindow(BaseModel):
+    """Hours on one date the offender is known to be out: an appointment, a shift."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    day: date
+    window: ClockWindow
+
+
 class Unavailability(BaseModel):
-    """When a visit would be futile. Dates block whole days; weekly windows block hours."""
+    """When a visit would be futile. Dates block whole days; weekly windows block hours
+    every week (work); dated windows block hours on one day (an appointment)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     dates: tuple[DateRange, ...] = ()
     weekly: tuple[WeeklyWindow, ...] = ()
+    timed: tuple[DatedWindow, ...] = ()
 
     def blocked_windows(self, day: date) -> list[tuple[int, int]]:
         """Blocked ``(start_s, end_s)`` intervals on ``day`` (seconds of day)."""
         if any(r.covers(day) for r in self.dates):
             return [(0, 86400)]
         wd = Weekday(day.weekday())
-        return [(w.window.start_s, w.window.end_s) for w in self.weekly if wd in w.days]
+        return [(w.window.start_s, w.window.end_s) for w in self.weekly if wd in w.days] + [
+            (t.window.start_s, t.window.end_s) for t in self.timed if t.day == day
+        ]
 
 
 class Offender(BaseModel):

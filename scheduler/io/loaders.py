@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from models import (
     Away,
     ClockWindow,
+    DatedWindow,
     DateRange,
     Location,
     Offender,
@@ -76,7 +77,9 @@ OFFENDER_COLUMNS: dict[str, str] = {
     "two_officers": "true if the visit needs two officers (blank = false)",
     "officer_gender": "female or male if the lead officer must be of that gender (blank = any)",
     "status": "active, in_custody, in_hospital, abroad, missing or reactive (blank = active)",
-    "unavailable": "';'-separated: YYYY-MM-DD, YYYY-MM-DD/YYYY-MM-DD, or 'mon-fri 09:00-17:00'",
+    "unavailable": "known times out, ';'-separated: days YYYY-MM-DD or ranges "
+    "YYYY-MM-DD/YYYY-MM-DD, weekly hours 'mon-fri 09:00-17:00' (work), or hours on a date "
+    "'2026-12-03 10:00-12:00' (an appointment)",
 }
 OFFENDER_REQUIRED = ("id", "tier", "manager_id")
 #: Where a home is: any one of these column sets.
@@ -136,17 +139,26 @@ def _date_range(text: str) -> DateRange:
     return DateRange(first=parse_date(first), last=parse_date(last))
 
 
+_PART_DAY = re.compile(r"^(\S+)\s+(\d{1,2}:\d\d\s*-\s*\d{1,2}:\d\d)(?:\s+(.+))?$")
+
+
 def parse_unavailability(text: str) -> Unavailability:
-    """``'2026-12-01; 2026-12-05/2026-12-09; mon-fri 09:00-17:00'``."""
+    """``'2026-12-01; 2026-12-05/2026-12-09; mon-fri 09:00-17:00; 2026-12-03 10:00-12:00'``:
+    whole days, recurring weekly hours (work) and hours on one date (an appointment)."""
     dates: list[DateRange] = []
     weekly: list[WeeklyWindow] = []
+    timed: list[DatedWindow] = []
     for item in filter(None, (p.strip() for p in text.split(";"))):
-        if item[:1].isdigit():
+        part = _PART_DAY.match(item)
+        if part is not None and item[:1].isdigit():
+            window = parse_clock_window(part.group(2).replace(" ", ""))
+            timed.append(DatedWindow(day=parse_date(part.group(1)), window=window))
+        elif item[:1].isdigit():
             dates.append(_date_range(item))
         else:
             days, window = _weekly(item)
             weekly.append(WeeklyWindow(days=days, window=window))
-    return Unavailability(dates=tuple(dates), weekly=tuple(weekly))
+    return Unavailability(dates=tuple(dates), weekly=tuple(weekly), timed=tuple(timed))
 
 
 def parse_shifts(text: str) -> tuple[Shift, ...]:
@@ -159,9 +171,6 @@ def parse_shifts(text: str) -> tuple[Shift, ...]:
     if not by_day:
         raise ValueError("no shifts given")
     return tuple(by_day[d] for d in sorted(by_day))
-
-
-_PART_DAY = re.compile(r"^(\S+)\s+(\d{1,2}:\d\d\s*-\s*\d{1,2}:\d\d)(?:\s+(.+))?$")
 
 
 def parse_absences(text: str) -> tuple[date, ...]:
@@ -470,6 +479,7 @@ def format_unavailability(u: Unavailability) -> str:
     items += [
         ",".join(d.name.lower() for d in sorted(w.days)) + " " + _window(w.window) for w in u.weekly
     ]
+    items += [f"{t.day.isoformat()} {_window(t.window)}" for t in u.timed]
     return "; ".join(items)
 
 
