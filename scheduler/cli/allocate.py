@@ -34,6 +34,7 @@ from scheduler.cli.common import (
 )
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.loaders import csv_text, register_files
+from scheduler.io.report import wrap
 
 CHANGE_COLUMNS = ("offender_id", "tier", "from_officer", "to_officer", "reason", "detail")
 CASELOAD_COLUMNS = (
@@ -79,20 +80,21 @@ def output_files(allocation: Allocation, register: Register) -> dict[str, str]:
 
 
 def caseload_table(allocation: Allocation) -> list[str]:
-    """Fixed-width lines of the per-officer table: officer, team, status, caseload/cap,
-    risk-weighted load before -> after, mean base-home km, offenders moved in and out."""
+    """Fixed-width lines of the per-officer table, within 80 columns: officer, team (cut
+    to 12 characters; caseloads.csv has it whole), status, caseload/cap, risk-weighted
+    load before -> after, mean base-home km, offenders moved in and out."""
     lines = [
-        f"{'officer':<14}{'team':<22}{'status':<10}{'caseload':>10}{'risk load':>20}"
-        f"{'mean km':>9}{'in':>5}{'out':>5}"
+        f"{'officer':<11}{'team':<13}{'status':<10}{'caseload':>8}{'risk load':>15}"
+        f"{'km':>5}{'in':>4}{'out':>4}"
     ]
     for o in allocation.officers:
         flag = " OVER CAP" if o.caseload > o.cap else ""
         km = f"{o.mean_km:.1f}" if o.mean_km is not None else "-"
         lines.append(
-            f"{o.officer_id:<14}{o.team[:21]:<22}{o.status.value:<10}"
-            f"{f'{o.caseload}/{o.cap}':>10}"
-            f"{f'{o.risk_load_before:.1f} -> {o.risk_load:.1f}':>20}"
-            f"{km:>9}{o.moved_in:>5}{o.moved_out:>5}{flag}"
+            f"{o.officer_id:<10} {o.team[:12]:<13}{o.status.value:<10}"
+            f"{f'{o.caseload}/{o.cap}':>8}"
+            f"{f'{o.risk_load_before:.1f} -> {o.risk_load:.1f}':>15}"
+            f"{km:>5}{o.moved_in:>4}{o.moved_out:>4}{flag}"
         )
     return lines
 
@@ -107,18 +109,22 @@ def format_allocation(allocation: Allocation) -> str:
     by_reason = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["changes_by_reason"].items())
     spread = s["risk_load_per_place_max_over_mean"]
     lines = [
-        f"Allocation of {s['offenders']} offenders to {s['officers']} officers: "
-        + ("everyone allocated" if s["feasible"] else f"{s['unallocated']} NOT allocated"),
-        f"Changes: {s['changes']}" + (f" ({by_reason})" if by_reason else ""),
-        f"Risk-weighted load per place, max/mean: {spread if spread is not None else '-'} "
-        f"(within teams, mean of max/mean: {s['team_spread_max_over_mean_mean']}); "
-        f"mean base-home distance {s['mean_travel_km']} km",
+        wrap(
+            f"Allocation of {s['offenders']} offenders to {s['officers']} officers: "
+            + ("everyone allocated" if s["feasible"] else f"{s['unallocated']} NOT allocated")
+        ),
+        wrap(f"Changes: {s['changes']}" + (f" ({by_reason})" if by_reason else "")),
+        wrap(
+            f"Risk-weighted load per place, max/mean: {spread if spread is not None else '-'} "
+            f"(within teams, mean of max/mean: {s['team_spread_max_over_mean_mean']}); "
+            f"mean base-home distance {s['mean_travel_km']} km"
+        ),
         "",
         *caseload_table(allocation),
     ]
     if allocation.shortfalls:
         lines += ["", f"Cannot be allocated ({_officers(allocation.officers_needed())} needed):"]
-        lines += [f"  {short.message}" for short in allocation.shortfalls]
+        lines += [wrap(short.message, "    ", first="  ") for short in allocation.shortfalls]
     return "\n".join(lines)
 
 
@@ -263,7 +269,7 @@ def allocate_cmd(
     if out is not None:
         files = output_files(allocation, register)
         write_private_tree(files, out, overwrite=overwrite)
-        click.echo(f"\nWrote {', '.join(sorted(files))} to {out}/")
+        click.echo("\n" + wrap(f"Wrote {', '.join(sorted(files))} to {out}/"))
     if not allocation.is_feasible():
         raise click.ClickException(
             f"{len(allocation.unallocated)} offenders cannot be allocated; "

@@ -34,6 +34,7 @@ from scheduler.cli.common import (
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.history_files import read_history
 from scheduler.io.loaders import csv_text
+from scheduler.io.report import wrap
 from scheduler.timing.audit import audit
 from scheduler.timing.baseline import slot_distribution
 from scheduler.timing.scores import OFFENDER_COLUMNS, TIER_COLUMNS, AuditResult, GroupAudit, Score
@@ -109,7 +110,8 @@ MEASURES = (
 
 
 def group_table(g: GroupAudit) -> list[str]:
-    """A tier's (or everyone's) scores, each beside the baseline and the naive schedule."""
+    """A tier's (or everyone's) scores, each beside the baseline and the naive schedule;
+    the worst week's day and gaps on the line below its score (80 columns)."""
     head = f"{g.group}: {g.offenders} offender(s), {g.attended} attended visits, {g.gaps} gaps"
     if g.interval_days is not None:
         head += f"; interval {g.interval_days} days"
@@ -117,40 +119,49 @@ def group_table(g: GroupAudit) -> list[str]:
         observed = _f(g.observed_share, 2)
         head += f", mean gap share {g.target_share:.2f} target, {observed} observed"
     lines = [
-        head,
+        wrap(head),
         f"  {'measure':<30}{'better':<8}{'score':>8}{'baseline':>10}{'naive':>8}{'ratio':>8}",
     ]
     for label, better, attr in MEASURES:
         s: Score = getattr(g, attr)
-        note = ""
+        lines.append(
+            f"  {label:<30}{better:<8}{_f(s.value):>8}{_f(s.baseline):>10}{_f(s.naive):>8}"
+            f"{_f(s.ratio, 2):>8}"
+        )
         if attr == "worst_week" and s.value is not None:
-            note = f"  day {g.worst_week_day}, {g.worst_week_at_risk} open gaps"
+            note = f"worst week on day {g.worst_week_day}, {g.worst_week_at_risk} open gaps"
             if g.worst_week_baseline_long is not None:
                 note += f", exact baseline {_f(g.worst_week_baseline_long)}"
             if not g.worst_week_enough_data:
                 note += " (too few to tell from the baseline)"
-        lines.append(
-            f"  {label:<30}{better:<8}{_f(s.value):>8}{_f(s.baseline):>10}{_f(s.naive):>8}"
-            f"{_f(s.ratio, 2):>8}{note}"
-        )
+            lines.append(wrap(note, " " * 6, first=" " * 4))
     if g.detail:
-        lines.append(f"  ({g.detail})")
+        lines.append(wrap(f"({g.detail})", "   ", first="  "))
     return lines
 
 
 def format_audit(result: AuditResult, source: str, notes: Sequence[str] = ()) -> str:
     """The printed report: per-tier tables, flagged offenders, warnings."""
     if result.overall is None:
-        return "\n".join([f"Predictability audit of {source}: no visits", *result.warnings])
+        return "\n".join(
+            [wrap(f"Predictability audit of {source}: no visits"), *map(wrap, result.warnings)]
+        )
     o = result.overall
     lines = [
-        f"Predictability audit of {source}, history to {result.as_of}: {o.offenders} "
-        f"offender(s), {o.attended} attended visits, {o.completed} completed",
-        "Baseline: maximum-entropy gaps at the policy's mean gap share, (weekday, slot) "
-        "drawn by slot share; naive: every visit on its due date in one slot.",
-        "Ratio = score / baseline. Worst-week baseline: what the estimate reads from as many "
-        "gaps of the baseline schedule (a minimum of noisy figures sits below the exact value).",
-        *notes,
+        wrap(
+            f"Predictability audit of {source}, history to {result.as_of}: {o.offenders} "
+            f"offender(s), {o.attended} attended visits, {o.completed} completed"
+        ),
+        wrap(
+            "Baseline: maximum-entropy gaps at the policy's mean gap share, (weekday, slot) "
+            "drawn by slot share; naive: every visit on its due date in one slot."
+        ),
+        wrap(
+            "Ratio = score / baseline. Worst-week baseline: what the estimate reads from as "
+            "many gaps of the baseline schedule (a minimum of noisy figures sits below the "
+            "exact value)."
+        ),
+        *map(wrap, notes),
     ]
     for g in (*result.tiers, o):
         lines += ["", *group_table(g)]
@@ -159,50 +170,61 @@ def format_audit(result: AuditResult, source: str, notes: Sequence[str] = ()) ->
         lines.append(
             f"Offenders markedly more predictable than the baseline ({len(result.flags)}):"
         )
-        lines += [f"  {f.message()}" for f in result.flags]
+        lines += [wrap(f.message(), "    ", first="  ") for f in result.flags]
     else:
         lines.append("No offender markedly more predictable than the baseline.")
     if result.edits is not None:
         e = result.edits
         lines.append(
-            f"Manual edits: {e.moved} of {e.matched} planned visits recorded on another date "
-            "or slot than planned."
+            wrap(
+                f"Manual edits: {e.moved} of {e.matched} planned visits recorded on another "
+                "date or slot than planned."
+            )
         )
     if result.warnings:
-        lines += ["", "Warnings:", *(f"  {w}" for w in result.warnings)]
+        lines += ["", "Warnings:", *(wrap(w, "    ", first="  ") for w in result.warnings)]
     return "\n".join(lines)
 
 
 def format_tradeoff(rows: Sequence[TradeoffRow], policy: Policy) -> str:
-    """The trade-off table: one line per tier and mean-gap budget."""
+    """The trade-off table, one line per tier and mean-gap budget, within 80 columns:
+    short headers explained below it; tradeoff.csv (``--out``) adds the visits as a
+    multiple of fixed-interval visiting (1 / share)."""
     slot = rows[0].slot_attacker if rows else 0.0
     staffing = any(r.offenders is not None for r in rows)
     lines = [
-        f"Trade-off of the randomness budget ({policy.gap_shape.value} gaps): mean gap as a "
-        "share of the interval. Lower shares mean more visits and less predictable ones.",
-        f"Slot attacker (long history): {slot:.3f} at every budget; it does not depend on "
-        "the mean gap.",
+        wrap(
+            f"Trade-off of the randomness budget ({policy.gap_shape.value} gaps): mean gap "
+            "as a share of the interval. Lower shares mean more visits and less "
+            "predictable ones."
+        ),
+        wrap(
+            f"Slot attacker (long history): {slot:.3f} at every budget; it does not depend "
+            "on the mean gap."
+        ),
         "",
-        f"{'tier':<10}{'interval':>9}{'share':>7}{'mean gap':>10}{'visits/yr':>11}"
-        f"{'x fixed':>9}{'worst-week':>12}{'gap ±3d':>9}{'gap entropy':>13}"
-        + (f"{'offenders':>11}{'total/yr':>10}" if staffing else ""),
+        f"{'tier':<10}{'days':>5}{'share':>6}{'mean gap':>9}{'vis/yr':>7}{'worst-wk':>9}"
+        f"{'gap±3d':>7}{'entropy':>8}" + (f"{'offenders':>10}{'total/yr':>9}" if staffing else ""),
     ]
     for r in rows:
         line = (
-            f"{r.tier.value:<10}{r.interval_days:>9}{r.share:>7.2f}{r.mean_gap_days:>10.1f}"
-            f"{r.visits_per_year:>11.2f}{r.visits_vs_fixed:>9.2f}{r.worst_week:>12.3f}"
-            f"{r.gap_attacker:>9.3f}{r.gap_entropy:>13.3f}"
+            f"{r.tier.value:<10}{r.interval_days:>5}{r.share:>6.2f}{r.mean_gap_days:>9.1f}"
+            f"{r.visits_per_year:>7.2f}{r.worst_week:>9.3f}{r.gap_attacker:>7.3f}"
+            f"{r.gap_entropy:>8.3f}"
         )
         if staffing:
             total = r.visits_per_year_total or 0.0
-            line += f"{r.offenders or 0:>11}{total:>10.0f}"
+            line += f"{r.offenders or 0:>10}{total:>9.0f}"
         lines.append(line)
-    lines += [
-        "",
-        "worst-week: chance of a visit within 7 days at the offender's safest moment "
-        "(higher is better); gap ±3d: share of visits within 3 days of the previous visit "
-        "plus the mean gap (lower is better).",
-    ]
+    legend = (
+        "days: the tier's interval; mean gap in days; vis/yr: visits a year per offender; "
+        "worst-wk: chance of a visit within 7 days at the offender's safest moment "
+        "(higher is better); gap±3d: share of visits within 3 days of the previous visit "
+        "plus the mean gap (lower is better); entropy: of the gaps (higher is better)"
+    )
+    if staffing:
+        legend += "; offenders, total/yr: audited offenders of the tier and their visits a year"
+    lines += ["", wrap(legend + ".", "")]
     return "\n".join(lines)
 
 
@@ -301,7 +323,7 @@ def audit_cmd(
         files = _output_files(result, table)
         write_private_tree(files, out, overwrite=overwrite)
         if not as_json:
-            click.echo(f"\nWrote {', '.join(sorted(files))} to {out}/")
+            click.echo("\n" + wrap(f"Wrote {', '.join(sorted(files))} to {out}/"))
 
 
 def _check_sources(store: Any, history: Path | None, tradeoff: bool) -> None:

@@ -26,7 +26,7 @@ from scheduler.cli.common import (
 from scheduler.cli.travel_options import travel_from_options, travel_options
 from scheduler.core.travel import TravelModel
 from scheduler.io.export import check_output, write_rota, written_note
-from scheduler.io.report import EXIT_HIGH_RISK_LEFT_OUT, format_summary, rota_summary
+from scheduler.io.report import EXIT_HIGH_RISK_LEFT_OUT, fit, format_summary, rota_summary, wrap
 from scheduler.plan.planner import plan_week
 
 
@@ -148,7 +148,7 @@ def plan_cmd(
     summary = _print_summary(rota, register, as_json)
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite)
-        click.echo("\n" + written_note(out))
+        click.echo("\n" + wrap(written_note(out)))
     _exit_for(summary)
 
 
@@ -248,7 +248,7 @@ def _plan_with_store(
                 raise click.ClickException(f"road travel times failed: {exc}") from None
             summary = _print_summary(rota, register, as_json)
             if dry_run:
-                click.echo(f"\nDry run: nothing saved to {path}, no files written")
+                click.echo("\n" + wrap(f"Dry run: nothing saved to {path}, no files written"))
                 return summary
             with db.transaction():
                 plan_id = db.save_plan(rota, register, datetime.now())
@@ -259,13 +259,18 @@ def _plan_with_store(
     reattempts = sum(bool(history.of(v.offender_id).failed_entries) for v in rota.visits)
     if not as_json:
         click.echo(
-            f"\nHistory: {len(history)} offender(s) with recorded outcomes; {reattempts} "
-            f"re-attempt(s) after a failed visit planned this week"
+            "\n"
+            + fit(
+                f"History: {len(history)} offender(s) with recorded outcomes;",
+                f"{reattempts} re-attempt(s) after a failed visit planned this week",
+            )
         )
     superseded = f", superseding plan {earlier[-1]['id']}" if earlier else ""
-    click.echo(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit{superseded}) to {path}")
+    click.echo(
+        wrap(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit{superseded}) to {path}")
+    )
     if out is not None:
-        click.echo(written_note(out))
+        click.echo(wrap(written_note(out)))
     return summary
 
 

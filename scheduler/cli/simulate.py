@@ -24,6 +24,7 @@ from scheduler.cli.common import (
 )
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.loaders import csv_text
+from scheduler.io.report import wrap
 from scheduler.staffing.result import (
     TIERS,
     WEEK_COLUMNS,
@@ -39,17 +40,18 @@ OFFICER_COLUMNS = ("week", "officer_id", "team", "caseload", "busy_h", "budget_h
 
 
 def format_weeks(weeks: list[WeekRow]) -> str:
+    """The per-week table within 80 columns (weekly.csv has every column)."""
     head = (
         f"{'week':>4} {'start':>10} {'offndr':>6} {'due':>5} {'plan':>5} {'done':>5} "
-        f"{'fail':>5} {'short':>5} {'overdue l/m/h/vh':>17} {'travel h':>8} {'util':>5}"
+        f"{'fail':>4} {'short':>5} {'overdue l/m/h/vh':>16} {'trav h':>6} {'util':>4}"
     )
     lines = [head]
     for r in weeks:
         od = "/".join(str(r.overdue[t]) for t in TIERS)
         lines.append(
             f"{r.week:>4} {r.week_start.isoformat():>10} {r.offenders:>6} {r.due:>5} "
-            f"{r.planned:>5} {r.completed:>5} {r.failed:>5} {r.shortfall:>5} {od:>17} "
-            f"{r.travel_h:>8.1f} {r.utilisation:>5.2f}"
+            f"{r.planned:>5} {r.completed:>5} {r.failed:>4} {r.shortfall:>5} {od:>16} "
+            f"{r.travel_h:>6.1f} {r.utilisation:>4.2f}"
         )
     return "\n".join(lines)
 
@@ -143,23 +145,26 @@ def simulate_cmd(
         check_output(out, overwrite)
     seed = new_secret_seed() if seed is None else seed
 
-    def progress(row: WeekRow) -> None:
-        if not quiet:
-            od = sum(row.overdue.values())
-            click.echo(f"week {row.week}/{weeks}: planned {row.planned}, overdue {od}", err=True)
-
     t0 = time.perf_counter()
-    result = simulate(
-        register,
-        policy,
-        start,
-        weeks,
-        seed=seed,
-        rates=rates,
-        warmup_weeks=warmup,
-        on_week=progress,
-        rebook_cancelled=not no_rebook,
-    )
+    with _progress_bar(weeks, quiet) as bar:
+
+        def progress(row: WeekRow) -> None:
+            bar.set_postfix(planned=row.planned, overdue=sum(row.overdue.values()), refresh=False)
+            bar.update(1)
+
+        result = simulate(
+            register,
+            policy,
+            start,
+            weeks,
+            seed=seed,
+            rates=rates,
+            warmup_weeks=warmup,
+            on_week=progress,
+            rebook_cancelled=not no_rebook,
+        )
+    if not quiet and not sys.stderr.isatty():
+        click.echo(f"Simulated {weeks} weeks in {time.perf_counter() - t0:.1f} s", err=True)
     summary = result.summary(time.perf_counter() - t0)
     if as_json:
         click.echo(json.dumps(summary, indent=1, default=str))
@@ -170,10 +175,26 @@ def simulate_cmd(
     if out is not None:
         write_private_tree(simulation_files(result, summary), out, overwrite)
         click.echo(
-            f"Wrote {out}/ (weekly.csv, officer_weeks.csv, visits.csv, summary.json, PNGs)",
+            wrap(f"Wrote {out}/ (weekly.csv, officer_weeks.csv, visits.csv, summary.json, PNGs)"),
             err=as_json,
         )
     sys.stdout.flush()
+
+
+def _progress_bar(weeks: int, quiet: bool) -> Any:
+    """A bar with the weeks done and the time left on stderr (``tqdm``), drawn only on a
+    terminal and not at all with ``--quiet``; elsewhere the command writes one final
+    line instead of a line a week."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=weeks,
+        desc="simulate",
+        unit="week",
+        file=sys.stderr,
+        disable=quiet or not sys.stderr.isatty(),
+        dynamic_ncols=True,
+    )
 
 
 def _simulation_policy(policy: Policy, workers: int | None) -> Policy:
@@ -202,7 +223,7 @@ def _simulation_register(
 
 
 def format_summary(summary: dict[str, Any], weeks: int, seed: int) -> str:
-    """The printed totals under the weekly table."""
+    """The printed totals under the weekly table, wrapped at 80 columns."""
     comp = summary["compliance"]
     lines = [
         f"{weeks} weeks in {summary['seconds']} s, seed {seed} (replay with --seed).",
@@ -227,4 +248,4 @@ def format_summary(summary: dict[str, Any], weeks: int, seed: int) -> str:
         f"{tot['revisits']}; travel {tot['travel_h']} h; utilisation "
         f"{100 * tot['utilisation']:.1f}%."
     )
-    return "\n".join(lines)
+    return "\n".join(map(wrap, lines))

@@ -23,6 +23,7 @@ import click
 from scheduler.cli.common import errors_to_exit, load_policy, load_rates
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.loaders import csv_text
+from scheduler.io.report import fit, wrap
 from scheduler.staffing.curve import CURVE_COLUMNS, Band, StaffingCurve, Target, summarise
 from scheduler.staffing.lower_bound import LowerBound
 from scheduler.staffing.restaff import RosterOrder, StaffingError
@@ -65,37 +66,46 @@ def _band(b: Band, fmt: Any = _pct) -> str:
     return f"{fmt(b.mean)} ({fmt(b.low)}-{fmt(b.high)})"
 
 
+def _num(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
 def format_curve(curve: StaffingCurve, current: int) -> str:
-    """The printed table, the minimum found and the bound."""
+    """The printed table, the minimum found and the bound, within 80 columns: the
+    target's measure as mean (min-max) percentages, the other measure, overdue and
+    utilisation as means (curve.csv has every band)."""
     t = curve.target
     measure = Measure(t.measure)
     other = Measure.ON_TIME if measure is Measure.ATTEMPTED else Measure.ATTEMPTED
     names = {Measure.ON_TIME: "on time", Measure.ATTEMPTED: "attempted"}
     lines = [
-        f"Staffing sweep of {curve.scenario} (now {_officers(current)}); compliance = "
-        "offender-weeks after the warm-up, mean (min-max). On time: a successful visit "
-        "within the interval; attempted: an attempt at the door by the due date, failed "
-        "ones followed up within the re-attempt window.",
+        wrap(
+            f"Staffing sweep of {curve.scenario} (now {_officers(current)}); compliance = "
+            "offender-weeks after the warm-up, in %, mean (min-max). On time: a successful "
+            "visit within the interval; attempted: an attempt at the door by the due date, "
+            "failed ones followed up within the re-attempt window. Then the other measure "
+            "(high+vh/all), overdue offenders a week and officers' utilisation in %, means."
+        ),
         "",
-        f"{'officers':>8}  {'high+vh ' + names[measure]:<26}{'all ' + names[measure]:<26}"
-        f"{'high+vh/all ' + names[other]:<24}{'overdue/wk':<20}{'utilisation':<22}target",
+        f"{'officers':>8} {'high+vh ' + names[measure]:<19}{'all ' + names[measure]:<19}"
+        f"{names[other]:<12}{'overdue':>7}{'util':>6} target",
     ]
     for lv in curve.levels:
         hv, al = lv.bands(measure)
         try:
             o_hv, o_al = lv.bands(other)
-            second = f"{_pct(o_hv.mean)} / {_pct(o_al.mean)}"
+            second = f"{_num(o_hv.mean)}/{_num(o_al.mean)}"
         except StaffingError:
             second = "-"
         lines.append(
-            f"{lv.officers:>8}  {_band(hv):<26}{_band(al):<26}{second:<24}"
-            f"{_band(lv.overdue, lambda x: f'{x:.1f}'):<20}{_band(lv.utilisation):<22}"
+            f"{lv.officers:>8} {_band(hv, _num):<19}{_band(al, _num):<19}{second:<12}"
+            f"{lv.overdue.mean:>7.1f}{_num(lv.utilisation.mean):>6} "
             + ("met" if lv.meets_target else "-")
         )
     lines.append("")
-    goal = t.describe()
+    goal = f"({t.describe()})."
     if curve.minimum is None:
-        lines.append(f"Minimum staffing: not met at any level swept ({goal}).")
+        lines.append(fit("Minimum staffing: not met at any level swept", goal))
     else:
         below = curve.failing_below
         exact = (
@@ -105,38 +115,50 @@ def format_curve(curve: StaffingCurve, current: int) -> str:
             if below is not None
             else " (or fewer: the smallest level swept meets it)"
         )
-        lines.append(f"Minimum staffing: {_officers(curve.minimum)}{exact} ({goal}).")
+        lines.append(fit(f"Minimum staffing: {_officers(curve.minimum)}{exact}", goal))
     lb = curve.lower_bound
     if lb is not None:
         lines.append(
-            f"Lower bound: {_officers(lb.officers)} for the visit workload (visits "
-            f"{lb.visit_hours_per_week:.1f} h + least travel {lb.travel_hours_per_week:.1f} h "
-            f"a week, {lb.hours_per_officer_week:.1f} visit hours per officer-week, and the "
-            f"evening/weekend work within the shifts that can do it; "
-            f"{lb.officers_any_split} with officers placed where needed, "
-            f"{lb.officers_hours} on hours alone); every high/very-high visit possible "
-            f"from {lb.reach_high}, every visit from {lb.reach_all}"
-            + (f"; {lb.unservable} offender(s) no officer can ever visit" if lb.unservable else "")
-            + "."
+            wrap(
+                f"Lower bound: {_officers(lb.officers)} for the visit workload (visits "
+                f"{lb.visit_hours_per_week:.1f} h + least travel "
+                f"{lb.travel_hours_per_week:.1f} h a week, {lb.hours_per_officer_week:.1f} "
+                "visit hours per officer-week, and the evening/weekend work within the "
+                f"shifts that can do it; {lb.officers_any_split} with officers placed where "
+                f"needed, {lb.officers_hours} on hours alone); every high/very-high visit "
+                f"possible from {lb.reach_high}, every visit from {lb.reach_all}"
+                + (
+                    f"; {lb.unservable} offender(s) no officer can ever visit"
+                    if lb.unservable
+                    else ""
+                )
+                + "."
+            )
         )
         if curve.bound is None:
             lines.append(
-                f"Bound for this target: none: {lb.unservable_high} high/very-high and "
-                f"{lb.unservable} offender(s) in all no officer of their team can ever "
-                "visit, so no staffing level meets it:"
+                wrap(
+                    f"Bound for this target: none: {lb.unservable_high} high/very-high and "
+                    f"{lb.unservable} offender(s) in all no officer of their team can ever "
+                    "visit, so no staffing level meets it:"
+                )
             )
-            lines += [f"  {line}" for line in lb.unservable_list(high_only=True)]
+            lines += [wrap(line, "    ", first="  ") for line in lb.unservable_list(high_only=True)]
         else:
             cap = t.caseload_cap
             if cap is not None and lb.team_sizes:
                 lines.append(
-                    f"Caseloads of at most {cap}: {_officers(lb.caseload_floor(cap))} at "
-                    "least (every team ceil(its offenders / cap))."
+                    wrap(
+                        f"Caseloads of at most {cap}: {_officers(lb.caseload_floor(cap))} at "
+                        "least (every team ceil(its offenders / cap))."
+                    )
                 )
             lines.append(
-                f"Bound for this target: {_officers(curve.bound)}"
-                + (f"; found / bound = {curve.ratio:.2f}" if curve.ratio is not None else "")
-                + "."
+                wrap(
+                    f"Bound for this target: {_officers(curve.bound)}"
+                    + (f"; found / bound = {curve.ratio:.2f}" if curve.ratio is not None else "")
+                    + "."
+                )
             )
     return "\n".join(lines)
 
@@ -380,7 +402,7 @@ def staffing_cmd(
     files = output_files(rows, curve, study.bound, info)
     write_private_tree(files, out, overwrite=overwrite)
     if not as_json:
-        click.echo(f"\nWrote {', '.join(sorted(files))} to {out}/")
+        click.echo("\n" + wrap(f"Wrote {', '.join(sorted(files))} to {out}/"))
 
 
 def _checked_levels(study: Study, target: Target, levels: list[int] | None) -> list[int]:

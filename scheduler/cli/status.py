@@ -20,6 +20,7 @@ from scheduler.cli.common import STORE_HELP, StoreOption, errors_to_exit, load_p
 from scheduler.history.compliance import ACTIONS, ComplianceReport, ComplianceState, assess
 from scheduler.io.export import check_output, write_private_tree
 from scheduler.io.loaders import csv_text, load_register
+from scheduler.io.report import fit, wrap
 
 STATUS_COLUMNS = (
     "offender_id",
@@ -50,21 +51,33 @@ def status_summary(report: ComplianceReport) -> dict[str, object]:
 
 
 def format_status(report: ComplianceReport, header: str, list_all: bool) -> str:
+    """The printed view, within 80 columns: the count and action of each state, the
+    check against the register, then one line per offender (id, tier, manager, state,
+    last visit, due date) with its detail wrapped below; status.csv (``--out``) has
+    every column, re-check dates and counts included."""
     counts = report.counts()
     total = sum(counts.values())
     lines = [header, "", f"{'state':<18}{'count':>6}  action"]
     for state in ComplianceState:
-        lines.append(f"{state.value:<18}{counts[state]:>6}  {ACTIONS[state]}")
+        lines.append(wrap(ACTIONS[state], " " * 26, first=f"{state.value:<18}{counts[state]:>6}  "))
     verdict = (
         "every offender in exactly one state"
         if report.balanced
         else "MISMATCH: some offender is missing or counted twice"
     )
-    lines.append(f"{'total':<18}{total:>6}  = {report.register_size} on the register: {verdict}")
+    lines.append(
+        fit(
+            f"{'total':<18}{total:>6} ",
+            f"= {report.register_size} on the register: {verdict}",
+        )
+    )
     if report.off_register:
         lines.append(
-            f"\n{len(report.off_register)} offender(s) with recorded outcomes are not on this "
-            f"register (deregistered or moved?): {', '.join(report.off_register[:20])}"
+            "\n"
+            + wrap(
+                f"{len(report.off_register)} offender(s) with recorded outcomes are not on "
+                f"this register (deregistered or moved?): {', '.join(report.off_register[:20])}"
+            )
         )
     shown = [r for r in report.rows if list_all or r.state.needs_action]
     order = {s: i for i, s in enumerate(ComplianceState)}
@@ -73,16 +86,15 @@ def format_status(report: ComplianceReport, header: str, list_all: bool) -> str:
         lines += [
             "",
             "Offenders" if list_all else f"Needing action ({len(shown)})",
-            f"{'offender':<14}{'tier':<10}{'manager':<10}{'state':<18}{'overdue':>8}"
-            f"{'failed':>7}  {'last visit':<11} {'due':<11} {'re-check':<11} detail",
+            f"{'offender':<12}{'tier':<10}{'manager':<10}{'state':<17}{'last visit':<11}due",
         ]
         for r in shown:
-            overdue = "" if r.days_overdue is None else str(r.days_overdue)
             lines.append(
-                f"{r.offender_id:<14}{r.tier.value:<10}{r.manager_id:<10}{r.state.value:<18}"
-                f"{overdue:>8}{r.failed_in_a_row:>7}  {_d(r.last_visit):<11} {_d(r.due_date):<11} "
-                f"{_d(r.recheck_date):<11} {r.detail}"
+                f"{r.offender_id:<11} {r.tier.value:<10}{r.manager_id:<9} {r.state.value:<17}"
+                f"{_d(r.last_visit):<11}{_d(r.due_date)}"
             )
+            if r.detail:
+                lines.append(wrap(r.detail, " " * 4, first=" " * 4))
     return "\n".join(lines)
 
 
@@ -160,9 +172,9 @@ def status_cmd(
         outcomes = db.counts()["outcomes"]
     report = assess(register, policy, day, history)
     summary = status_summary(report)
-    header = (
-        f"Compliance on {day}: {report.register_size} offenders from {source}; "
-        f"{outcomes} outcome(s) recorded"
+    header = fit(
+        f"Compliance on {day}: {report.register_size} offenders from {source};",
+        f"{outcomes} outcome(s) recorded",
     )
     if as_json:
         click.echo(json.dumps(summary, indent=1))
@@ -174,6 +186,6 @@ def status_cmd(
             "status.json": json.dumps(summary, indent=1) + "\n",
         }
         write_private_tree(files, out, overwrite=overwrite)
-        click.echo(f"\nWrote status.csv and status.json to {out}/")
+        click.echo("\n" + wrap(f"Wrote status.csv and status.json to {out}/"))
     if not report.balanced:
         raise SystemExit(1)

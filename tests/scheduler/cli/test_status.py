@@ -187,6 +187,19 @@ def test_every_offender_is_in_exactly_one_state(case, grace):
 # ---- the command ----------------------------------------------------------------------
 
 
+def offender_row(out: str, offender_id: str) -> str:
+    """An offender's line of the printed table with its detail, which is wrapped onto the
+    indented lines below it to fit 80 columns, joined into one line."""
+    lines = out.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith(f"{offender_id} "))
+    block = [lines[i]]
+    for line in lines[i + 1 :]:
+        if not line.startswith(" "):
+            break
+        block.append(line)
+    return " ".join(" ".join(block).split())
+
+
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     reg = small_register(4, tier="very_high")
@@ -201,19 +214,20 @@ def test_status_prints_each_state_and_the_register_check(store_path):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Compliance on 2026-12-10: 4 offenders" in out and "3 outcome(s) recorded" in out
-    assert (
-        "total                  4  = 4 on the register: every offender in exactly one state" in out
+    # The total line is reflowed to fit 80 columns: its verdict goes on the next line.
+    assert "total 4 = 4 on the register: every offender in exactly one state" in " ".join(
+        out.split()
     )
     counts = {
         line.split()[0]: int(line.split()[1])
-        for line in out.splitlines()
-        if line.split() and line.split()[0] in {s.value for s in S}
+        for line in out.splitlines()  # actions wrap onto indented lines: skip those
+        if line.split() and not line.startswith(" ") and line.split()[0] in {s.value for s in S}
     }
     assert sum(counts.values()) == 4
     # R0 and R3: very high, 200 days since the last visit; R1 visited; R2 in custody.
     assert counts["escalate_manager"] == 2
     assert counts["in_custody"] == 1 and counts["visited"] == 1
-    r0 = next(line for line in out.splitlines() if line.startswith("R0 "))
+    r0 = offender_row(out, "R0")
     assert "escalate_manager" in r0 and "1 failed attempt" in r0
     assert not any(line.startswith("R1 ") for line in out.splitlines())  # no action needed
 
@@ -226,7 +240,7 @@ def test_second_failed_entry_shows_the_warrant_in_status(store_path):
         # R0 failed on day 0 of WEEK already; now again on Friday of the next week.
         record(db, row("R0", 4, "refused_entry", week=next_week))
     result = rota("status", "--store", store_path, "--date", "2026-12-10")
-    r0 = next(line for line in result.output.splitlines() if line.startswith("R0 "))
+    r0 = offender_row(result.output, "R0")
     assert r0.split()[3] == "warrant_s96b"
     assert "2 failed attempt(s) to gain entry in a row" in r0
     assert "warrant_s96b           1  eligible for a section 96B warrant" in result.output
