@@ -6,6 +6,7 @@ import click
 
 from scheduler.io.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS
 from scheduler.io.outcomes import OUTCOME_COLUMNS
+from scheduler.io.report import wrap
 
 
 @click.command("formats")
@@ -18,5 +19,5 @@ def formats_cmd() -> None:
     ):
         click.echo(f"{title}.csv")
         for name, text in cols.items():
-            click.echo(f"  {name:<16}{text}")
+            click.echo(wrap(text, indent=" " * 18, first=f"  {name:<16}"))
         click.echo("")

@@ -21,6 +21,7 @@ from scheduler.core.exceptions import InputFileError, InputProblem
 from scheduler.history.store import HistoryStore, ImportResult
 from scheduler.io.fields import FieldError, RowErrors
 from scheduler.io.outcomes import OutcomeRow, outcome_from_record, read_outcomes
+from scheduler.io.report import wrap
 
 
 def command_line_outcome(values: dict[str, str], today: date) -> OutcomeRow:
@@ -146,8 +147,9 @@ def record_cmd(
             rows, policy=policy, recorded_at=clock, recorded_by=getpass.getuser(), amend=amend
         )
         click.echo(
-            f"Recorded {result.rows} outcome(s) from {source} into {store}: {result.added} new, "
+            f"Recorded {result.rows} outcome(s): {result.added} new, "
             f"{result.duplicates} already recorded, {result.amended} amended"
         )
+        click.echo(wrap(f"from {source} into {store}"))
         for line in escalations(db, policy, {r.offender_id for r in rows}):
             click.echo(line)

@@ -34,17 +34,17 @@ from scheduler.io.loaders import register_files
     "dates, a byte-order mark, Windows line endings and an extra column.",
 )
 @click.option(
-    "--postcodes",
+    "--with-postcodes",
     "with_postcodes",
     is_flag=True,
     help="Give homes and bases as the nearest postcode of the index instead of lat/lon "
     "(implies --spreadsheet; import the sample first: rota postcodes import --sample).",
 )
 @click.option(
-    "--index",
+    "--postcodes",
     "index_path",
     type=click.Path(path_type=Path),
-    help="Postcode index for --postcodes (default: the one 'rota postcodes import' wrote).",
+    help="Postcode index for --with-postcodes (default: the one 'rota postcodes import' wrote).",
 )
 @errors_to_exit
 def scenario_cmd(

@@ -86,7 +86,13 @@ def simulation_files(result: SimulationResult, summary: dict[str, Any]) -> dict[
 
 @click.command("simulate")
 @register_source_options("simulate")
-@click.option("--weeks", type=click.IntRange(1, 520), default=52, show_default=True)
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    default=52,
+    show_default=True,
+    help="Weeks to simulate.",
+)
 @click.option(
     "--warmup",
     type=click.IntRange(0, 519),

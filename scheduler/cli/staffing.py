@@ -223,8 +223,20 @@ def output_files(
     help="Staffing levels (officers in total, spread over the teams in proportion to "
     "their sizes). Default: from the lower bound to the current staffing.",
 )
-@click.option("--replications", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--weeks", type=click.IntRange(min=1), default=26, show_default=True)
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Seeded runs per staffing level (every one must meet a target).",
+)
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=1),
+    default=26,
+    show_default=True,
+    help="Weeks simulated per run.",
+)
 @click.option(
     "--warmup",
     type=click.IntRange(min=0),

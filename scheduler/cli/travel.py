@@ -60,7 +60,13 @@ def travel_cmd() -> None:
     show_default=True,
     help="The server's table size limit (OSRM --max-table-size).",
 )
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each request to the server.",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),

@@ -61,7 +61,9 @@ def errors(result: Result) -> list[str]:
 
 def test_scenario_with_postcodes_is_checked_and_planned(index: Path, tmp_path: Path) -> None:
     register = tmp_path / "register"
-    written = rota("scenario", "borough", "--postcodes", "--index", index, "--out", register)
+    written = rota(
+        "scenario", "borough", "--with-postcodes", "--postcodes", index, "--out", register
+    )
     assert written.exit_code == 0, written.output
     offenders, officers = register / "offenders.csv", register / "officers.csv"
     raw = offenders.read_bytes()
@@ -110,7 +112,7 @@ def test_scenario_spreadsheet_without_postcodes_checks(tmp_path: Path) -> None:
 
 
 def test_scenario_postcodes_without_an_index_is_a_clear_error(tmp_path: Path) -> None:
-    result = rota("scenario", "borough", "--postcodes", "--out", tmp_path / "register")
+    result = rota("scenario", "borough", "--with-postcodes", "--out", tmp_path / "register")
     assert result.exit_code == 1
     assert "no postcode index here; build one with 'rota postcodes import" in result.stderr
     assert not (tmp_path / "register").exists()
