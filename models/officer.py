@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.common import ClockWindow, Location, PseudoId, Weekday
 from models.offender import Gender
@@ -32,6 +32,12 @@ class Away(BaseModel):
     day: date
     window: ClockWindow
     reason: Annotated[str, Field(max_length=64)] = ""
+
+    @field_validator("reason")
+    @classmethod
+    def _no_separator(cls, value: str) -> str:
+        """';' separates entries in the officers file: a reason keeps a ',' instead."""
+        return value.replace(";", ",").strip()
 
 
 class Officer(BaseModel):

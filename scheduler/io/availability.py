@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from models import Away, ClockWindow, Officer, Register
 from scheduler.core.exceptions import InputFileError, InputProblem
@@ -87,10 +88,40 @@ def _row(rec: dict[str, str]) -> TimeOff:
     return TimeOff(values["officer_id"], first, last, window, field_text(rec, "reason")[:64])
 
 
-def read_availability_csv(path: Path) -> tuple[list[TimeOff], list[InputProblem]]:
-    """Every row of an availability CSV/JSON, with every problem found."""
-    result = read_rows(path, SPEC, lambda rec, _line: _row(rec))
+def read_availability_csv(
+    path: Path, officer_ids: Iterable[str] | None = None
+) -> tuple[list[TimeOff], list[InputProblem]]:
+    """Every row of an availability CSV/JSON, with every problem found; with
+    ``officer_ids``, a row naming another officer is one of them."""
+    known = None if officer_ids is None else set(officer_ids)
+
+    def build(rec: dict[str, str], _line: int) -> TimeOff:
+        entry = _row(rec)
+        if known is not None and entry.officer_id not in known:
+            raise FieldError("officer_id", f"{entry.officer_id!r} is not in the officers file")
+        return entry
+
+    result = read_rows(path, SPEC, build)
     return [t for _, t in result.rows], result.problems
+
+
+def _uk_wall_clock(moment: datetime) -> datetime:
+    """An event time as a UK wall-clock time (the planner's clock): a UTC or other zone's
+    time is converted; a floating time is taken as it is."""
+    if moment.tzinfo is None:
+        return moment
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
+
+
+def _reason(event: Any) -> str:
+    """The event's categories (one or several CATEGORIES lines), else its summary."""
+    get = event.get
+    cats = get("CATEGORIES")
+    items = cats if isinstance(cats, list) else [cats] if cats is not None else []
+    names = [c.to_ical().decode() for c in items]
+    return (", ".join(names) or str(get("SUMMARY", ""))).replace(";", ",")[:64]
 
 
 def _event_time_off(
@@ -101,8 +132,7 @@ def _event_time_off(
         last = (end - timedelta(days=1)) if isinstance(end, date) and end > start else start
         return [TimeOff(officer_id, start, last, None, reason)]
     end_dt = end if isinstance(end, datetime) else start + timedelta(hours=1)
-    start_dt = start.replace(tzinfo=None)
-    end_dt = end_dt.replace(tzinfo=None)
+    start_dt, end_dt = _uk_wall_clock(start), _uk_wall_clock(end_dt)
     out = []
     day = start_dt.date()
     while datetime.combine(day, time()) < end_dt:
@@ -161,8 +191,7 @@ def read_availability_ics(
             continue
         start = ev.decoded("DTSTART")
         end = ev.decoded("DTEND") if "DTEND" in ev else None
-        reason = str(ev.get("CATEGORIES").to_ical().decode() if ev.get("CATEGORIES") else "")
-        out += _event_time_off(officer, start, end, reason or str(ev.get("SUMMARY", ""))[:64])
+        out += _event_time_off(officer, start, end, _reason(ev))
     return out, problems
 
 
@@ -178,14 +207,7 @@ def read_availability(
         if Path(path).suffix.lower() in {".ics", ".ical", ".ifb"}:
             found, bad = read_availability_ics(Path(path), ids, from_day)
         else:
-            found, bad = read_availability_csv(Path(path))
-            bad += [
-                InputProblem(
-                    str(path), None, "officer_id", f"{t.officer_id!r} is not in the officers file"
-                )
-                for t in found
-                if t.officer_id not in ids
-            ]
+            found, bad = read_availability_csv(Path(path), ids)
         entries += found
         problems += bad
     if problems:

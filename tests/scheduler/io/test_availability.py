@@ -152,12 +152,6 @@ def test_officer_record_and_parse_time_off_round_trip(days: set[int], away: list
     assert parse_time_off(officer_record(o)["absent"]) == (o.absent, o.away)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="officer_record writes an Away reason as it is, so a reason with ';' (an "
-    "iCalendar SUMMARY 'Court; Croydon') splits into a bogus item and the officers.csv "
-    "written back no longer reads",
-)
 def test_a_reason_with_a_semicolon_round_trips() -> None:
     o = officer("OM-A", away=(Away(day=THU, window=clock(10, 13), reason="Court; Croydon"),))
     assert parse_time_off(officer_record(o)["absent"]) == ((), o.away)
@@ -219,11 +213,6 @@ def test_every_bad_availability_row_in_one_error_naming_file_row_and_field() -> 
     assert "'OM-Z' is not in the officers file" in by_field["officer_id"].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_availability reports a CSV row naming an unknown officer with row=None: "
-    "the TimeOff keeps no row, so the user is not told which row (row 4) to fix",
-)
 def test_an_unknown_officer_in_the_availability_csv_names_its_row() -> None:
     (p,) = [p for p in problems("availability_four_defects.csv") if p.field == "officer_id"]
     assert p.row == 4
@@ -395,23 +384,12 @@ def test_an_overnight_event_blocks_the_end_of_one_day_and_the_start_of_the_next(
     assert (night.first, night.window) == (WED, clock(0, 2))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UTC event times are not converted to UK time: 09:00Z in July (10:00 BST, "
-    "as Google and Outlook export) is taken as 09:00 local",
-)
 def test_a_utc_event_in_summer_is_read_in_uk_time(tmp_path: Path) -> None:
     path = _calendar(tmp_path, "DTSTART:20260701T090000Z", "DTEND:20260701T100000Z")
     (t,) = read_availability([path], IDS, date(2026, 6, 29))
     assert t.window == clock(10, 11)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="two CATEGORIES lines make ev.get('CATEGORIES') a list and read_availability_ics "
-    "crashes with AttributeError instead of reading the event",
-)
 def test_an_event_with_two_categories_lines_is_read(tmp_path: Path) -> None:
     path = _calendar(
         tmp_path,
