@@ -22,7 +22,7 @@ from scheduler.history.store import HistoryStore, StoreError
 from tests.scheduler.conftest import WEEK
 from tests.scheduler.history_helpers import NOW, hand_rota, record, row, small_register
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 HEADER = "offender_id,date,outcome,visit_date,time,arms_done,recheck_date,unplanned,notes\n"
 SECRET = "Sekr1t-pw"
 
@@ -55,7 +55,8 @@ def test_record_and_status_with_a_url(url, tmp_path):
     csv.write_text(HEADER + "R0,2026-11-30,no_answer,,,,,,\nR1,2026-12-01,completed,,,,,,\n")
     first = rota("record", "--store", url, csv)
     assert first.exit_code == 0, first.output
-    assert f"into {shown(url)}: 2 new, 0 already recorded" in first.output
+    assert "2 outcome(s): 2 new, 0 already recorded" in first.output
+    assert f"into {shown(url)}" in " ".join(first.output.split())  # password hidden
     again = rota("record", "--store", url, csv)
     assert "0 new, 2 already recorded" in again.output
     single = rota(
