@@ -41,6 +41,9 @@ AVAILABILITY_COLUMNS: dict[str, str] = {
 SPEC = FileSpec("availability", AVAILABILITY_COLUMNS, ("officer_id", "date"), id_field="officer_id")
 #: How far ahead recurring events are expanded from the planning date.
 HORIZON_DAYS = 56
+#: The event properties that place it in time: one the parser could not read would make
+#: the expansion fail as a whole, so each is reported under its own name first.
+TIME_FIELDS = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +152,17 @@ def _event_time_off(
     return out
 
 
+def _broken_times(file: str, calendar: Any) -> list[InputProblem]:
+    """Each event's time property the parser kept as broken, named with the event's place
+    in the file (1 = the first VEVENT), so a bad DTSTART is not reported as a recurrence."""
+    return [
+        InputProblem(file, n, name, f"cannot read {name}: {why}")
+        for n, event in enumerate(calendar.walk("VEVENT"), start=1)
+        for name, why in getattr(event, "errors", ())
+        if name in TIME_FIELDS
+    ]
+
+
 def read_availability_ics(
     path: Path, officer_ids: Iterable[str], from_day: date
 ) -> tuple[list[TimeOff], list[InputProblem]]:
@@ -166,6 +180,9 @@ def read_availability_ics(
         return [], [InputProblem(file, None, None, f"not an iCalendar file: {exc}")]
     default = str(calendar.get("X-WR-CALNAME") or Path(path).stem).strip()
     until = from_day + timedelta(days=HORIZON_DAYS)
+    broken = _broken_times(file, calendar)
+    if broken:
+        return [], broken
     try:
         events = recurring_ical_events.of(calendar).between(from_day, until)
     except Exception as exc:  # the library raises its own types for bad recurrences

@@ -73,7 +73,11 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
                         problem.vehicles[int(node)] = []
             for j in orphans:
                 problem.vehicles[j] = []
-        elif not fitted and not _restore_full_options(problem, solution.dropped):
+        elif (
+            not fitted
+            and not _restore_full_options(problem, solution.dropped)
+            and not _widen_crowders(problem, solution)
+        ):
             return solution
         limit = max(limit / 2, floor)
         if fitted:
@@ -294,16 +298,46 @@ def _restore_full_options(problem: TeamProblem, dropped: list[int]) -> int:
     how many were widened (0 when there is nothing left to try). A widened first visit
     may move to any day, so its short-notice revisit is given up; revisits themselves
     are never widened (they are extra visits on a drawn day)."""
+    return sum(_widen(problem, j) for j in dropped)
+
+
+def _widen_crowders(problem: TeamProblem, solution: TeamSolution) -> int:
+    """Give back every option to the planned single visits on the officer-days a dropped
+    visit could use, when that visit already has all of its own: the draw may have put
+    visits that could go on any day into the only hours someone else is at home (court
+    all morning, visits after it), and only moving them makes room. A visit with a
+    short-notice revisit keeps its drawn day (widened, it would lose the revisit).
+    Returns how many were widened."""
     parent = problem.parent_node
-    widened = 0
-    for j in dropped:
-        if parent is not None and parent[j] >= 0:
-            continue
-        if problem.pair_of_node[j] < 0 and problem.windows[j] != problem.full_windows[j]:
-            problem.windows[j] = problem.full_windows[j]
-            problem.vehicles[j] = problem.full_vehicles[j]
-            if parent is not None:
-                for r in np.flatnonzero(parent == j):
-                    problem.vehicles[int(r)] = []
-            widened += 1
-    return widened
+    stuck = [
+        j
+        for j in solution.dropped
+        if problem.pair_of_node[j] < 0
+        and problem.vehicles[j]
+        and (parent is None or parent[j] < 0)
+        and problem.windows[j] == problem.full_windows[j]
+    ]
+    crowded = sorted({v for j in stuck for v in problem.vehicles[j]})
+    revisited = set() if parent is None else {int(p) for p in parent if p >= 0}
+    return sum(
+        _widen(problem, s.node)
+        for v in crowded
+        for s in solution.routes[v]
+        if s.node not in revisited  # widened, it would lose its revisit
+    )
+
+
+def _widen(problem: TeamProblem, j: int) -> int:
+    """Give single visit ``j`` (not a revisit) its full windows and vehicles back, and
+    give up its short-notice revisit; 1 if it was narrower, else 0."""
+    parent = problem.parent_node
+    if parent is not None and parent[j] >= 0:
+        return 0
+    if problem.pair_of_node[j] >= 0 or problem.windows[j] == problem.full_windows[j]:
+        return 0
+    problem.windows[j] = problem.full_windows[j]
+    problem.vehicles[j] = problem.full_vehicles[j]
+    if parent is not None:
+        for r in np.flatnonzero(parent == j):
+            problem.vehicles[int(r)] = []
+    return 1

@@ -335,14 +335,25 @@ def test_a_calendar_with_a_broken_dtstart_is_reported_not_raised() -> None:
     assert "DTSTART" in p.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a broken DTSTART is reported as field 'RRULE' ('cannot expand recurrence') "
-    "although the event has no recurrence",
-)
 def test_a_broken_dtstart_is_reported_as_the_dtstart_field() -> None:
     (p,) = problems("malformed_bad_dtstart.ics")
     assert p.field == "DTSTART"
+    assert p.row == 1  # the file's first (and only) event
+    assert "'2026-12-01 morning'" in p.message
+
+
+def test_a_broken_time_of_a_later_event_names_that_event(tmp_path: Path) -> None:
+    # two events: the first is sound, the second's DTEND is not a date-time
+    path = _calendar(
+        tmp_path,
+        *("DTSTART:20261202T090000", "DTEND:20261202T100000", "END:VEVENT"),
+        *("BEGIN:VEVENT", "UID:2@rota.test", "DTSTAMP:20261101T000000Z"),
+        *("DTSTART:20261203T090000", "DTEND:noon"),
+    )
+    with pytest.raises(InputFileError) as info:
+        read_availability([path], IDS, WEEK)
+    (p,) = info.value.problems
+    assert (p.row, p.field) == (2, "DTEND")
 
 
 def _calendar(tmp_path: Path, *props: str) -> Path:
