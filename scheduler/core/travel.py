@@ -51,7 +51,8 @@ class GreatCircleTravel:
     #: Speeds by time of day: ``(start_s, end_s, speed_kmh)`` with seconds from
     #: midnight, start inclusive, end exclusive, not overlapping. Outside every band the
     #: model drives at ``speed_kmh``. :meth:`matrix_s` always uses ``speed_kmh``; ask for
-    #: a time of day with :meth:`at` or :meth:`matrix_at_s`.
+    #: a time of day with :meth:`at`, :meth:`matrix_at_s` or, one per destination,
+    #: :meth:`matrix_by_arrival_s` (what the weekly planner uses).
     bands: tuple[tuple[int, int, float], ...] = ()
 
     def matrix_s(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -74,6 +75,32 @@ class GreatCircleTravel:
     def matrix_at_s(self, lat: np.ndarray, lon: np.ndarray, second_of_day: int) -> np.ndarray:
         """Travel seconds for trips starting at ``second_of_day``."""
         return self.at(second_of_day).matrix_s(lat, lon)
+
+    def speeds_kmh(self, second_of_day: np.ndarray) -> np.ndarray:
+        """:meth:`speed_for` of each time (seconds after midnight); ``speed_kmh`` where a
+        time is negative (none given)."""
+        t = np.asarray(second_of_day, dtype=np.int64)
+        out = np.full(t.shape, self.speed_kmh, dtype=float)
+        tod = t % 86_400
+        for start_s, end_s, speed in self.bands:
+            out[(t >= 0) & (start_s <= tod) & (tod < end_s)] = speed
+        return out
+
+    def matrix_by_arrival_s(
+        self, lat: np.ndarray, lon: np.ndarray, second_of_day: np.ndarray
+    ) -> np.ndarray:
+        """Travel seconds with each trip at the speed of the time of day it ends:
+        ``second_of_day[j]`` for trips to point ``j``; a point with a negative time (an
+        officer's base, where the day ends) is reached at the speed of the time its trip
+        starts from (``second_of_day`` of the origin). Without bands this is
+        :meth:`matrix_s`, exactly."""
+        if not self.bands:
+            return self.matrix_s(lat, lon)
+        t = np.asarray(second_of_day, dtype=np.int64)
+        arrive = self.speeds_kmh(t)
+        speed = np.where(t[None, :] >= 0, arrive[None, :], arrive[:, None])
+        road_m = distance_matrix_m(lat, lon) * self.circuity
+        return np.rint(road_m / (speed / 3.6)).astype(np.int64)
 
 
 def __getattr__(name: str) -> Any:

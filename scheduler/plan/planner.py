@@ -27,7 +27,8 @@ from models import (
     Visit,
     Weekday,
 )
-from scheduler.core.travel import GreatCircleTravel, TravelModel
+from scheduler.core.roads import offline_travel
+from scheduler.core.travel import TravelModel
 from scheduler.core.windows import week_dates
 from scheduler.history.state import History
 from scheduler.plan.candidates import visitable_on
@@ -66,7 +67,8 @@ def plan_week(
     seed
         Replays an earlier plan exactly; a fresh secret seed when omitted.
     travel
-        Travel-time model; offline great-circle travel from the policy when omitted.
+        Travel-time model; the policy's offline model (great-circle travel, with its
+        speeds by time of day) when omitted.
     history
         Recorded visit outcomes (e.g. ``HistoryStore.history(policy)``): later successful
         visits, whereabouts, and failed attempts to re-attempt at another weekday and
@@ -80,7 +82,7 @@ def plan_week(
         raise ValueError("week_start is required")
     policy = policy or Policy()
     seed = new_secret_seed() if seed is None else seed
-    travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
+    travel = travel or offline_travel(policy)
 
     due_rng, team_seed = draw_generators(seed)
     due, rest = week_due(register, policy, week_start, due_rng, history)

@@ -17,6 +17,7 @@ import numpy as np
 from models import Offender, Officer, Policy, Unscheduled
 from scheduler.core.travel import TravelModel
 from scheduler.core.windows import DAY_S, Intervals, merge, shift_to_week, week_dates
+from scheduler.plan.bands import team_travel_s
 from scheduler.plan.candidates import Candidate, candidate_for, pair_options, unplaceable_reason
 from scheduler.plan.due import DueVisit
 from scheduler.plan.options import avoid_failed_attempt, redraw_options, restrict_to_options
@@ -107,7 +108,7 @@ def build_team_problem(
     veh = officer_days(officers, days)
     veh_of = {(k, d): v for v, (k, d, *_rest) in enumerate(veh)}
     candidates, unplaceable = _placeable(due, offenders, officers, officer_index, policy, days)
-    travel_visits = _travel_matrix(officers, candidates, travel)
+    travel_visits = team_travel_s(officers, candidates, travel, policy, days)
     pairs, alternatives = book_pairs(candidates, officers, travel_visits, veh, veh_of, policy, rng)
     nodes = _Nodes()
     for ci, cand in enumerate(candidates):
@@ -213,15 +214,6 @@ def _narrowed_candidate(
         if pair_options(Candidate(dv, off, cand.service_s, drawn, True), officers):
             cand.undrawn, cand.by_officer_day = cand.by_officer_day, drawn
     return cand
-
-
-def _travel_matrix(
-    officers: list[Officer], candidates: list[Candidate], travel: TravelModel
-) -> np.ndarray:
-    """Travel seconds between the bases (rows ``0..K-1``) and the candidates' homes."""
-    lat = [o.base.lat for o in officers] + [c.offender.home.lat for c in candidates]
-    lon = [o.base.lon for o in officers] + [c.offender.home.lon for c in candidates]
-    return travel.matrix_s(np.asarray(lat), np.asarray(lon))
 
 
 @dataclass

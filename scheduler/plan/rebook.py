@@ -21,7 +21,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from models import Officer, OfficerDay, Policy, Register, Rota, Unscheduled, Visit, Weekday
-from scheduler.core.travel import GreatCircleTravel, TravelModel
+from scheduler.core.roads import offline_travel
+from scheduler.core.travel import TravelModel
 from scheduler.plan.due import DueVisit
 from scheduler.plan.planner import team_time_limits
 from scheduler.plan.problem import TeamProblem, build_team_problem
@@ -54,7 +55,7 @@ def rebook(
     monday = rota.week_start
     if not monday <= after < monday + timedelta(days=WEEK_DAYS - 1):
         raise ValueError(f"{after} leaves no day of the week of {monday} to rebook on")
-    travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
+    travel = travel or offline_travel(policy)
     index = {o.id: i for i, o in enumerate(register.offenders)}
     team_of = {o.id: o.planning_unit for o in register.officers}
     team_of_offender = {o.id: team_of[o.manager_id] for o in register.offenders}

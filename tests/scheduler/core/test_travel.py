@@ -92,3 +92,36 @@ def test_matrix_at_a_slower_time_scales_with_the_speed_and_matrix_s_ignores_band
     assert (banded.matrix_s(lat, lon) == GreatCircleTravel(30.0, 1.5).matrix_s(lat, lon)).all()
     # 15 km of road at 15 km/h: one hour.
     assert abs(banded.matrix_at_s(lat, lon, 8 * 3600 + 1800)[0, 1] - 3600) <= 1
+
+
+def test_speeds_kmh_is_speed_for_of_each_time_and_the_base_speed_for_none():
+    model = GreatCircleTravel(25.0, 1.35, ((17 * 3600, 21 * 3600, 12.5),))
+    times = [0, 17 * 3600, 21 * 3600 - 1, 21 * 3600, -1, 86_400 + 18 * 3600]
+    assert model.speeds_kmh(np.array(times)).tolist() == [25.0, 12.5, 12.5, 25.0, 25.0, 12.5]
+
+
+def test_matrix_by_arrival_goes_at_the_destinations_time_and_home_at_the_origins():
+    # A base (no time: -1), a home 10 km north reached at 18:00, one 10 km further at
+    # 10:00. 30 km/h, x1.5: 15 km of road takes 30 min; 15 km/h in the evening, an hour.
+    step = 10_000 / 111_195.0
+    lat = np.array([51.5, 51.5 + step, 51.5 + 2 * step])
+    lon = np.array([-0.1, -0.1, -0.1])
+    model = GreatCircleTravel(30.0, 1.5, ((17 * 3600, 21 * 3600, 15.0),))
+    m = model.matrix_by_arrival_s(lat, lon, np.array([-1, 18 * 3600, 10 * 3600]))
+    assert abs(m[0, 1] - 3600) <= 2  # to the evening visit: the evening speed
+    assert abs(m[2, 1] - 3600) <= 2
+    assert abs(m[1, 2] - 1800) <= 1  # to the morning visit: the day speed
+    assert abs(m[0, 2] - 3600) <= 2  # 30 km of road at 30 km/h
+    assert abs(m[1, 0] - 3600) <= 2  # home from the evening visit: its speed
+    assert abs(m[2, 0] - 3600) <= 2  # home from the morning visit, 30 km at 30 km/h
+    assert (np.diag(m) == 0).all()
+
+
+def test_matrix_by_arrival_without_bands_is_matrix_s_exactly():
+    lat, lon = np.array([51.5, 51.52, 51.47]), np.array([-0.1, -0.13, -0.05])
+    model = GreatCircleTravel(25.0, 1.35)
+    times = np.array([-1, 18 * 3600, 9 * 3600])
+    assert (model.matrix_by_arrival_s(lat, lon, times) == model.matrix_s(lat, lon)).all()
+    # bands at the base speed change nothing either: the same arithmetic
+    same = GreatCircleTravel(25.0, 1.35, ((17 * 3600, 21 * 3600, 25.0),))
+    assert (same.matrix_by_arrival_s(lat, lon, times) == model.matrix_s(lat, lon)).all()
