@@ -13,7 +13,7 @@ from models.offender import (
 )
 from models.officer import CASELOAD_ALARM, DEFAULT_CASELOAD_CAP, Away, Officer, Shift
 from models.outcome import VisitOutcome
-from models.policy import GapShape, Policy, SolverSettings, TimeSlot
+from models.policy import GapShape, HouseholdSettings, Policy, SolverSettings, TimeSlot
 from models.register import Register
 from models.rota import AuditRecord, OfficerDay, Rota, Unscheduled, UnscheduledReason, Visit
 
@@ -31,6 +31,7 @@ __all__ = [
     "Officer",
     "OfficerDay",
     "GapShape",
+    "HouseholdSettings",
     "Policy",
     "Register",
     "RiskTier",

@@ -119,6 +119,11 @@ class Offender(BaseModel):
     officer_gender: Gender | None = None
     unavailable: Unavailability = Unavailability()
     status: OffenderStatus = OffenderStatus.ACTIVE
+    #: Pseudonymous id shared by offenders living at one address, flagged in the input:
+    #: visited together where the policy allows (``[households]``), each keeping their
+    #: own visit and record. Left out of dumps when unset, so an unflagged register's
+    #: fingerprint is as it was.
+    household: PseudoId | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 def at(day: date, clock: time) -> datetime:

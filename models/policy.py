@@ -176,6 +176,23 @@ class TravelSettings(BaseModel):
         return self
 
 
+class HouseholdSettings(BaseModel):
+    """Offenders at one address (``household`` in the register): the ``[households]``
+    table of a policy file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Members due in the same week are one stop: one officer (or pair), one arrival.
+    #: Off, each member is planned on their own, as if no household were flagged.
+    visit_together: bool = True
+    #: The stop's length: the members' visit times added up (``sum``: each is seen on
+    #: their own), or the longest of them (``longest``: seen together).
+    service: Literal["sum", "longest"] = "sum"
+    #: When one member is due, visit every member the planner could visit this week
+    #: (those not due are brought forward); off, only the members due are visited.
+    visit_all_members: bool = False
+
+
 class Policy(BaseModel):
     """Visit policy for a unit. Defaults follow the domain brief (pre-2017 national
     minimum intervals, morning/afternoon/evening slots); every value can be overridden
@@ -273,14 +290,19 @@ class Policy(BaseModel):
     solver: SolverSettings = SolverSettings()
     #: Where travel times come from; the offline model with the figures above by default.
     travel: TravelSettings = TravelSettings()
+    #: Offenders at one address: visited together, and how.
+    households: HouseholdSettings = HouseholdSettings()
 
     @model_serializer(mode="wrap")
     def _omit_default_travel(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # A policy without a [travel] table dumps exactly as before the section existed,
-        # so its audit record and inputs hash (and so every default plan) are unchanged.
+        # A policy without a [travel] (or [households]) table dumps exactly as before
+        # the section existed, so its audit record and inputs hash (and so every default
+        # plan) are unchanged.
         data = handler(self)
         if isinstance(data, dict) and self.travel == TravelSettings():
             data.pop("travel", None)
+        if isinstance(data, dict) and self.households == HouseholdSettings():
+            data.pop("households", None)
         return data
 
     @model_validator(mode="after")

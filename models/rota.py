@@ -65,6 +65,10 @@ class Visit(BaseModel):
     #: Rebooked after this offender's earlier visit this week was called off by the
     #: police (:func:`scheduler.plan.rebook.rebook`).
     rebooked: bool = False
+    #: The household (offenders at one address) whose members share this stop: the
+    #: same officers, arrival and departure, each with their own visit and record.
+    #: Left out of dumps when unset.
+    household: PseudoId | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @property
     def follows_earlier_visit(self) -> bool:
@@ -80,6 +84,14 @@ class Visit(BaseModel):
         if self.departure <= self.arrival or self.arrival.date() != self.date:
             raise ValueError("visit times are inconsistent with its date")
         return self
+
+    def same_stop(self, other: Visit) -> bool:
+        """Both visits are one household stop (not a double booking)."""
+        return (
+            self.household is not None
+            and self.household == other.household
+            and (self.arrival, self.officer_ids) == (other.arrival, other.officer_ids)
+        )
 
     @property
     def days_overdue(self) -> int:
@@ -175,7 +187,7 @@ class Rota(BaseModel):
         for oid, visits in by_officer.items():
             visits = sorted(visits, key=lambda v: v.arrival)
             for a, b in zip(visits, visits[1:], strict=False):
-                if b.arrival < a.departure:
+                if b.arrival < a.departure and not a.same_stop(b):
                     out.append(f"officer {oid} is double-booked at {b.arrival:%a %H:%M}")
         for day in self.officer_days:
             if day.busy_s > day.budget_s:

@@ -53,6 +53,9 @@ BUILTIN_ALIASES: dict[str, dict[str, str]] = {
         "times_out": "unavailable",
         "unavailability": "unavailable",
         "not_available": "unavailable",
+        "household_id": "household",
+        "shared_address": "household",
+        "same_address": "household",
     },
     "officers": {
         "officer_id": "id",

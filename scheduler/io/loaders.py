@@ -80,6 +80,8 @@ OFFENDER_COLUMNS: dict[str, str] = {
     "unavailable": "known times out, ';'-separated: days YYYY-MM-DD or ranges "
     "YYYY-MM-DD/YYYY-MM-DD, weekly hours 'mon-fri 09:00-17:00' (work), or hours on a date "
     "'2026-12-03 10:00-12:00' (an appointment)",
+    "household": "pseudonymous id shared by offenders at one address (blank = none): "
+    "visited together where the policy's [households] allows, each keeping their own record",
 }
 OFFENDER_REQUIRED = ("id", "tier", "manager_id")
 #: Where a home is: any one of these column sets.
@@ -240,6 +242,9 @@ def offender_from_record(
             ),
             "unavailable": lambda: (
                 optional_field(rec, "unavailable", parse_unavailability) or Unavailability()
+            ),
+            "household": lambda: (
+                id_field(rec, "household") if field_text(rec, "household") else None
             ),
         }
     )
@@ -449,6 +454,7 @@ def offender_record(o: Offender) -> dict[str, str]:
         "officer_gender": o.officer_gender.value if o.officer_gender else "",
         "status": o.status.value,
         "unavailable": format_unavailability(o.unavailable),
+        "household": o.household or "",
     }
 
 

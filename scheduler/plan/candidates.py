@@ -35,7 +35,7 @@ def candidate_for(
     policy: Policy,
     days: list[date],
 ) -> Candidate:
-    service_s = policy.visit_minutes[off.tier] * 60
+    service_s = dv.service_s or policy.visit_minutes[off.tier] * 60
     own = officer_index[off.manager_id]
     allowed: Sequence[int] = range(len(officers)) if policy.allow_cover else [own]
     if dv.crew:

@@ -95,6 +95,9 @@ class DueVisit:
     #: Officers fixed by an issued plan (a rebooking keeps the rest of the week's visits
     #: with their officers); empty: any eligible officer.
     crew: tuple[str, ...] = ()
+    #: Visit length in seconds when it is not the tier's (a household's one stop for
+    #: several members: :mod:`scheduler.plan.households`); None: the tier's.
+    service_s: int | None = None
 
 
 def due_date(offender: Offender, policy: Policy, week_start: date) -> date:

@@ -33,6 +33,7 @@ from scheduler.core.windows import week_dates
 from scheduler.history.state import History
 from scheduler.plan.candidates import visitable_on
 from scheduler.plan.due import DueVisit, select_due
+from scheduler.plan.households import expand_households, merge_households
 from scheduler.plan.problem import TeamProblem, build_team_problem
 from scheduler.plan.repair import solve_consistent
 from scheduler.plan.routing import TeamSolution
@@ -89,10 +90,14 @@ def plan_week(
     if relax_timing:
         drawing = drawing_policy(policy, register.officers, register.offenders)
         due = relaxed_timing(due, drawing, week_start)
-    problems, unplaced = _team_problems(register, policy, week_start, due, travel, team_seed)
+    planned, due, rest, households = merge_households(register, policy, week_start, due, rest)
+    problems, unplaced = _team_problems(planned, policy, week_start, due, travel, team_seed)
     limits = team_time_limits(problems, policy)
     solutions = _solve_all(problems, limits, policy)
-    visits, dropped, days = _merged_parts(problems, solutions, register, policy, week_start)
+    visits, dropped, days = _merged_parts(problems, solutions, planned, policy, week_start)
+    visits, left_out, days = expand_households(
+        households, register, visits, unplaced + dropped, days
+    )
     audit = AuditRecord(
         inputs_sha256=inputs_sha256(register, policy, week_start, history),
         seed=seed,
@@ -103,7 +108,7 @@ def plan_week(
     )
     visits.sort(key=lambda v: (v.arrival, v.officer_ids))
     order = {o.id: i for i, o in enumerate(register.offenders)}
-    unscheduled = sorted(rest + unplaced + dropped, key=lambda u: order[u.offender_id])
+    unscheduled = sorted(rest + left_out, key=lambda u: order[u.offender_id])
     return Rota(
         week_start=week_start,
         visits=tuple(visits),

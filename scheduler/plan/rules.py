@@ -50,7 +50,8 @@ def within_visit_hours(rota: Rota) -> list[str]:
 
 
 def no_double_booking(rota: Rota) -> list[str]:
-    """No officer in two places at once (joint visits count for both officers)."""
+    """No officer in two places at once (joint visits count for both officers; the
+    members of a household seen at one stop are one place)."""
     by_officer: dict[str, list[Visit]] = defaultdict(list)
     for v in rota.visits:
         for oid in v.officer_ids:
@@ -61,7 +62,7 @@ def no_double_booking(rota: Rota) -> list[str]:
         out += [
             f"officer {oid} double-booked: {a.offender_id} and {b.offender_id}"
             for a, b in zip(visits, visits[1:], strict=False)
-            if b.arrival < a.departure
+            if b.arrival < a.departure and not a.same_stop(b)
         ]
     return out
 
