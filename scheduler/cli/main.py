@@ -25,6 +25,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "postcodes": ("scheduler.cli.postcodes:postcodes_cmd", "Locate postcodes offline."),
     "formats": ("scheduler.cli.formats:formats_cmd", "Describe the input file columns."),
     "travel": ("scheduler.cli.travel:travel_cmd", "Fit travel times to a routing server."),
+    "replan": ("scheduler.cli.daily:replan_cmd", "Re-plan the rest of the week from the store."),
+    "pin": ("scheduler.cli.daily:pin_cmd", "Fix a visit's officer, day or time of day."),
+    "unpin": ("scheduler.cli.daily:unpin_cmd", "Free a pinned visit for the next re-plan."),
+    "absent": ("scheduler.cli.daily:absent_cmd", "Record an officer away and re-plan."),
+    "urgent": ("scheduler.cli.daily:urgent_cmd", "Add a visit that must be made by a deadline."),
+    "release": ("scheduler.cli.daily:release_cmd", "Write a day's officer files; mark released."),
+    "edits": ("scheduler.cli.daily:edits_cmd", "The audit trail of edits and re-plans."),
 }
 
 

@@ -82,6 +82,10 @@ class TeamProblem:
     #: re-booking looks when none of its alternatives fits, as a single visit that did
     #: not fit its drawn options gets them all back.
     pair_fallbacks: dict[int, list[tuple[int, int, list[int]]]] = field(default_factory=dict)
+    #: Optional (N, V) cost of making visit node j on vehicle v, added to the arcs into
+    #: the node: a re-plan's price for moving a visit off its issued officer or day
+    #: (:mod:`scheduler.plan.replan`); None in a weekly plan.
+    visit_vehicle_cost: np.ndarray | None = None
 
     @property
     def n_officers(self) -> int:

@@ -114,6 +114,9 @@ def _add_dimensions(problem, model):
         cost = problem.travel_s.copy()
         foreign = (problem.manager != k) & problem.charge_cover
         cost[:, K:][:, foreign] += problem.cover_penalty_s
+        if problem.visit_vehicle_cost is not None:
+            _set_vehicle_arc_costs(problem, model, cost, k)
+            continue
         idx = model.RegisterTransitMatrix(cost.tolist())
         for v in range(V):
             if problem.veh_officer[v] == k:
@@ -136,6 +139,17 @@ def _add_dimensions(problem, model):
         capacities = [int(c) for c in problem.veh_capacity]
         model.AddDimensionWithVehicleCapacity(load_idx, 0, capacities, True, "load")
     return time_dim
+
+
+def _set_vehicle_arc_costs(problem, model, cost: np.ndarray, k: int) -> None:
+    """Officer ``k``'s arc costs, one matrix per vehicle of theirs with the problem's
+    ``visit_vehicle_cost`` added to the arcs into each visit node (a re-plan's price for
+    moving a visit off its issued officer-day)."""
+    K = problem.n_officers
+    for v in np.flatnonzero(problem.veh_officer == k):
+        own = cost.copy()
+        own[:, K:] += problem.visit_vehicle_cost[:, int(v)][None, :]
+        model.SetArcCostEvaluatorOfVehicle(model.RegisterTransitMatrix(own.tolist()), int(v))
 
 
 def _add_visit_nodes(problem, model, manager, time_dim) -> None:

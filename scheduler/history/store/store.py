@@ -29,6 +29,7 @@ from scheduler.history.rows import OutcomeRow
 from scheduler.history.state import History
 from scheduler.history.store import tables
 from scheduler.history.store.connection import StoreConnection, create_engine, sqlite_connect
+from scheduler.history.store.daily import DailyRecords
 from scheduler.history.store.location import (
     StoreError,
     StoreURL,
@@ -48,6 +49,8 @@ from scheduler.history.store.records import (
     stored_outcome,
 )
 
+#: The schema version that added the daily-operations columns to plans and visits.
+DAILY_SCHEMA = 3
 #: Key of the PostgreSQL advisory lock that a store's writers take ("rotastor").
 PG_WRITE_LOCK = 0x726F7461_73746F72
 
@@ -56,7 +59,7 @@ def register_sha256(register: Register) -> str:
     return hashlib.sha256(register.model_dump_json().encode()).hexdigest()
 
 
-class HistoryStore:
+class HistoryStore(DailyRecords):
     """A history store, opened (created and migrated as needed): a SQLite file given by
     its path, or a database given by its URL (:func:`store_location`). Use as a context
     manager or call :meth:`close`."""
@@ -269,15 +272,29 @@ class HistoryStore:
             return None
         return Register.model_validate_json(row[0]), dt.date.fromisoformat(row[1])
 
-    def save_plan(self, rota: Rota, register: Register, created_at: dt.datetime) -> int:
+    def save_plan(
+        self,
+        rota: Rota,
+        register: Register,
+        created_at: dt.datetime,
+        *,
+        replaces: int | None = None,
+        replanned_from: dt.date | None = None,
+    ) -> int:
         """Store a plan with its audit record, the register it was made from and its
         planned visits (any number per offender, one per offender and day), in one
-        transaction; returns the plan id."""
+        transaction; returns the plan id. A re-plan names the plan it ``replaces`` and
+        the first day it re-planned."""
         audit = rota.audit
         if audit is None:
             raise StoreError("a plan without an audit record cannot be stored")
         with self.transaction() as conn:
+            daily = self.schema_version() >= DAILY_SCHEMA  # (an older store's tests)
             snapshot = self.save_register(register, rota.week_start, created_at)
+            extra = {
+                "replaces_plan_id": replaces,
+                "replanned_from": None if replanned_from is None else replanned_from.isoformat(),
+            }
             plan_id = conn.insert(
                 sa.insert(tables.plans).values(
                     week_start=rota.week_start.isoformat(),
@@ -288,6 +305,7 @@ class HistoryStore:
                     policy_json=json.dumps(audit.policy, sort_keys=True),
                     software_version=audit.software_version,
                     snapshot_id=snapshot,
+                    **(extra if daily else {}),
                 )
             )
             visits = [
@@ -301,6 +319,12 @@ class HistoryStore:
                     "arrival": v.arrival.isoformat(timespec="minutes"),
                     "window_end": v.window_end.isoformat(timespec="minutes"),
                     "due_date": v.due_date.isoformat(),
+                    **(
+                        {"urgency": v.urgency, "short_notice": v.short_notice}
+                        | {"rebooked": v.rebooked}
+                        if daily
+                        else {}
+                    ),
                 }
                 for v in rota.visits
             ]

@@ -31,6 +31,8 @@ plans = sa.Table(
     sa.Column("policy_json", sa.Text),
     sa.Column("software_version", sa.Text),
     sa.Column("snapshot_id", sa.BigInteger),
+    sa.Column("replaces_plan_id", sa.BigInteger),
+    sa.Column("replanned_from", sa.Text),
 )
 visits = sa.Table(
     "planned_visits",
@@ -50,6 +52,9 @@ visits = sa.Table(
             "due_date",
         )
     ),
+    sa.Column("urgency", sa.Float),
+    sa.Column("short_notice", sa.Integer),
+    sa.Column("rebooked", sa.Integer),
 )
 outcomes = sa.Table(
     "outcomes",
@@ -63,6 +68,52 @@ outcomes = sa.Table(
         for c in ("attempt_time", "slot", "recheck_date", "notes", "recorded_at", "recorded_by")
     ),
     sa.Column("superseded_by", sa.BigInteger),
+)
+_WHO = ("created_at", "created_by", "reason")
+pins = sa.Table(
+    "pins",
+    meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    *(
+        sa.Column(c, sa.Text)
+        for c in ("offender_id", "week_start", "officer_id", "date", "slot", *_WHO)
+    ),
+    *(sa.Column(c, sa.Text) for c in ("removed_at", "removed_by", "removed_reason")),
+)
+absences = sa.Table(
+    "officer_absences",
+    meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in ("officer_id", "date", *_WHO)),
+)
+urgent = sa.Table(
+    "urgent_requests",
+    meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in ("offender_id", "deadline")),
+    sa.Column("two_officers", sa.Integer),
+    *(sa.Column(c, sa.Text) for c in (*_WHO, "withdrawn_at")),
+)
+released = sa.Table(
+    "released_visits",
+    meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("plan_id", sa.BigInteger),
+    *(sa.Column(c, sa.Text) for c in ("offender_id", "date", "officer_ids", *_WHO)),
+)
+edits = sa.Table(
+    "plan_edits",
+    meta,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in ("kind", "offender_id", "officer_id", "date", "detail")),
+    sa.Column("plan_id", sa.BigInteger),
+    sa.Column("seed", sa.BigInteger),
+    *(
+        sa.Column(f"{a}_hit_rate_{b}", sa.Float)
+        for a in ("slot", "gap")
+        for b in ("before", "after")
+    ),
+    *(sa.Column(c, sa.Text) for c in _WHO),
 )
 #: The recorded fields of an outcome, in the order of
 #: :meth:`~scheduler.history.store.records.Step.values`.
