@@ -114,6 +114,12 @@ def simulation_files(result: SimulationResult, summary: dict[str, Any]) -> dict[
     help="Leave visits the police call off to next week's plan (default: rebooked on the "
     "rest of their week).",
 )
+@click.option(
+    "--no-replan",
+    is_flag=True,
+    help="Tell the planner the week's absences on Monday instead of re-planning each "
+    "morning as they become known (the model of earlier releases).",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Directory for CSV, JSON and PNGs.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -130,6 +136,7 @@ def simulate_cmd(
     rates_path: Path | None,
     workers: int | None,
     no_rebook: bool,
+    no_replan: bool,
     out: Path | None,
     overwrite: bool,
     as_json: bool,
@@ -168,6 +175,7 @@ def simulate_cmd(
             warmup_weeks=warmup,
             on_week=progress,
             rebook_cancelled=not no_rebook,
+            daily_replan=not no_replan,
         )
     if not quiet and not sys.stderr.isatty():
         click.echo(f"Simulated {weeks} weeks in {time.perf_counter() - t0:.1f} s", err=True)

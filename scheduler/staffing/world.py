@@ -91,17 +91,46 @@ def draw_absences(
     if on_leave is None:
         on_leave = {o.id for o in officers if rng.random() < rates.leave_share}
     leave_next = {o.id for o in officers if rng.random() < rates.leave_share}
-    single = rates.sickness_share + rates.abstraction_share
     out = []
-    for o in officers:
-        if o.id in on_leave:
-            absent = tuple(days)
-        else:
-            absent = tuple(d for d in days if rng.random() < single)
+    for o, absent in zip(officers, _absent_days(officers, days, on_leave, rates, rng), strict=True):
         if o.id in leave_next:
             absent += tuple(later)
         out.append(o.model_copy(update={"absent": absent}) if absent else o)
     return tuple(out), leave_next
+
+
+def _absent_days(
+    officers: list[Officer],
+    days: list[date],
+    on_leave: set[str],
+    rates: EventRates,
+    rng: np.random.Generator,
+) -> list[tuple[date, ...]]:
+    """Each officer's absent days this week: the whole week on leave, else single days."""
+    single = rates.sickness_share + rates.abstraction_share
+    return [
+        tuple(days) if o.id in on_leave else tuple(d for d in days if rng.random() < single)
+        for o in officers
+    ]
+
+
+def unforeseen_absences(
+    officers: tuple[Officer, ...], monday: date
+) -> tuple[tuple[Officer, ...], dict[str, set[date]]]:
+    """Split the week's absences drawn by :func:`draw_absences` into what the unit knows
+    when it plans on Monday (leave: the whole week, booked ahead) and what it learns only
+    that morning (single days of sickness or abstraction). Returns the roster the planner
+    sees and the unforeseen days by officer."""
+    week = {monday + timedelta(days=d) for d in range(WEEK)}
+    roster, unforeseen = [], {}
+    for o in officers:
+        this_week = set(o.absent) & week
+        if this_week and this_week != week:
+            unforeseen[o.id] = this_week
+            kept = tuple(d for d in o.absent if d not in week)
+            o = o.model_copy(update={"absent": kept})
+        roster.append(o)
+    return tuple(roster), unforeseen
 
 
 def register_events(
@@ -259,6 +288,7 @@ __all__ = [
     "SimState",
     "Truth",
     "draw_absences",
+    "unforeseen_absences",
     "outcome_event",
     "register_events",
 ]

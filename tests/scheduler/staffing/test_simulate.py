@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from models import OffenderStatus, Policy, RiskTier
+from models import OffenderStatus, Policy, RiskTier, VisitOutcome
 from scheduler.io.loaders import parse_unavailability
 from scheduler.staffing.result import TIERS, Measure, visit_rows
 from scheduler.staffing.simulate import PlannedWeek, simulate
@@ -199,11 +199,15 @@ def test_failed_entries_are_late_on_time_but_attempted_on_time() -> None:
     # successful-visit interval, but the unit knocks on time and follows up every week.
     reg = small_unit(24, 3, 8)
     rates = NO_EVENTS.model_copy(update={"no_answer": 0.7})
-    result = simulate(reg, FAST, WEEK, 12, seed=6, rates=rates, warmup_weeks=2)
+    result = simulate(reg, FAST, WEEK, 12, seed=6, rates=rates, warmup_weeks=2, daily_replan=False)
     on_time, tried = result.compliance(), result.compliance(Measure.ATTEMPTED)
     assert on_time["high_and_very_high"] < 0.9
     assert tried["high_and_very_high"] == tried["all"] == 1.0
     assert result.compliance(Measure.ON_TIME) == on_time
+    # Re-planned each morning, a failed knock is tried again later the same week.
+    daily = simulate(reg, FAST, WEEK, 12, seed=6, rates=rates, warmup_weeks=2)
+    assert daily.compliance()["high_and_very_high"] > on_time["high_and_very_high"]
+    assert daily.compliance(Measure.ATTEMPTED)["all"] == 1.0
     # Visits called off by the police are no attempt: not attempted on time either.
     police = NO_EVENTS.model_copy(update={"cancelled_by_police": 0.7})
     waited = simulate(
@@ -215,6 +219,17 @@ def test_failed_entries_are_late_on_time_but_attempted_on_time() -> None:
     late = [1 - rebooked.compliance(Measure.ATTEMPTED)[k] for k in ("high_and_very_high", "all")]
     assert late[0] < (1 - waited.compliance(Measure.ATTEMPTED)["high_and_very_high"]) / 2
     assert late[1] < (1 - waited.compliance(Measure.ATTEMPTED)["all"]) / 2
+
+
+def test_sickness_learnt_on_the_day_moves_the_visits_to_officers_at_work() -> None:
+    # The planner sees no sickness on Monday; each morning the re-plan moves the visits
+    # of whoever is off that day, so none is lost (none called off) with room to spare.
+    reg = small_unit(24, 3, 8)
+    rates = NO_EVENTS.model_copy(update={"sickness_share": 0.25})
+    result = simulate(reg, FAST, WEEK, 8, seed=4, rates=rates, warmup_weeks=1)
+    outcomes = [v.outcome for v in result.visits]
+    assert outcomes and VisitOutcome.CANCELLED_BY_POLICE not in outcomes
+    assert result.compliance(Measure.ATTEMPTED)["all"] == 1.0
 
 
 def test_new_registrations_do_not_inherit_their_models_custody_dates() -> None:
