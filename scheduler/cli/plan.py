@@ -167,7 +167,7 @@ def plan_cmd(
     summary = _print_summary(rota, register, as_json)
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite, **export.write_args())
-        click.echo("\n" + wrap(export.note(out)))
+        click.echo("\n" + wrap(export.note(out)), err=as_json)  # stdout: the JSON alone
     _exit_for(summary)
 
 
@@ -302,7 +302,8 @@ def _plan_with_store(
                 raise click.ClickException(f"road travel times failed: {exc}") from None
             summary = _print_summary(rota, register, as_json)
             if dry_run:
-                click.echo("\n" + wrap(f"Dry run: nothing saved to {path}, no files written"))
+                dry = wrap(f"Dry run: nothing saved to {path}, no files written")
+                click.echo("\n" + dry, err=as_json)
                 return summary
             with db.transaction():
                 plan_id = db.save_plan(rota, register, datetime.now())
@@ -321,10 +322,11 @@ def _plan_with_store(
         )
     superseded = f", superseding plan {earlier[-1]['id']}" if earlier else ""
     click.echo(
-        wrap(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit{superseded}) to {path}")
+        wrap(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit{superseded}) to {path}"),
+        err=as_json,
     )
     if out is not None:
-        click.echo(wrap(export.note(out)))
+        click.echo(wrap(export.note(out)), err=as_json)
     return summary
 
 
