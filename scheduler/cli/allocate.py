@@ -269,7 +269,9 @@ def allocate_cmd(
     if out is not None:
         files = output_files(allocation, register)
         write_private_tree(files, out, overwrite=overwrite)
-        click.echo("\n" + wrap(f"Wrote {', '.join(sorted(files))} to {out}/"))
+        click.echo(
+            "\n" + wrap(f"Wrote {', '.join(sorted(files))} to {out}/"), err=as_json
+        )  # stdout: the JSON alone
     if not allocation.is_feasible():
         raise click.ClickException(
             f"{len(allocation.unallocated)} offenders cannot be allocated; "

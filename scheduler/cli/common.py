@@ -239,6 +239,20 @@ def load_unit_register(offenders: Path, officers: Path, as_of: date | None) -> R
     return _with_availability(result.register, opts.get("availability") or (), as_of)
 
 
+def unit_addresses(offenders: Path) -> dict[str, str]:
+    """Offender id -> address from the offenders file's ``address`` column, read with the
+    command's ``--columns``, for officers' files only (``--with-addresses``)."""
+    from scheduler.io.columns import load_aliases
+    from scheduler.io.loaders import OFFENDER_COLUMNS, OFFICER_COLUMNS
+    from scheduler.io.officer_files import read_addresses
+
+    ctx = click.get_current_context(silent=True)
+    opts = ctx.meta.get("rota.register", {}) if ctx is not None else {}
+    known = {"offenders": OFFENDER_COLUMNS, "officers": OFFICER_COLUMNS}
+    aliases = load_aliases(opts.get("columns"), known)
+    return read_addresses(offenders, aliases)
+
+
 def _with_availability(register: Register, paths: Sequence[Path], as_of: date | None) -> Register:
     """The register with ``--availability`` files' time away added to its officers."""
     if not paths:

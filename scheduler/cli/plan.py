@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,11 @@ from scheduler.cli.common import (
     load_policy,
     load_unit_register,
     next_monday,
+    now,
+    parse_date,
     parse_week,
     register_source_options,
+    unit_addresses,
 )
 from scheduler.cli.travel_options import travel_from_options, travel_options
 from scheduler.core.travel import TravelModel
@@ -54,6 +58,17 @@ from scheduler.plan.planner import plan_week
 @click.option("--workers", type=int, help="Local processes for independent teams.")
 @click.option("--out", type=click.Path(path_type=Path), help="Directory to write the rota to.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option(
+    "--day",
+    help="With --out: officers' files (CSV and .ics) hold only this day's visits "
+    "(YYYY-MM-DD, a day of the planned week); manager/ keeps the whole week.",
+)
+@click.option(
+    "--with-addresses",
+    is_flag=True,
+    help="With --out: officers' files give each offender's address, from the offenders "
+    "file's 'address' column. Default: no address in any output.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(
     "--allocate",
@@ -93,6 +108,8 @@ def plan_cmd(
     workers: int | None,
     out: Path | None,
     overwrite: bool,
+    day: str | None,
+    with_addresses: bool,
     as_json: bool,
     reallocate: bool,
     store: Path | None,
@@ -114,6 +131,7 @@ def plan_cmd(
         raise click.UsageError("--offenders and --officers go together")
     policy = _with_solver_options(load_policy(policy_path), time_limit, workers)
     register, week_start = _load_week(scenario, offenders, officers, week)
+    export = _officer_export(out, day, with_addresses, offenders, week_start)
     if out is not None:
         check_output(out, overwrite)
     if reallocate:
@@ -132,6 +150,7 @@ def plan_cmd(
             out,
             overwrite,
             as_json,
+            export,
             replace=replace,
             dry_run=dry_run,
         )
@@ -147,9 +166,43 @@ def plan_cmd(
         raise click.ClickException(f"road travel times failed: {exc}") from None
     summary = _print_summary(rota, register, as_json)
     if out is not None:
-        write_rota(rota, register, out, overwrite=overwrite)
-        click.echo("\n" + wrap(written_note(out)))
+        write_rota(rota, register, out, overwrite=overwrite, **export.write_args())
+        click.echo("\n" + wrap(export.note(out)), err=as_json)  # stdout: the JSON alone
     _exit_for(summary)
+
+
+@dataclass(frozen=True)
+class OfficerExport:
+    """What officers' files hold: one day's visits or the week's; addresses or none."""
+
+    day: date | None = None
+    addresses: dict[str, str] | None = None
+
+    def write_args(self) -> dict[str, Any]:
+        """:func:`write_rota`'s officer-file arguments, issued now."""
+        return {"issued": now().astimezone(UTC), "day": self.day, "addresses": self.addresses}
+
+    def note(self, out: Path) -> str:
+        return written_note(out, self.day, self.addresses is not None)
+
+
+def _officer_export(
+    out: Path | None, day: str | None, with_addresses: bool, offenders: Path | None, week: date
+) -> OfficerExport:
+    """``--day`` and ``--with-addresses`` checked before planning, so a wrong one costs no
+    solve and writes nothing."""
+    if (day is not None or with_addresses) and out is None:
+        raise click.UsageError("--day and --with-addresses go with --out")
+    when = parse_date(day, "--day")
+    if when is not None and not week <= when <= week + timedelta(days=6):
+        raise click.BadParameter(
+            f"{when} is not in the planned week ({week} to {week + timedelta(days=6)})",
+            param_hint="--day",
+        )
+    if with_addresses and offenders is None:
+        raise click.UsageError("--with-addresses needs --offenders with an 'address' column")
+    addresses = unit_addresses(offenders) if with_addresses and offenders else None
+    return OfficerExport(when, addresses)
 
 
 def _exit_for(summary: dict[str, Any]) -> None:
@@ -211,6 +264,7 @@ def _plan_with_store(
     out: Path | None,
     overwrite: bool,
     as_json: bool,
+    export: OfficerExport,
     replace: bool = False,
     dry_run: bool = False,
 ) -> dict[str, Any]:
@@ -248,12 +302,13 @@ def _plan_with_store(
                 raise click.ClickException(f"road travel times failed: {exc}") from None
             summary = _print_summary(rota, register, as_json)
             if dry_run:
-                click.echo("\n" + wrap(f"Dry run: nothing saved to {path}, no files written"))
+                dry = wrap(f"Dry run: nothing saved to {path}, no files written")
+                click.echo("\n" + dry, err=as_json)
                 return summary
             with db.transaction():
                 plan_id = db.save_plan(rota, register, datetime.now())
                 if out is not None:
-                    write_rota(rota, register, out, overwrite=overwrite)
+                    write_rota(rota, register, out, overwrite=overwrite, **export.write_args())
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc}; the plan was not stored") from None
     reattempts = sum(bool(history.of(v.offender_id).failed_entries) for v in rota.visits)
@@ -267,10 +322,11 @@ def _plan_with_store(
         )
     superseded = f", superseding plan {earlier[-1]['id']}" if earlier else ""
     click.echo(
-        wrap(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit{superseded}) to {path}")
+        wrap(f"Saved plan {plan_id} ({len(rota.visits)} visits, audit{superseded}) to {path}"),
+        err=as_json,
     )
     if out is not None:
-        click.echo(wrap(written_note(out)))
+        click.echo(wrap(export.note(out)), err=as_json)
     return summary
 
 

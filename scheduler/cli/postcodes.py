@@ -3,6 +3,7 @@ postcodes up in it. Everything stays on this machine."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -61,13 +62,33 @@ def import_cmd(
 @postcodes_cmd.command("lookup")
 @click.argument("postcodes", nargs=-1, required=True)
 @click.option("--index", "index_path", type=click.Path(path_type=Path), help="Index file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the look-ups as JSON.")
 @errors_to_exit
-def lookup_cmd(postcodes: tuple[str, ...], index_path: Path | None) -> None:
+def lookup_cmd(postcodes: tuple[str, ...], index_path: Path | None, as_json: bool) -> None:
     """Show where POSTCODES are, or why they cannot be located."""
     from scheduler.io.postcodes import Found, normalise_postcode, problem_text, require_index
 
     index = require_index(index_path)
     result = index.lookup(list(postcodes))
+    if as_json:
+        found = []
+        for i, text in enumerate(postcodes):
+            shown = normalise_postcode(text) or text
+            ok = result.found[i] is Found.OK
+            found.append(
+                {
+                    "input": text,
+                    "postcode": shown,
+                    "found": result.found[i].value,
+                    "lat": round(float(result.lat[i]), 6) if ok else None,
+                    "lon": round(float(result.lon[i]), 6) if ok else None,
+                    "problem": None
+                    if ok
+                    else problem_text(result.found[i], shown, int(result.terminated[i])),
+                }
+            )
+        click.echo(json.dumps({"postcodes": found}, indent=1))
+        return
     for i, text in enumerate(postcodes):
         shown = normalise_postcode(text) or text
         if result.found[i] is Found.OK:

@@ -10,6 +10,7 @@ different outcome for a visit already recorded needs ``--amend``.
 from __future__ import annotations
 
 import getpass
+import json
 from datetime import date
 from pathlib import Path
 
@@ -39,8 +40,11 @@ def command_line_outcome(values: dict[str, str], today: date) -> OutcomeRow:
     raise InputFileError(problems)
 
 
-def escalations(store: HistoryStore, policy: Policy, offender_ids: set[str]) -> list[str]:
-    """Lines naming the recorded offenders whose history now calls for action."""
+def escalation_ids(
+    store: HistoryStore, policy: Policy, offender_ids: set[str]
+) -> dict[str, list[str]]:
+    """The recorded offenders whose history now calls for action, by action: a
+    re-attempt, a section 96B warrant application, or a missing-person circulation."""
     history = store.history(policy)
     warrant, missing, reattempt = [], [], []
     for oid in sorted(offender_ids):
@@ -51,6 +55,13 @@ def escalations(store: HistoryStore, policy: Policy, offender_ids: set[str]) -> 
             reattempt.append(oid)
         if h.condition is not None and h.condition.status is OffenderStatus.MISSING:
             missing.append(oid)
+    return {"reattempt": reattempt, "warrant_s96b": warrant, "missing": missing}
+
+
+def escalations(store: HistoryStore, policy: Policy, offender_ids: set[str]) -> list[str]:
+    """Lines naming the recorded offenders whose history now calls for action."""
+    due = escalation_ids(store, policy, offender_ids)
+    reattempt, warrant, missing = due["reattempt"], due["warrant_s96b"], due["missing"]
     lines = []
     if reattempt:
         lines.append(
@@ -87,6 +98,7 @@ def escalations(store: HistoryStore, policy: Policy, offender_ids: set[str]) -> 
 @click.option("--unplanned", is_flag=True, help="The visit was in no plan.")
 @click.option("--notes", default="", help="Free text kept in the store only (no names/addresses).")
 @click.option("--amend", is_flag=True, help="Replace outcomes already recorded differently.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and actions as JSON.")
 @errors_to_exit
 def record_cmd(
     file: Path | None,
@@ -101,6 +113,7 @@ def record_cmd(
     unplanned: bool,
     notes: str,
     amend: bool,
+    as_json: bool,
 ) -> None:
     """Record visit outcomes from FILE (CSV or JSON) or one given with --offender.
 
@@ -146,6 +159,19 @@ def record_cmd(
         result: ImportResult = db.import_outcomes(
             rows, policy=policy, recorded_at=clock, recorded_by=getpass.getuser(), amend=amend
         )
+        if as_json:
+            actions = escalation_ids(db, policy, {r.offender_id for r in rows})
+            counts = {
+                "rows": result.rows,
+                "added": result.added,
+                "duplicates": result.duplicates,
+                "amended": result.amended,
+                "source": source,
+                "store": str(store),
+                "actions": actions,
+            }
+            click.echo(json.dumps(counts, indent=1))
+            return
         click.echo(
             f"Recorded {result.rows} outcome(s): {result.added} new, "
             f"{result.duplicates} already recorded, {result.amended} amended"

@@ -186,6 +186,8 @@ def status_cmd(
             "status.json": json.dumps(summary, indent=1) + "\n",
         }
         write_private_tree(files, out, overwrite=overwrite)
-        click.echo("\n" + wrap(f"Wrote status.csv and status.json to {out}/"))
+        click.echo(
+            "\n" + wrap(f"Wrote status.csv and status.json to {out}/"), err=as_json
+        )  # stdout: the JSON alone
     if not report.balanced:
         raise SystemExit(1)

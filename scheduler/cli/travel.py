@@ -4,10 +4,12 @@ points, and writes them as a policy fragment."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -73,6 +75,7 @@ def travel_cmd() -> None:
     help="Write the fitted speed_kmh and circuity as a policy TOML fragment (owner-only).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
 @errors_to_exit
 def calibrate_cmd(
     url: str,
@@ -87,6 +90,7 @@ def calibrate_cmd(
     timeout: float,
     out: Path | None,
     overwrite: bool,
+    as_json: bool,
 ) -> None:
     """Compare the offline estimate with a routing server on a sample and fit it.
 
@@ -119,6 +123,11 @@ def calibrate_cmd(
         speed_kmh=policy.speed_kmh,
         circuity=policy.circuity,
     )
+    if out is not None:
+        _write_fragment(out, fit, server_name(url), overwrite)
+    if as_json:
+        click.echo(json.dumps(_fit_json(fit, policy, seed, len(chosen), client, out), indent=1))
+        return
     click.echo(f"Sample seed: {seed} (replay with --seed {seed})")
     click.echo(
         f"{len(chosen)} points, {fit.pairs} pairs, {client.stats.requests} request(s) to "
@@ -129,8 +138,38 @@ def calibrate_cmd(
     click.echo(_row("before", policy.circuity, policy.speed_kmh, fit.before))
     click.echo(_row("after", fit.circuity, fit.speed_kmh, fit.after))
     if out is not None:
-        _write_fragment(out, fit, server_name(url), overwrite)
         click.echo(f"Wrote {out} (speed_kmh, circuity for the policy file)")
+
+
+def _fit_json(
+    fit: TravelFit, policy: Any, seed: int, points: int, client: Any, out: Path | None
+) -> dict[str, Any]:
+    """``--json``: the sample, and the offline model before and after the fit."""
+
+    def errors(e: ErrorSummary) -> dict[str, float]:
+        return {k: round(float(getattr(e, k)), 3) for k in ERROR_FIELDS}
+
+    return {
+        "seed": seed,
+        "points": points,
+        "pairs": fit.pairs,
+        "requests": client.stats.requests,
+        "server": client.name,
+        "before": {
+            "circuity": policy.circuity,
+            "speed_kmh": policy.speed_kmh,
+            "errors": errors(fit.before),
+        },
+        "after": {
+            "circuity": round(fit.circuity, 4),
+            "speed_kmh": round(fit.speed_kmh, 3),
+            "errors": errors(fit.after),
+        },
+        "out": str(out) if out is not None else None,
+    }
+
+
+ERROR_FIELDS = ("median_s", "p90_s", "median_pct", "p90_pct")
 
 
 def _row(name: str, circuity: float, speed: float, e: ErrorSummary) -> str:

@@ -12,77 +12,25 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from models import Register, Rota
 from scheduler.core.exceptions import OutputExistsError, RotaError
 from scheduler.io.loaders import csv_text
+from scheduler.io.officer_files import OFFICERS_DIR, officer_files
 from scheduler.io.report import rota_summary
-
-VISIT_COLUMNS = [
-    "offender_id",
-    "officer_ids",
-    "tier",
-    "date",
-    "weekday",
-    "slot",
-    "arrival",
-    "window_end",
-    "departure",
-    "sequence",
-    "travel_to_min",
-    "due_date",
-    "days_overdue",
-    "cover",
-    "revisit",
-    "rebooked",
-]
-UNSCHEDULED_COLUMNS = ["offender_id", "tier", "reason", "due_date", "detail"]
-
-
-def visit_rows(rota: Rota) -> list[dict[str, Any]]:
-    return [
-        {
-            "offender_id": v.offender_id,
-            "officer_ids": ";".join(v.officer_ids),
-            "tier": v.tier.value,
-            "date": v.date.isoformat(),
-            "weekday": f"{v.date:%a}",
-            "slot": v.slot,
-            "arrival": f"{v.arrival:%H:%M}",
-            "window_end": f"{v.window_end:%H:%M}",
-            "departure": f"{v.departure:%H:%M}",
-            "sequence": v.sequence,
-            "travel_to_min": round(v.travel_to_s / 60),
-            "due_date": v.due_date.isoformat(),
-            "days_overdue": v.days_overdue,
-            "cover": str(v.cover).lower(),
-            "revisit": str(v.short_notice).lower(),
-            "rebooked": str(v.rebooked).lower(),
-        }
-        for v in rota.visits
-    ]
-
-
-def unscheduled_rows(rota: Rota) -> list[dict[str, Any]]:
-    return [
-        {
-            "offender_id": u.offender_id,
-            "tier": u.tier.value,
-            "reason": u.reason.value,
-            "due_date": u.due_date.isoformat() if u.due_date else "",
-            "detail": u.detail,
-        }
-        for u in rota.unscheduled
-    ]
-
+from scheduler.io.rota_rows import (
+    UNSCHEDULED_COLUMNS,
+    VISIT_COLUMNS,
+    unscheduled_rows,
+    visit_rows,
+)
 
 #: Where ``--out`` puts what: the manager's folder holds the whole week, the audit record
 #: (with the secret seed) and the outcomes template; officers' files sit apart, each an
 #: officer's own visits and nothing else.
 MANAGER_DIR = "manager"
-OFFICERS_DIR = "officers"
 
 
 def outcomes_template(rota: Rota) -> str:
@@ -93,22 +41,20 @@ def outcomes_template(rota: Rota) -> str:
     return template_text(rota)
 
 
-def officer_files(rota: Rota, register: Register) -> dict[str, str]:
-    """Each officer's own visits in order: no seed, no other officer's work."""
-    rows = visit_rows(rota)
-    files = {}
-    for officer in register.officers:
-        mine = [r for r in rows if officer.id in r["officer_ids"].split(";")]
-        mine.sort(key=lambda r: (r["date"], r["arrival"]))
-        files[f"{OFFICERS_DIR}/{officer.id}.csv"] = csv_text(mine, VISIT_COLUMNS)
-    return files
-
-
-def rota_files(rota: Rota, register: Register) -> dict[str, str]:
-    """Every output file's relative path and text: the manager's folder (the whole week,
-    ``audit.json`` with the secret seed, the outcomes template) and the officers' folder."""
+def rota_files(
+    rota: Rota,
+    register: Register,
+    *,
+    issued: datetime,
+    day: date | None = None,
+    addresses: Mapping[str, str] | None = None,
+) -> dict[str, str | bytes]:
+    """Every output file's relative path and content: the manager's folder (the whole
+    week, ``audit.json`` with the secret seed, the outcomes template) and the officers'
+    folder (:func:`~scheduler.io.officer_files.officer_files`: each officer's sheet and
+    calendar, of ``day`` only when given, with ``addresses`` only when given)."""
     m = MANAGER_DIR
-    files = {
+    files: dict[str, str | bytes] = {
         f"{m}/visits.csv": csv_text(visit_rows(rota), VISIT_COLUMNS),
         f"{m}/unscheduled.csv": csv_text(unscheduled_rows(rota), UNSCHEDULED_COLUMNS),
         f"{m}/rota.json": rota.model_dump_json(indent=1, exclude={"audit"}),
@@ -117,16 +63,18 @@ def rota_files(rota: Rota, register: Register) -> dict[str, str]:
     }
     if rota.audit is not None:
         files[f"{m}/audit.json"] = rota.audit.model_dump_json(indent=1)
-    files.update(officer_files(rota, register))
+    files.update(officer_files(rota, register, issued=issued, day=day, addresses=addresses))
     return files
 
 
-def written_note(out: Path) -> str:
+def written_note(out: Path, day: date | None = None, addresses: bool = False) -> str:
     """What ``--out`` wrote, for the command's last line."""
+    held = f"{day:%a %d %b}'s visits" if day else "the week's visits"
+    extra = ", with addresses" if addresses else ""
     return (
         f"Wrote rota to {out}/: {MANAGER_DIR}/ (visits.csv, unscheduled.csv, rota.json, "
         f"summary.json, audit.json, outcomes.csv: for the manager only) and "
-        f"{OFFICERS_DIR}/ (one file per officer)"
+        f"{OFFICERS_DIR}/ (each officer's CSV and .ics calendar: {held}{extra})"
     )
 
 
@@ -173,5 +121,31 @@ def write_private_tree(
     return out
 
 
-def write_rota(rota: Rota, register: Register, out: Path, overwrite: bool = False) -> Path:
-    return write_private_tree(rota_files(rota, register), out, overwrite)
+__all__ = [
+    "MANAGER_DIR",
+    "OFFICERS_DIR",
+    "UNSCHEDULED_COLUMNS",
+    "VISIT_COLUMNS",
+    "check_output",
+    "rota_files",
+    "unscheduled_rows",
+    "visit_rows",
+    "write_private_tree",
+    "write_rota",
+    "written_note",
+]
+
+
+def write_rota(
+    rota: Rota,
+    register: Register,
+    out: Path,
+    overwrite: bool = False,
+    *,
+    issued: datetime,
+    day: date | None = None,
+    addresses: Mapping[str, str] | None = None,
+) -> Path:
+    """Write :func:`rota_files` under ``out`` at once (see :func:`write_private_tree`)."""
+    files = rota_files(rota, register, issued=issued, day=day, addresses=addresses)
+    return write_private_tree(files, out, overwrite)

@@ -99,7 +99,9 @@ def test_plan_writes_every_output(planned: tuple[Result, Path], valid_register) 
     assert f"Wrote rota to {out}/" in result.output
     assert {p.name for p in out.iterdir()} == OUTPUT_DIRS
     assert {p.name for p in (out / "manager").iterdir()} == MANAGER_FILES
-    assert {p.name for p in (out / "officers").iterdir()} == {"OM-A.csv", "OM-B.csv", "OM-C.csv"}
+    assert {p.name for p in (out / "officers").iterdir()} == {
+        f"{o}.{ext}" for o in ("OM-A", "OM-B", "OM-C") for ext in ("csv", "ics")
+    }
 
     visits = (out / "manager" / "visits.csv").read_text().splitlines()
     unscheduled = (out / "manager" / "unscheduled.csv").read_text().splitlines()
@@ -189,8 +191,9 @@ def test_seed_only_in_the_audit_file(
         out / "manager" / "rota.json",
         out / "manager" / "summary.json",
         *sorted((out / "officers").glob("*.csv")),
+        *sorted((out / "officers").glob("*.ics")),
     ]
-    assert len(shared) == 7
+    assert len(shared) == 10
     for path in shared:
         text = path.read_text()
         assert secret not in text, path.name

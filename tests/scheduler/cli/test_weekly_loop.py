@@ -247,7 +247,7 @@ def test_the_managers_files_are_apart_from_the_officers(
         os.umask(old)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["manager", "officers"]
-    assert sorted(p.name for p in (out / "officers").iterdir()) == ["OM-A.csv"]
+    assert sorted(p.name for p in (out / "officers").iterdir()) == ["OM-A.csv", "OM-A.ics"]
     seed = str(json.loads((out / "manager" / "audit.json").read_text())["seed"])
     assert len(seed) >= 12  # a secret seed, long enough to be found if it leaked
     for path in (out / "officers").iterdir():
