@@ -18,7 +18,8 @@ from models import Rota, Visit
 from scheduler.core.travel import TravelModel
 from scheduler.history.store import HistoryStore, StoreError
 from scheduler.history.store.daily import EditEntry, WeekPlan, Who
-from scheduler.io.export import officer_files, write_private_tree
+from scheduler.io.export import write_private_tree
+from scheduler.io.officer_files import officer_files
 from scheduler.plan.replan import Attempt, Change, DayState, Fix, ReplanResult, Urgent, replan
 from scheduler.plan.urgent import urgent_refusal
 from scheduler.timing.attackers import gap_attacker_hits, hit_rate, slot_attacker_hits
@@ -244,7 +245,7 @@ def release_day(
     absent. Returns the visits released and the files written."""
     week = current_week(db, day)
     visits = [v for v in week.rota.visits if v.date == day]
-    files = officer_day_files(week.rota.model_copy(update={"visits": tuple(visits)}), week)
+    files = officer_day_files(week, day, who.at)
     with db.transaction():
         db.record_release(week.plan_id, visits, who)
         db.add_edits(
@@ -260,10 +261,12 @@ def release_day(
     return len(visits), [out / rel for rel in files]
 
 
-def officer_day_files(rota: Rota, week: WeekPlan) -> dict[str, str]:
-    """The officers' files of a day's visits: one function the officers' file format
-    (e.g. an .ics export) can be pointed at; today the officer CSV of ``rota plan``."""
-    return officer_files(rota, week.register)
+def officer_day_files(week: WeekPlan, day: date, issued: datetime) -> dict[str, bytes]:
+    """Each officer's sheet and calendar (.csv and .ics) of ``day``'s visits only: an
+    officer holds no more of the rota than the day in hand. No address, no seed."""
+    if issued.tzinfo is None:
+        issued = issued.astimezone()
+    return officer_files(week.rota, week.register, issued=issued, day=day)
 
 
 __all__ = [

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
+from icalendar import Calendar
 
 import scheduler.cli.daily as daily_module
 from scheduler.cli.main import main
@@ -138,9 +139,17 @@ def test_release_writes_owner_only_files_and_keeps_released_visits(store, tmp_pa
     assert r.exit_code == 0, r.output
     files = list((out / "officers").glob("*.csv"))
     assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    # Each officer's calendar holds that day's visits only, and exactly those released.
+    events = []
+    for ics in (out / "officers").glob("*.ics"):
+        assert stat.S_IMODE(ics.stat().st_mode) == 0o600
+        events += [e for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")]
+    assert events and {e.decoded("DTSTART").date() for e in events} == {NOW.date()}
     with HistoryStore(store) as db:
         released = db.released(NOW.date(), NOW.date())
         assert released
+    # One event per released visit on each of its officers' calendars (joint: both).
+    assert len(events) == sum(len(officers) for _, _, officers in released)
     r = run("replan", "--store", str(store), "--from", "2026-12-01", "--seed", "6")
     assert r.exit_code == 0, r.output
     r = run("edits", "--store", str(store))
