@@ -7,6 +7,7 @@ rota with every offender either visited or listed with a reason.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -55,6 +56,7 @@ def plan_week(
     history: History | None = None,
     relax_timing: bool = False,
     executor: Executor | None = None,
+    stats: dict[str, float] | None = None,
 ) -> Rota:
     """Plan one week of unannounced visits.
 
@@ -83,6 +85,10 @@ def plan_week(
         cluster's (``distributed.Client(address).get_executor()``); by default
         ``policy.solver.workers`` local processes. Each team has its own generator, so
         the plan is the same wherever it runs.
+    stats
+        Filled, when given, with wall seconds per stage (``due``, ``build``, ``solve``,
+        ``merge``) and the CPU seconds inside OR-Tools summed over teams (``search``),
+        for the benchmarks; the plan never depends on them.
     """
     if week_start is None:
         raise ValueError("week_start is required")
@@ -90,17 +96,22 @@ def plan_week(
     seed = new_secret_seed() if seed is None else seed
     travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
 
+    clock = _StageClock(stats)
     due_rng, team_seed = draw_generators(seed)
     due, rest = week_due(register, policy, week_start, due_rng, history)
     if relax_timing:
         drawing = drawing_policy(policy, register.officers, register.offenders)
         due = relaxed_timing(due, drawing, week_start)
     tasks = team_tasks(register, policy, week_start, due, travel, team_seed)
+    clock.lap("due")
     with _team_executor(policy, len(tasks), executor) as pool:
         problems, unplaced = _team_problems(tasks, travel, pool)
+        clock.lap("build")
         limits = team_time_limits(problems, policy)
         solutions = _solve_all(problems, limits, policy, pool)
+    clock.lap("solve")
     visits, dropped, days = _merged_parts(problems, solutions, register, policy, week_start)
+    clock.lap("merge", search=sum(s.search_s for s in solutions))
     audit = AuditRecord(
         inputs_sha256=inputs_sha256(register, policy, week_start, history),
         seed=seed,
@@ -109,13 +120,24 @@ def plan_week(
         created_by=created_by,
         software_version=SOFTWARE_VERSION,
     )
+    return _rota(register, week_start, visits, rest + unplaced + dropped, days, audit)
+
+
+def _rota(
+    register: Register,
+    week_start: date,
+    visits: list[Visit],
+    unscheduled: list[Unscheduled],
+    days: list[OfficerDay],
+    audit: AuditRecord,
+) -> Rota:
+    """The week's rota: visits in time order, everyone else in register order."""
     visits.sort(key=lambda v: (v.arrival, v.officer_ids))
     order = {o.id: i for i, o in enumerate(register.offenders)}
-    unscheduled = sorted(rest + unplaced + dropped, key=lambda u: order[u.offender_id])
     return Rota(
         week_start=week_start,
         visits=tuple(visits),
-        unscheduled=tuple(unscheduled),
+        unscheduled=tuple(sorted(unscheduled, key=lambda u: order[u.offender_id])),
         officer_days=tuple(days),
         audit=audit,
     )
@@ -341,6 +363,20 @@ def _team_executor(
             yield pool
         return
     yield None
+
+
+class _StageClock:
+    """Wall seconds per stage into ``stats`` (when given): what the benchmarks report."""
+
+    def __init__(self, stats: dict[str, float] | None) -> None:
+        self.stats, self.last = stats, time.perf_counter()
+
+    def lap(self, stage: str, **extra: float) -> None:
+        now = time.perf_counter()
+        if self.stats is not None:
+            self.stats[stage] = now - self.last
+            self.stats.update(extra)
+        self.last = now
 
 
 def _officers_by_team(officers: tuple[Officer, ...]) -> dict[str, list[Officer]]:
