@@ -33,6 +33,7 @@ day to avoid.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -440,21 +441,20 @@ def _gap_pmf(shape: GapShape, interval: int, share: float, failure_share: float)
 @lru_cache(maxsize=4096)
 def _conditional_gap(
     shape: GapShape, interval: int, share: float, failure_share: float, passed: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, list[float]]:
     """The gap distribution given ``passed`` days without a visit, and its cumulative
-    sum: the same few (tier, days since the last visit) recur across a register, so
-    each is computed once, not once per offender."""
+    sum (as floats, for :func:`bisect.bisect_right`): the same few (tier, days since
+    the last visit) recur across a register, so each is computed once, not once per
+    offender."""
     cond = conditional_gap_pmf(_gap_pmf(shape, interval, share, failure_share), passed)
-    cum = np.cumsum(cond)
     cond.setflags(write=False)
-    cum.setflags(write=False)
-    return cond, cum
+    return cond, np.cumsum(cond).tolist()
 
 
-def _draw_from_cumulative(rng: np.random.Generator, cum: np.ndarray) -> int:
+def _draw_from_cumulative(rng: np.random.Generator, cum: list[float]) -> int:
     """:func:`~scheduler.plan.draws.draw_index` on a precomputed cumulative sum: the
-    same uniform, the same index."""
-    return int(min(np.searchsorted(cum, rng.random() * cum[-1], side="right"), len(cum) - 1))
+    same uniform, the same index (``bisect_right`` is ``searchsorted(side="right")``)."""
+    return min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(cum) - 1)
 
 
 def _in_week_days(
