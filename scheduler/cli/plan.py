@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -56,6 +59,12 @@ from scheduler.plan.planner import plan_week
     help="Cap on solver seconds for the whole week (default: by team size).",
 )
 @click.option("--workers", type=int, help="Local processes for independent teams.")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Build and solve the teams on an existing Dask cluster, e.g. tcp://host:8786 "
+    "(its workers need rota-planner installed); the plan is the local one.",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Directory to write the rota to.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option(
@@ -106,6 +115,7 @@ def plan_cmd(
     seed: int | None,
     time_limit: float | None,
     workers: int | None,
+    cluster: str | None,
     out: Path | None,
     overwrite: bool,
     day: str | None,
@@ -127,6 +137,8 @@ def plan_cmd(
     """
     if (replace or dry_run) and store is None:
         raise click.UsageError("--replace and --dry-run go with --store")
+    if workers is not None and cluster is not None:
+        raise click.UsageError("--workers and --cluster are alternatives: give one")
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
     policy = _with_solver_options(load_policy(policy_path), time_limit, workers)
@@ -153,13 +165,21 @@ def plan_cmd(
             export,
             replace=replace,
             dry_run=dry_run,
+            cluster=cluster,
         )
         _exit_for(summary)
         return
     try:
-        rota = plan_week(
-            register, policy, week_start, seed=seed, travel=travel, created_by=getpass.getuser()
-        )
+        with _executor(cluster) as executor:
+            rota = plan_week(
+                register,
+                policy,
+                week_start,
+                seed=seed,
+                travel=travel,
+                created_by=getpass.getuser(),
+                executor=executor,
+            )
     except (OSError, RuntimeError) as exc:
         if travel is None:
             raise
@@ -203,6 +223,19 @@ def _officer_export(
         raise click.UsageError("--with-addresses needs --offenders with an 'address' column")
     addresses = unit_addresses(offenders) if with_addresses and offenders else None
     return OfficerExport(when, addresses)
+
+
+@contextmanager
+def _executor(cluster: str | None) -> Iterator[Executor | None]:
+    """The Dask cluster's executor for ``--cluster`` (connected as ``rota staffing
+    --cluster`` connects), else None: the policy's local worker processes."""
+    if cluster is None:
+        yield None
+        return
+    from scheduler.staffing.sweep import sweep_executor
+
+    with sweep_executor(cluster=cluster) as executor:
+        yield executor
 
 
 def _exit_for(summary: dict[str, Any]) -> None:
@@ -267,6 +300,7 @@ def _plan_with_store(
     export: OfficerExport,
     replace: bool = False,
     dry_run: bool = False,
+    cluster: str | None = None,
 ) -> dict[str, Any]:
     """``rota plan --store``: plan from the stored history, then keep the plan, its audit
     and its visits in the store and write ``--out``, together (if writing fails, nothing
@@ -287,15 +321,17 @@ def _plan_with_store(
                 )
             history = db.history(policy)
             try:
-                rota = plan_week(
-                    register,
-                    policy,
-                    week_start,
-                    seed=seed,
-                    travel=travel,
-                    created_by=getpass.getuser(),
-                    history=history,
-                )
+                with _executor(cluster) as executor:
+                    rota = plan_week(
+                        register,
+                        policy,
+                        week_start,
+                        seed=seed,
+                        travel=travel,
+                        created_by=getpass.getuser(),
+                        history=history,
+                        executor=executor,
+                    )
             except (OSError, RuntimeError) as exc:
                 if travel is None:
                     raise

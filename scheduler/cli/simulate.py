@@ -117,8 +117,8 @@ def simulation_files(result: SimulationResult, summary: dict[str, Any]) -> dict[
 @click.option(
     "--no-replan",
     is_flag=True,
-    help="Tell the planner the week's absences on Monday instead of re-planning each "
-    "morning as they become known (the model of earlier releases).",
+    help="Tell the planner the week's absences when it plans the week, instead of "
+    "re-planning each morning as they become known (the model of earlier releases).",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Directory for CSV, JSON and PNGs.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")

@@ -33,6 +33,7 @@ day to avoid.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -258,15 +259,16 @@ def _drawn_visit(
     of a short-notice revisit (None when there is none)."""
     off = st.offender
     assert off.last_visit is not None
-    pmf = _gap_pmf(
+    gap_key = (
         policy.gap_shape,
         policy.interval_for(off.tier, off.interval_days),
         policy.gap_mean_share[off.tier],
         policy.failed_visit_share,
     )
+    pmf = _gap_pmf(*gap_key)
     passed = max((week_start - off.last_visit).days, 1)
-    cond = conditional_gap_pmf(pmf, passed)
-    gap = 1 + draw_index(rng, cond)
+    cond, cum = _conditional_gap(*gap_key, passed)
+    gap = 1 + _draw_from_cumulative(rng, cum)
     target = off.last_visit + timedelta(days=gap)
     t = (target - week_start).days
     if t >= WEEK_DAYS and (
@@ -437,6 +439,25 @@ def _gap_pmf(shape: GapShape, interval: int, share: float, failure_share: float)
         pmf = attempt_gap_pmf(pmf, failure_share)
     pmf.setflags(write=False)
     return pmf
+
+
+@lru_cache(maxsize=4096)
+def _conditional_gap(
+    shape: GapShape, interval: int, share: float, failure_share: float, passed: int
+) -> tuple[np.ndarray, list[float]]:
+    """The gap distribution given ``passed`` days without a visit, and its cumulative
+    sum (as floats, for :func:`bisect.bisect_right`): the same few (tier, days since
+    the last visit) recur across a register, so each is computed once, not once per
+    offender."""
+    cond = conditional_gap_pmf(_gap_pmf(shape, interval, share, failure_share), passed)
+    cond.setflags(write=False)
+    return cond, np.cumsum(cond).tolist()
+
+
+def _draw_from_cumulative(rng: np.random.Generator, cum: list[float]) -> int:
+    """:func:`~scheduler.plan.draws.draw_index` on a precomputed cumulative sum: the
+    same uniform, the same index (``bisect_right`` is ``searchsorted(side="right")``)."""
+    return min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(cum) - 1)
 
 
 def _in_week_days(

@@ -7,11 +7,14 @@ rota with every offender either visited or listed with a reason.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +31,7 @@ from models import (
     Weekday,
 )
 from scheduler.core.roads import offline_travel
-from scheduler.core.travel import TravelModel
+from scheduler.core.travel import GreatCircleTravel, TravelModel
 from scheduler.core.windows import week_dates
 from scheduler.history.state import History
 from scheduler.plan.candidates import visitable_on
@@ -54,6 +57,8 @@ def plan_week(
     created_by: str = "",
     history: History | None = None,
     relax_timing: bool = False,
+    executor: Executor | None = None,
+    stats: dict[str, float] | None = None,
 ) -> Rota:
     """Plan one week of unannounced visits.
 
@@ -78,6 +83,15 @@ def plan_week(
         Plan the same visits (same seed, same drawn dates) with every feasible day and
         time open to the optimiser: the travel-optimal reference the travel premium of
         randomised timing is measured against. Not for issuing: it is predictable.
+    executor
+        Where the independent team problems are built and solved, e.g. a Dask
+        cluster's (``distributed.Client(address).get_executor()``); by default
+        ``policy.solver.workers`` local processes. Each team has its own generator, so
+        the plan is the same wherever it runs.
+    stats
+        Filled, when given, with wall seconds per stage (``due``, ``build``, ``solve``,
+        ``merge``) and the CPU seconds inside OR-Tools summed over teams (``search``),
+        for the benchmarks; the plan never depends on them.
     """
     if week_start is None:
         raise ValueError("week_start is required")
@@ -85,19 +99,26 @@ def plan_week(
     seed = new_secret_seed() if seed is None else seed
     travel = travel or offline_travel(policy)
 
+    clock = _StageClock(stats)
     due_rng, team_seed = draw_generators(seed)
     due, rest = week_due(register, policy, week_start, due_rng, history)
     if relax_timing:
         drawing = drawing_policy(policy, register.officers, register.offenders)
         due = relaxed_timing(due, drawing, week_start)
     planned, due, rest, households = merge_households(register, policy, week_start, due, rest)
-    problems, unplaced = _team_problems(planned, policy, week_start, due, travel, team_seed)
-    limits = team_time_limits(problems, policy)
-    solutions = _solve_all(problems, limits, policy)
+    tasks = team_tasks(planned, policy, week_start, due, travel, team_seed)
+    clock.lap("due")
+    with _team_executor(policy, len(tasks), executor) as pool:
+        problems, unplaced = _team_problems(tasks, travel, pool)
+        clock.lap("build")
+        limits = team_time_limits(problems, policy)
+        solutions = _solve_all(problems, limits, policy, pool)
+    clock.lap("solve")
     visits, dropped, days = _merged_parts(problems, solutions, planned, policy, week_start)
     visits, left_out, days = expand_households(
         households, register, visits, unplaced + dropped, days
     )
+    clock.lap("merge", search=sum(s.search_s for s in solutions))
     audit = AuditRecord(
         inputs_sha256=inputs_sha256(register, policy, week_start, history),
         seed=seed,
@@ -106,51 +127,99 @@ def plan_week(
         created_by=created_by,
         software_version=SOFTWARE_VERSION,
     )
+    return _rota(register, week_start, visits, rest + left_out, days, audit)
+
+
+def _rota(
+    register: Register,
+    week_start: date,
+    visits: list[Visit],
+    unscheduled: list[Unscheduled],
+    days: list[OfficerDay],
+    audit: AuditRecord,
+) -> Rota:
+    """The week's rota: visits in time order, everyone else in register order."""
     visits.sort(key=lambda v: (v.arrival, v.officer_ids))
     order = {o.id: i for i, o in enumerate(register.offenders)}
-    unscheduled = sorted(rest + left_out, key=lambda u: order[u.offender_id])
     return Rota(
         week_start=week_start,
         visits=tuple(visits),
-        unscheduled=tuple(unscheduled),
+        unscheduled=tuple(sorted(unscheduled, key=lambda u: order[u.offender_id])),
         officer_days=tuple(days),
         audit=audit,
     )
 
 
-def _team_problems(
+@dataclass(frozen=True)
+class TeamTask:
+    """What one planning unit's problem is built from: the unit's officers, due visits
+    and their offenders (by register index) only, so that it is cheap to send to a
+    worker process or a cluster."""
+
+    team: str
+    officers: list[Officer]
+    due: list[DueVisit]
+    offenders: dict[int, Offender]
+    policy: Policy
+    week_start: date
+    travel: TravelModel
+    rng: np.random.Generator
+
+
+def team_tasks(
     register: Register,
     policy: Policy,
     week_start: date,
     due: list[DueVisit],
     travel: TravelModel,
     team_seed: int,
-) -> tuple[list[TeamProblem], list[Unscheduled]]:
-    """Each planning unit's problem, in unit order, each drawn with the unit's own
-    generator; and the visits no problem can place."""
+) -> list[TeamTask]:
+    """Each planning unit's task, in unit order, each with the unit's own generator."""
     teams = _officers_by_team(register.officers)
     due_by_team: dict[str, list[DueVisit]] = defaultdict(list)
     team_of_officer = {o.id: o.planning_unit for o in register.officers}
     for dv in due:
         due_by_team[team_of_officer[register.offenders[dv.index].manager_id]].append(dv)
-
     rngs = team_generators(team_seed, list(teams))
-    problems: list[TeamProblem] = []
-    unplaced: list[Unscheduled] = []
-    for team in sorted(teams):
-        problem, bad = build_team_problem(
+    return [
+        TeamTask(
             team,
             teams[team],
             due_by_team.get(team, []),
-            register.offenders,
+            {dv.index: register.offenders[dv.index] for dv in due_by_team.get(team, [])},
             policy,
             week_start,
             travel,
             rngs[team],
         )
-        problems.append(problem)
-        unplaced += bad
-    return problems, unplaced
+        for team in sorted(teams)
+    ]
+
+
+def build_task(task: TeamTask) -> tuple[TeamProblem, list[Unscheduled]]:
+    """One unit's problem and the visits it cannot place (a worker's first job)."""
+    return build_team_problem(
+        task.team,
+        task.officers,
+        task.due,
+        task.offenders,
+        task.policy,
+        task.week_start,
+        task.travel,
+        task.rng,
+    )
+
+
+def _team_problems(
+    tasks: list[TeamTask], travel: TravelModel, pool: Executor | None
+) -> tuple[list[TeamProblem], list[Unscheduled]]:
+    """Each unit's problem, in unit order, and the visits no problem can place: built
+    on ``pool`` when the travel model is the offline one (computed from coordinates
+    alone); a road-server model is asked here, in one process, with its cache."""
+    offline = isinstance(travel, GreatCircleTravel)
+    built = _in_size_order(build_task, tasks, pool if offline else None, _task_size)
+    problems = [p for p, _ in built]
+    return problems, [u for _, bad in built for u in bad]
 
 
 def _merged_parts(
@@ -254,13 +323,67 @@ def relaxed_timing(due: list[DueVisit], policy: Policy, week_start: date) -> lis
 
 
 def _solve_all(
-    problems: list[TeamProblem], limits: list[float], policy: Policy
+    problems: list[TeamProblem], limits: list[float], policy: Policy, pool: Executor | None
 ) -> list[TeamSolution]:
+    """Every team's repaired solution, in team order, the biggest teams sent first."""
     gls = policy.solver.guided_local_search
-    if policy.solver.workers > 1 and len(problems) > 1:
-        with ProcessPoolExecutor(max_workers=policy.solver.workers) as pool:
-            return list(pool.map(solve_consistent, problems, limits, [gls] * len(problems)))
-    return [solve_consistent(p, t, gls) for p, t in zip(problems, limits, strict=True)]
+    jobs = [(p, t, gls) for p, t in zip(problems, limits, strict=True)]
+    return _in_size_order(_solve_job, jobs, pool, lambda job: job[0].n_nodes)
+
+
+def _solve_job(job: tuple[TeamProblem, float, bool]) -> TeamSolution:
+    return solve_consistent(*job)
+
+
+def _task_size(task: TeamTask) -> int:
+    return len(task.due)
+
+
+def _in_size_order(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    pool: Executor | None,
+    size: Callable[[Any], int],
+) -> list[Any]:
+    """``[fn(x) for x in items]``, on ``pool`` when there is one, the largest items
+    started first (a big team started last would leave a core idle at the end)."""
+    if pool is None:
+        return [fn(x) for x in items]
+    order = sorted(range(len(items)), key=lambda i: -size(items[i]))
+    out: list[Any] = [None] * len(items)
+    for i, result in zip(order, pool.map(fn, [items[i] for i in order]), strict=True):
+        out[i] = result
+    return out
+
+
+@contextmanager
+def _team_executor(
+    policy: Policy, n_teams: int, executor: Executor | None
+) -> Iterator[Executor | None]:
+    """The given executor; else ``policy.solver.workers`` local processes when there
+    are teams to share out; else None (this process)."""
+    if executor is not None:
+        yield executor
+        return
+    if policy.solver.workers > 1 and n_teams > 1:
+        with ProcessPoolExecutor(max_workers=min(policy.solver.workers, n_teams)) as pool:
+            yield pool
+        return
+    yield None
+
+
+class _StageClock:
+    """Wall seconds per stage into ``stats`` (when given): what the benchmarks report."""
+
+    def __init__(self, stats: dict[str, float] | None) -> None:
+        self.stats, self.last = stats, time.perf_counter()
+
+    def lap(self, stage: str, **extra: float) -> None:
+        now = time.perf_counter()
+        if self.stats is not None:
+            self.stats[stage] = now - self.last
+            self.stats.update(extra)
+        self.last = now
 
 
 def _officers_by_team(officers: tuple[Officer, ...]) -> dict[str, list[Officer]]:

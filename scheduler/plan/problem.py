@@ -9,6 +9,7 @@ enter the routing model as one node per officer, each pinned to the booked time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -100,7 +101,7 @@ def build_team_problem(
     team: str,
     officers: list[Officer],
     due: list[DueVisit],
-    offenders: tuple[Offender, ...] | list[Offender],
+    offenders: Sequence[Offender] | Mapping[int, Offender],
     policy: Policy,
     week_start: date,
     travel: TravelModel,
@@ -164,7 +165,7 @@ def officer_days(officers: list[Officer], days: list[date]) -> list[Vehicle]:
 
 def _placeable(
     due: list[DueVisit],
-    offenders: tuple[Offender, ...] | list[Offender],
+    offenders: Sequence[Offender] | Mapping[int, Offender],
     officers: list[Officer],
     officer_index: dict[str, int],
     policy: Policy,

@@ -13,6 +13,7 @@ from the start and stays unless leaving it out is worth more.
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 
 import numpy as np
 
@@ -50,6 +51,7 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
     """
     floor = max(limit / 4, 0.01)
     solution = solve_team(problem, limit, gls)
+    searched = solution.search_s
     tries: dict[int, int] = {}
     warm = False
     while True:
@@ -78,15 +80,18 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
             and not _restore_full_options(problem, solution.dropped)
             and not _widen_crowders(problem, solution)
         ):
-            return solution
+            return replace(solution, search_s=searched)
         limit = max(limit / 2, floor)
         if fitted:
             warm = True
             solution = solve_team(problem, limit, gls, initial_routes=start_routes(problem, days))
+            searched += solution.search_s
             continue
         fresh = solve_team(problem, limit, gls)
+        searched += fresh.search_s
         if warm:  # a fresh start may drop fitted joint visits again: keep the better
             kept = solve_team(problem, limit, gls, initial_routes=start_routes(problem, days))
+            searched += kept.search_s
             fresh = kept if kept.objective < fresh.objective else fresh
         solution = fresh
 

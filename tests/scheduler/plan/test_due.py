@@ -130,3 +130,28 @@ def test_more_overdue_is_more_urgent_within_a_tier():
     a, b = offender("a", "A", days_since=100), offender("b", "A", days_since=150)
     due, _ = select_due([a, b], p, WEEK, rng=RNG())
     assert [d.offender_id for d in due] == ["b", "a"]
+
+
+@given(
+    shape=st.sampled_from(list(GapShape)),
+    tier=st.sampled_from(list(RiskTier)),
+    passed=st.integers(1, 400),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_cached_gap_draw_is_the_plain_draw(shape, tier, passed, seed):
+    """The cached cumulative sums and bisection draw what ``draw_index`` draws on the
+    conditioned distribution, from the same generator state: a faster due selection,
+    the same plan."""
+    from scheduler.plan.draws import draw_index
+    from scheduler.plan.due import _conditional_gap, _draw_from_cumulative, _gap_pmf
+    from scheduler.timing.gaps import conditional_gap_pmf
+
+    p = Policy()
+    key = (shape, p.interval_for(tier, None), p.gap_mean_share[tier], p.failed_visit_share)
+    plain = conditional_gap_pmf(_gap_pmf(*key), passed)
+    cond, cum = _conditional_gap(*key, passed)
+    assert np.array_equal(cond, plain)
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    assert [_draw_from_cumulative(a, cum) for _ in range(5)] == [
+        draw_index(b, plain) for _ in range(5)
+    ]
