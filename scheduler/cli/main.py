@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "postcodes": ("scheduler.cli.postcodes:postcodes_cmd", "Locate postcodes offline."),
     "formats": ("scheduler.cli.formats:formats_cmd", "Describe the input file columns."),
     "travel": ("scheduler.cli.travel:travel_cmd", "Fit travel times to a routing server."),
+    "report": ("scheduler.cli.report:report_cmd", "Write an HTML report of a plan or a run."),
 }
 
 

@@ -54,6 +54,12 @@ from scheduler.plan.planner import plan_week
 @click.option("--workers", type=int, help="Local processes for independent teams.")
 @click.option("--out", type=click.Path(path_type=Path), help="Directory to write the rota to.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path),
+    help="Also write the plan's HTML report to this file (as 'rota report' would; "
+    "owner-only; --overwrite replaces it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(
     "--allocate",
@@ -93,6 +99,7 @@ def plan_cmd(
     workers: int | None,
     out: Path | None,
     overwrite: bool,
+    report: Path | None,
     as_json: bool,
     reallocate: bool,
     store: Path | None,
@@ -116,6 +123,7 @@ def plan_cmd(
     register, week_start = _load_week(scenario, offenders, officers, week)
     if out is not None:
         check_output(out, overwrite)
+    _check_report(report, overwrite)
     if reallocate:
         register = _reallocated(register, policy, week_start)
     policy, travel = travel_from_options(
@@ -134,6 +142,7 @@ def plan_cmd(
             as_json,
             replace=replace,
             dry_run=dry_run,
+            report=report,
         )
         _exit_for(summary)
         return
@@ -149,7 +158,27 @@ def plan_cmd(
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite)
         click.echo("\n" + wrap(written_note(out)))
+    _write_report(rota, register, report, overwrite)
     _exit_for(summary)
+
+
+def _check_report(report: Path | None, overwrite: bool) -> None:
+    """Refuse ``--report`` over an existing file before planning, unless ``overwrite``."""
+    if report is not None and report.exists() and not overwrite:
+        raise click.ClickException(
+            f"{report} already exists; choose another --report or pass --overwrite"
+        )
+
+
+def _write_report(rota: Rota, register: Register, report: Path | None, overwrite: bool) -> None:
+    """``--report``: the plan's HTML page, owner-only and atomic."""
+    if report is None:
+        return
+    from scheduler.io.export import write_private_file
+    from scheduler.io.html_report import plan_report
+
+    write_private_file(plan_report(rota, register), report, overwrite=overwrite)
+    click.echo(wrap(f"Wrote the HTML report to {report}"))
 
 
 def _exit_for(summary: dict[str, Any]) -> None:
@@ -213,6 +242,7 @@ def _plan_with_store(
     as_json: bool,
     replace: bool = False,
     dry_run: bool = False,
+    report: Path | None = None,
 ) -> dict[str, Any]:
     """``rota plan --store``: plan from the stored history, then keep the plan, its audit
     and its visits in the store and write ``--out``, together (if writing fails, nothing
@@ -254,6 +284,7 @@ def _plan_with_store(
                 plan_id = db.save_plan(rota, register, datetime.now())
                 if out is not None:
                     write_rota(rota, register, out, overwrite=overwrite)
+                _write_report(rota, register, report, overwrite)
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc}; the plan was not stored") from None
     reattempts = sum(bool(history.of(v.offender_id).failed_entries) for v in rota.visits)
