@@ -16,7 +16,6 @@ import pytest
 
 from data.scenarios import generate
 from models import (
-    Location,
     Policy,
     Register,
     RiskTier,
