@@ -178,7 +178,7 @@ def _write_report(rota: Rota, register: Register, report: Path | None, overwrite
     from scheduler.io.html_report import plan_report
 
     write_private_file(plan_report(rota, register), report, overwrite=overwrite)
-    click.echo(wrap(f"Wrote the HTML report to {report}"))
+    click.echo("\n" + wrap(f"Wrote the HTML report to {report}"))
 
 
 def _exit_for(summary: dict[str, Any]) -> None:

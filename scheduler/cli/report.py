@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     help=f"Add compliance counts by tier, as 'rota status' gives them. {STORE_HELP}",
 )
 @click.option(
-    "--as-of", help="Date of the compliance counts, YYYY-MM-DD (default: the rota's Monday)."
+    "--as-of", help="Date of the compliance counts, YYYY-MM-DD (default: the rota's first day)."
 )
 @click.option(
     "--audit",
@@ -118,8 +118,9 @@ def _plan_page(
 def _register(
     rota: Rota, scenario: str | None, offenders: Path | None, officers: Path | None
 ) -> Register:
-    """The register the rota was planned from; every offender and officer of the rota
-    must be on it (the maps need their coordinates)."""
+    """The register the rota was planned from: every offender and officer of the rota on
+    it (the maps need their coordinates), and no offender more (a rota accounts for
+    every offender of its register once)."""
     if offenders is not None and officers is not None:
         register = load_unit_register(offenders, officers, as_of=rota.week_start)
     elif scenario is not None:
@@ -137,6 +138,12 @@ def _register(
         raise RotaError(
             f"{len(stray)} offender(s) or officer(s) of the rota are not on this register "
             f"(first: {stray[0]}): give the register the rota was planned from"
+        )
+    planned = len(set(rota.offender_ids()))
+    if planned != len(on_register):
+        raise RotaError(
+            f"the rota accounts for {planned} offenders, this register has "
+            f"{len(on_register)}: give the register the rota was planned from"
         )
     return register
 

@@ -45,13 +45,13 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.team th { background: #e4e4dc; text-align: left; }
 tr.over td { color: var(--bad); }
 .week { table-layout: fixed; width: 100%; }
-.week td { font-size: 11.5px; padding: 2px 3px; }
+.week td { font-size: 11px; padding: 2px 3px; }
 .week col.who { width: 84px; }
 .week th { white-space: nowrap; }
 .week col.tot { width: 52px; }
 .week td.off { background: #f4f4f0; }
-.v { white-space: nowrap; }
-.v .tier { min-width: 18px; font-size: 10px; padding: 0 2px; }
+.v { line-height: 1.45; }
+.v .tier { min-width: 16px; font-size: 10px; padding: 0 2px; }
 .day-travel { color: var(--muted); font-size: 11px; }
 .tier { display: inline-block; min-width: 22px; padding: 0 3px; border-radius: 3px;
   color: #fff; font-size: 11px; font-weight: 600; text-align: center; }

@@ -537,6 +537,8 @@ def audit_section(audit: AuditTables, charts: bool = True) -> str:
     """Each attacker's score beside the baseline (maximum-entropy) schedule's, per tier
     and overall, as ``rota audit`` computed them; bold red where markedly worse."""
     groups = list(audit.groups)
+    if not groups:
+        return "<p>The audit had no recorded visits to score yet.</p>"
     head = ["measure", "better", *(str(g["group"]).replace("_", " ") for g in groups)]
     rows = [
         (label, "higher" if hb else "lower", *(_score_cell(g, key, hb) for g in groups))

@@ -105,9 +105,10 @@ def read_audit(folder: Path) -> AuditTables:
     tiers = folder if folder.is_file() else folder / "audit_tiers.csv"
     if not tiers.is_file():
         raise RotaError(f"{tiers}: no audit table here (rota audit --out writes it)")
-    groups = read_csv(tiers)
-    if not groups or "group" not in groups[0]:
+    header = tiers.read_text(encoding="utf-8").partition("\n")[0].split(",")
+    if "group" not in header:
         raise RotaError(f"{tiers}: not the tier table of rota audit (no 'group' column)")
+    groups = read_csv(tiers)
     offenders = tiers.with_name("audit_offenders.csv")
     flagged = 0
     if offenders.is_file():
