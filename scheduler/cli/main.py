@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "urgent": ("scheduler.cli.daily:urgent_cmd", "Add a visit that must be made by a deadline."),
     "release": ("scheduler.cli.daily:release_cmd", "Write a day's officer files; mark released."),
     "edits": ("scheduler.cli.daily:edits_cmd", "The audit trail of edits and re-plans."),
+    "report": ("scheduler.cli.report:report_cmd", "Write an HTML report of a plan or a run."),
 }
 
 

@@ -78,6 +78,12 @@ from scheduler.plan.planner import plan_week
     help="With --out: officers' files give each offender's address, from the offenders "
     "file's 'address' column. Default: no address in any output.",
 )
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path),
+    help="Also write the plan's HTML report to this file (as 'rota report' would; "
+    "owner-only; --overwrite replaces it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(
     "--allocate",
@@ -120,6 +126,7 @@ def plan_cmd(
     overwrite: bool,
     day: str | None,
     with_addresses: bool,
+    report: Path | None,
     as_json: bool,
     reallocate: bool,
     store: Path | None,
@@ -146,6 +153,7 @@ def plan_cmd(
     export = _officer_export(out, day, with_addresses, offenders, week_start)
     if out is not None:
         check_output(out, overwrite)
+    _check_report(report, overwrite)
     if reallocate:
         register = _reallocated(register, policy, week_start)
     policy, travel = travel_from_options(
@@ -166,6 +174,7 @@ def plan_cmd(
             replace=replace,
             dry_run=dry_run,
             cluster=cluster,
+            report=report,
         )
         _exit_for(summary)
         return
@@ -188,6 +197,7 @@ def plan_cmd(
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite, **export.write_args())
         click.echo("\n" + wrap(export.note(out)), err=as_json)  # stdout: the JSON alone
+    _write_report(rota, register, report, overwrite, as_json)
     _exit_for(summary)
 
 
@@ -236,6 +246,27 @@ def _executor(cluster: str | None) -> Iterator[Executor | None]:
 
     with sweep_executor(cluster=cluster) as executor:
         yield executor
+
+
+def _check_report(report: Path | None, overwrite: bool) -> None:
+    """Refuse ``--report`` over an existing file before planning, unless ``overwrite``."""
+    if report is not None and report.exists() and not overwrite:
+        raise click.ClickException(
+            f"{report} already exists; choose another --report or pass --overwrite"
+        )
+
+
+def _write_report(
+    rota: Rota, register: Register, report: Path | None, overwrite: bool, as_json: bool = False
+) -> None:
+    """``--report``: the plan's HTML page, owner-only and atomic."""
+    if report is None:
+        return
+    from scheduler.io.export import write_private_file
+    from scheduler.io.html_report import plan_report
+
+    write_private_file(plan_report(rota, register), report, overwrite=overwrite)
+    click.echo("\n" + wrap(f"Wrote the HTML report to {report}"), err=as_json)
 
 
 def _exit_for(summary: dict[str, Any]) -> None:
@@ -301,6 +332,7 @@ def _plan_with_store(
     replace: bool = False,
     dry_run: bool = False,
     cluster: str | None = None,
+    report: Path | None = None,
 ) -> dict[str, Any]:
     """``rota plan --store``: plan from the stored history, then keep the plan, its audit
     and its visits in the store and write ``--out``, together (if writing fails, nothing
@@ -345,6 +377,7 @@ def _plan_with_store(
                 plan_id = db.save_plan(rota, register, datetime.now())
                 if out is not None:
                     write_rota(rota, register, out, overwrite=overwrite, **export.write_args())
+                _write_report(rota, register, report, overwrite, as_json)
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc}; the plan was not stored") from None
     reattempts = sum(bool(history.of(v.offender_id).failed_entries) for v in rota.visits)

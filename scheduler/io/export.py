@@ -132,6 +132,7 @@ __all__ = [
     "visit_rows",
     "write_private_tree",
     "write_rota",
+    "write_private_file",
     "written_note",
 ]
 
@@ -149,3 +150,25 @@ def write_rota(
     """Write :func:`rota_files` under ``out`` at once (see :func:`write_private_tree`)."""
     files = rota_files(rota, register, issued=issued, day=day, addresses=addresses)
     return write_private_tree(files, out, overwrite)
+
+
+def write_private_file(data: str | bytes, path: Path, overwrite: bool = False) -> Path:
+    """Write one file (an HTML report) atomically and owner-only (0600; a missing folder
+    0700): staged beside ``path`` and renamed into place, so a reader never sees half a
+    file; an existing file is kept unless ``overwrite``."""
+    path = Path(path)
+    if path.is_dir():
+        raise RotaError(f"{path} is a directory; give a file name")
+    if path.exists() and not overwrite:
+        raise RotaError(f"{path} already exists; choose another file or pass --overwrite")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(staging, 0o600)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return path

@@ -9,7 +9,8 @@ or writes files.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
@@ -144,5 +145,44 @@ def utilisation_distribution(
     ax.set_ylabel("officer-weeks")
     ax.set_title(title or "Officer utilisation")
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
+#: The audit's attackers the chart shows: column prefix, title, which way is better.
+ATTACKERS = (
+    ("worst_week", "worst-week detection\n(higher is better)"),
+    ("slot_attacker", "slot attacker hit rate\n(lower is better)"),
+    ("gap_attacker", "gap attacker within 3 days\n(lower is better)"),
+)
+
+
+def _score(row: Mapping[str, Any], key: str) -> float:
+    """A score of ``rota audit``'s tier table (CSV text or number); blank reads as NaN."""
+    try:
+        return float(row.get(key) or "nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def attacker_scores(groups: Sequence[Mapping[str, Any]], *, title: str | None = None) -> bytes:
+    """The audit's attackers, one panel each: per tier (and overall) the score against
+    the visits as made, beside the same attacker against the baseline (maximum-entropy)
+    schedule. ``groups`` are rows of ``audit_tiers.csv`` (``AuditResult.tier_rows()``)."""
+    fig, axes = plt.subplots(1, len(ATTACKERS), figsize=(10.5, 3.6), sharey=False)
+    names = [str(g["group"]).replace("_", " ") for g in groups]
+    x = range(len(groups))
+    for ax, (key, label) in zip(axes, ATTACKERS, strict=True):
+        scores = [_score(g, key) for g in groups]
+        base = [_score(g, f"{key}_baseline") for g in groups]
+        ax.bar([i - 0.2 for i in x], scores, 0.4, color="#377eb8", label="visits made")
+        ax.bar([i + 0.2 for i in x], base, 0.4, color="#bbbbbb", label="baseline")
+        ax.set_xticks(list(x), names, fontsize="small", rotation=30, ha="right")
+        ax.set_title(label, fontsize="small")
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("share")
+    axes[-1].legend(fontsize="x-small")
+    fig.suptitle(title or "Predictability: attackers against the baseline", fontsize="medium")
     fig.tight_layout()
     return _png(fig)
