@@ -368,16 +368,21 @@ def _plan_with_store(
                 if travel is None:
                     raise
                 raise click.ClickException(f"road travel times failed: {exc}") from None
-            summary = _print_summary(rota, register, as_json)
+            standing = _standing(db, rota, register, policy, travel)
+            final = standing.result.rota if standing and standing.result.changes else rota
+            summary = _print_summary(final, register, as_json)
+            _print_standing(standing, as_json)
             if dry_run:
                 dry = wrap(f"Dry run: nothing saved to {path}, no files written")
                 click.echo("\n" + dry, err=as_json)
                 return summary
             with db.transaction():
                 plan_id = db.save_plan(rota, register, datetime.now())
+                plan_id = _save_standing(db, standing, plan_id, rota, register, policy) or plan_id
                 if out is not None:
-                    write_rota(rota, register, out, overwrite=overwrite, **export.write_args())
-                _write_report(rota, register, report, overwrite, as_json)
+                    write_rota(final, register, out, overwrite=overwrite, **export.write_args())
+                _write_report(final, register, report, overwrite, as_json)
+            rota = final
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc}; the plan was not stored") from None
     reattempts = sum(bool(history.of(v.offender_id).failed_entries) for v in rota.visits)
@@ -397,6 +402,57 @@ def _plan_with_store(
     if out is not None:
         click.echo(wrap(export.note(out)), err=as_json)
     return summary
+
+
+def _standing(
+    db: Any, rota: Rota, register: Register, policy: Policy, travel: TravelModel | None
+) -> Any:
+    """The week re-planned with what the store already holds for it (absences entered
+    ahead, pins, urgent requests due in the week), or None when nothing stands."""
+    from scheduler.history.store.daily import Who
+    from scheduler.io.daily import standing_replan
+
+    who = Who(now().replace(microsecond=0), getpass.getuser(), "standing edits of the week")
+    return standing_replan(db, rota, register, policy, who, travel=travel)
+
+
+def _print_standing(standing: Any, as_json: bool) -> None:
+    """What the store's standing edits changed in the new plan, and any urgent visit
+    it could not meet (with why, and what would let it)."""
+    if standing is None:
+        return
+    from scheduler.io.daily import describe
+
+    r = standing.result
+    lines = [f"Standing edits of the week (absences, pins, urgent): {len(r.changes)} change(s)"]
+    lines += [
+        wrap(
+            f"{c.offender_id}: {describe(c.before)} -> {describe(c.after)} ({c.why})",
+            "    ",
+            80,
+            "  ",
+        )
+        for c in r.changes
+    ]
+    lines += [
+        wrap(f"URGENT VISIT NOT PLANNED: {oid}: {why}") for oid, why in standing.refusals.items()
+    ]
+    click.echo("\n" + "\n".join(lines), err=as_json)
+
+
+def _save_standing(
+    db: Any, standing: Any, plan_id: int, rota: Rota, register: Register, policy: Policy
+) -> int | None:
+    """Store the standing re-plan as a plan superseding the weekly one just saved (the
+    weekly plan keeps its own seed, so both replay), with its audit entries."""
+    if standing is None:
+        return None
+    from scheduler.history.store.daily import WeekPlan, Who
+    from scheduler.io.daily import save_replan
+
+    who = Who(now().replace(microsecond=0), getpass.getuser(), "standing edits of the week")
+    week = WeekPlan(plan_id, rota, register, policy)
+    return save_replan(db, week, rota.week_start, who, standing.result, standing.refusals)
 
 
 def _reallocated(register: Register, policy: Policy, week_start: date) -> Register:

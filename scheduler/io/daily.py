@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from models import Rota, Visit
+from models import Policy, Register, Rota, Visit
 from scheduler.core.travel import TravelModel
 from scheduler.history.store import HistoryStore, StoreError
 from scheduler.history.store.daily import EditEntry, WeekPlan, Who
@@ -129,6 +129,48 @@ def replan_in_store(
     per changed visit, all in one transaction. Nothing changed: no new plan, the edits
     are still written."""
     week = current_week(db, start)
+    result, refusals = _replanned(db, week, start, who, seed, travel)
+    with db.transaction():
+        plan_id = save_replan(db, week, start, who, result, refusals, edits)
+    return ReplanOutcome(result, plan_id, refusals)
+
+
+def standing_replan(
+    db: HistoryStore,
+    rota: Rota,
+    register: Register,
+    policy: Policy,
+    who: Who,
+    *,
+    travel: TravelModel | None = None,
+) -> ReplanOutcome | None:
+    """A week's new plan with what the store already holds for that week, so ``rota
+    plan --store`` meets it as ``rota replan`` would: officers recorded absent ahead of
+    the week, pins, and open urgent requests with a deadline in the week, re-planned from
+    Monday. None: nothing stands for the week (the plan is the plan). Saves nothing:
+    :func:`save_replan` stores it after the weekly plan."""
+    monday = rota.week_start
+    sunday = monday + timedelta(days=6)
+    opened = datetime.combine(monday, datetime.min.time())
+    away = any(db.absences(monday, sunday).values())
+    urgent = [r for r in db.urgent_requests(after=opened) if r.deadline.date() <= sunday]
+    if not (away or urgent or db.pins(monday)):
+        return None
+    week = WeekPlan(0, rota, register, policy)
+    result, refusals = _replanned(db, week, monday, who, None, travel)
+    return ReplanOutcome(result, None, refusals)
+
+
+def _replanned(
+    db: HistoryStore,
+    week: WeekPlan,
+    start: date,
+    who: Who,
+    seed: int | None,
+    travel: TravelModel | None,
+) -> tuple[ReplanResult, dict[str, str]]:
+    """The re-plan of ``week`` from ``start`` with the store's state, and why each urgent
+    request it missed could not be met (and what would let it)."""
     state = day_state(db, week, start)
     result = replan(
         week.rota,
@@ -146,6 +188,21 @@ def replan_in_store(
         )
         for u in result.missed_urgent
     }
+    return result, refusals
+
+
+def save_replan(
+    db: HistoryStore,
+    week: WeekPlan,
+    start: date,
+    who: Who,
+    result: ReplanResult,
+    refusals: dict[str, str],
+    edits: Sequence[EditEntry] = (),
+) -> int | None:
+    """Store a re-plan of ``week`` (in the caller's transaction, or one of its own): the
+    new plan superseding ``week.plan_id`` when anything changed, ``edits`` and one audit
+    line per change and per missed urgent request. Returns the new plan's id, if any."""
     attended = _attended(db)
     entries = [
         *edits,
@@ -170,7 +227,7 @@ def replan_in_store(
                 )
             )
         db.add_edits(entries, who, plan_id, result.seed)
-    return ReplanOutcome(result, plan_id, refusals)
+    return plan_id
 
 
 def _attended(db: HistoryStore) -> dict[str, list[tuple[date, str | None]]]:
@@ -277,5 +334,7 @@ __all__ = [
     "offender_scores",
     "release_day",
     "replan_in_store",
+    "save_replan",
+    "standing_replan",
     "week_of",
 ]

@@ -4,7 +4,7 @@ and edits against a history store, each edit in the audit trail."""
 from __future__ import annotations
 
 import stat
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -159,3 +159,46 @@ def test_release_writes_owner_only_files_and_keeps_released_visits(store, tmp_pa
 def test_replan_without_a_store_is_a_clear_error(tmp_path):
     r = run("replan", "--store", str(tmp_path / "none.db"))
     assert r.exit_code == 1 and "no history store" in r.output
+
+
+def test_the_next_weeks_plan_meets_absences_and_urgent_visits_entered_ahead(store, monkeypatch):
+    # Friday: an officer is off from Saturday to next Tuesday, and a visit is wanted
+    # within 72 hours, i.e. by Monday of next week, which has no plan yet.
+    import scheduler.cli.plan as plan_module
+
+    friday = datetime(2026, 12, 4, 12, 0)
+    monkeypatch.setattr(daily_module, "now", lambda: friday)
+    monkeypatch.setattr(plan_module, "now", lambda: friday)
+    officer = busiest(store)
+    with HistoryStore(store) as db:
+        wanted = next(
+            o.id
+            for o in db.week_plan(datetime(2026, 11, 30).date()).register.offenders
+            if o.manager_id != officer and not o.two_officers
+        )
+    common = ("--store", str(store), "--no-replan")
+    assert run("absent", officer, *common, "--date", "2026-12-05", "--until", "2026-12-08")
+    r = run("urgent", wanted, *common, "--within", "72h")
+    assert r.exit_code == 0, r.output
+    r = run(
+        "plan", "--store", str(store), "--week", "2026-12-07", "--seed", "5", "--time-limit", "3"
+    )
+    assert r.exit_code in (0, 3), r.output
+    assert "Standing edits of the week" in r.output
+    with HistoryStore(store) as db:
+        week = db.week_plan(datetime(2026, 12, 7).date())
+        edits = db.edits()
+    assert week is not None
+    away = {datetime(2026, 12, 7).date(), datetime(2026, 12, 8).date()}
+    assert not [v for v in week.rota.visits if officer in v.officer_ids and v.date in away]
+    deadline = friday + timedelta(hours=72)
+    met = [v for v in week.rota.visits if v.offender_id == wanted and v.arrival <= deadline]
+    assert met or f"URGENT VISIT NOT PLANNED: {wanted}" in r.output
+    # The weekly plan and its standing re-plan are both stored, each with its own seed.
+    assert len([p for p in db_plans(store) if p["week_start"] == "2026-12-07"]) == 2
+    assert any(e.kind == "replan" for e in edits)
+
+
+def db_plans(path):
+    with HistoryStore(path) as db:
+        return db.plans()
