@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,6 +112,9 @@ from scheduler.plan.planner import plan_week
     help="With --store: plan from the store's history and show the plan, but save "
     "nothing and write no files.",
 )
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress bar on stderr (it shows on a terminal)."
+)
 @errors_to_exit
 def plan_cmd(
     scenario: str,
@@ -136,6 +140,7 @@ def plan_cmd(
     osrm_url: str | None,
     replace: bool,
     dry_run: bool,
+    quiet: bool,
 ) -> None:
     """Plan next week's visits and print a summary (writes files with --out).
 
@@ -175,11 +180,12 @@ def plan_cmd(
             dry_run=dry_run,
             cluster=cluster,
             report=report,
+            quiet=quiet,
         )
         _exit_for(summary)
         return
     try:
-        with _executor(cluster) as executor:
+        with _executor(cluster) as executor, _team_progress(quiet) as on_team:
             rota = plan_week(
                 register,
                 policy,
@@ -188,6 +194,7 @@ def plan_cmd(
                 travel=travel,
                 created_by=getpass.getuser(),
                 executor=executor,
+                on_team=on_team,
             )
     except (OSError, RuntimeError) as exc:
         if travel is None:
@@ -269,6 +276,30 @@ def _write_report(
     click.echo("\n" + wrap(f"Wrote the HTML report to {report}"), err=as_json)
 
 
+@contextmanager
+def _team_progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A bar of planning units solved, with the time left, on stderr (``tqdm``, as
+    ``rota simulate`` draws), only on a terminal and not with ``--quiet``: a national
+    plan takes minutes."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bars: list[Any] = []
+
+    def update(solved: int, units: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=units, desc="plan", unit="unit", file=sys.stderr, leave=False))
+        bars[0].update(solved - bars[0].n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
+
+
 def _exit_for(summary: dict[str, Any]) -> None:
     """Exit :data:`EXIT_HIGH_RISK_LEFT_OUT` when the plan left out high-risk visits, so a
     script or scheduler notices; the plan itself was made and written."""
@@ -333,6 +364,7 @@ def _plan_with_store(
     dry_run: bool = False,
     cluster: str | None = None,
     report: Path | None = None,
+    quiet: bool = False,
 ) -> dict[str, Any]:
     """``rota plan --store``: plan from the stored history, then keep the plan, its audit
     and its visits in the store and write ``--out``, together (if writing fails, nothing
@@ -353,7 +385,7 @@ def _plan_with_store(
                 )
             history = db.history(policy)
             try:
-                with _executor(cluster) as executor:
+                with _executor(cluster) as executor, _team_progress(quiet) as on_team:
                     rota = plan_week(
                         register,
                         policy,
@@ -363,6 +395,7 @@ def _plan_with_store(
                         created_by=getpass.getuser(),
                         history=history,
                         executor=executor,
+                        on_team=on_team,
                     )
             except (OSError, RuntimeError) as exc:
                 if travel is None:

@@ -59,6 +59,7 @@ def plan_week(
     relax_timing: bool = False,
     executor: Executor | None = None,
     stats: dict[str, float] | None = None,
+    on_team: Callable[[int, int], None] | None = None,
 ) -> Rota:
     """Plan one week of unannounced visits.
 
@@ -92,6 +93,9 @@ def plan_week(
         Filled, when given, with wall seconds per stage (``due``, ``build``, ``solve``,
         ``merge``) and the CPU seconds inside OR-Tools summed over teams (``search``),
         for the benchmarks; the plan never depends on them.
+    on_team
+        Called as ``on_team(solved, units)`` before the search and after each planning
+        unit is solved, e.g. to draw a progress bar; the plan never depends on it.
     """
     if week_start is None:
         raise ValueError("week_start is required")
@@ -112,7 +116,9 @@ def plan_week(
         problems, unplaced = _team_problems(tasks, travel, pool)
         clock.lap("build")
         limits = team_time_limits(problems, policy)
-        solutions = _solve_all(problems, limits, policy, pool)
+        if on_team is not None:
+            on_team(0, len(problems))
+        solutions = _solve_all(problems, limits, policy, pool, on_team)
     clock.lap("solve")
     visits, dropped, days = _merged_parts(problems, solutions, planned, policy, week_start)
     visits, left_out, days = expand_households(
@@ -323,12 +329,18 @@ def relaxed_timing(due: list[DueVisit], policy: Policy, week_start: date) -> lis
 
 
 def _solve_all(
-    problems: list[TeamProblem], limits: list[float], policy: Policy, pool: Executor | None
+    problems: list[TeamProblem],
+    limits: list[float],
+    policy: Policy,
+    pool: Executor | None,
+    on_team: Callable[[int, int], None] | None = None,
 ) -> list[TeamSolution]:
     """Every team's repaired solution, in team order, the biggest teams sent first."""
     gls = policy.solver.guided_local_search
     jobs = [(p, t, gls) for p, t in zip(problems, limits, strict=True)]
-    return _in_size_order(_solve_job, jobs, pool, lambda job: job[0].n_nodes)
+    solved = iter(range(1, len(jobs) + 1))
+    done = None if on_team is None else (lambda: on_team(next(solved), len(jobs)))
+    return _in_size_order(_solve_job, jobs, pool, lambda job: job[0].n_nodes, done)
 
 
 def _solve_job(job: tuple[TeamProblem, float, bool]) -> TeamSolution:
@@ -344,15 +356,22 @@ def _in_size_order(
     items: Sequence[Any],
     pool: Executor | None,
     size: Callable[[Any], int],
+    done: Callable[[], None] | None = None,
 ) -> list[Any]:
     """``[fn(x) for x in items]``, on ``pool`` when there is one, the largest items
-    started first (a big team started last would leave a core idle at the end)."""
-    if pool is None:
-        return [fn(x) for x in items]
-    order = sorted(range(len(items)), key=lambda i: -size(items[i]))
+    started first (a big team started last would leave a core idle at the end);
+    ``done`` is called after each item."""
     out: list[Any] = [None] * len(items)
-    for i, result in zip(order, pool.map(fn, [items[i] for i in order]), strict=True):
+    if pool is None:
+        order = list(range(len(items)))
+        results: Iterator[Any] = (fn(x) for x in items)
+    else:
+        order = sorted(range(len(items)), key=lambda i: -size(items[i]))
+        results = pool.map(fn, [items[i] for i in order])
+    for i, result in zip(order, results, strict=True):
         out[i] = result
+        if done is not None:
+            done()
     return out
 
 
