@@ -184,22 +184,7 @@ def plan_cmd(
         )
         _exit_for(summary)
         return
-    try:
-        with _executor(cluster) as executor, _team_progress(quiet) as on_team:
-            rota = plan_week(
-                register,
-                policy,
-                week_start,
-                seed=seed,
-                travel=travel,
-                created_by=getpass.getuser(),
-                executor=executor,
-                on_team=on_team,
-            )
-    except (OSError, RuntimeError) as exc:
-        if travel is None:
-            raise
-        raise click.ClickException(f"road travel times failed: {exc}") from None
+    rota = _planned(register, policy, week_start, seed, travel, cluster, quiet)
     summary = _print_summary(rota, register, as_json)
     if out is not None:
         write_rota(rota, register, out, overwrite=overwrite, **export.write_args())
@@ -274,6 +259,37 @@ def _write_report(
 
     write_private_file(plan_report(rota, register), report, overwrite=overwrite)
     click.echo("\n" + wrap(f"Wrote the HTML report to {report}"), err=as_json)
+
+
+def _planned(
+    register: Register,
+    policy: Policy,
+    week_start: date,
+    seed: int | None,
+    travel: TravelModel | None,
+    cluster: str | None,
+    quiet: bool,
+    history: Any = None,
+) -> Rota:
+    """The week's plan, on the cluster if one is named, with the progress bar; a road
+    server's failure as a one-line error."""
+    try:
+        with _executor(cluster) as executor, _team_progress(quiet) as on_team:
+            return plan_week(
+                register,
+                policy,
+                week_start,
+                seed=seed,
+                travel=travel,
+                created_by=getpass.getuser(),
+                history=history,
+                executor=executor,
+                on_team=on_team,
+            )
+    except (OSError, RuntimeError) as exc:
+        if travel is None:
+            raise
+        raise click.ClickException(f"road travel times failed: {exc}") from None
 
 
 @contextmanager
@@ -384,23 +400,7 @@ def _plan_with_store(
                     "(the old plan is kept, superseded)"
                 )
             history = db.history(policy)
-            try:
-                with _executor(cluster) as executor, _team_progress(quiet) as on_team:
-                    rota = plan_week(
-                        register,
-                        policy,
-                        week_start,
-                        seed=seed,
-                        travel=travel,
-                        created_by=getpass.getuser(),
-                        history=history,
-                        executor=executor,
-                        on_team=on_team,
-                    )
-            except (OSError, RuntimeError) as exc:
-                if travel is None:
-                    raise
-                raise click.ClickException(f"road travel times failed: {exc}") from None
+            rota = _planned(register, policy, week_start, seed, travel, cluster, quiet, history)
             standing = _standing(db, rota, register, policy, travel)
             final = standing.result.rota if standing and standing.result.changes else rota
             summary = _print_summary(final, register, as_json)
