@@ -157,6 +157,7 @@ def pin_cmd(
                 f"{offender}: {when} is before the re-plan's first day {first}; a visit "
                 "made or due before then cannot be pinned"
             )
+        _check_on_duty(plan, db, officer_id, the_day, slot)
         db.add_pin(offender, monday, officer_id, the_day, slot, who)
         edit = EditEntry(
             "pin",
@@ -167,6 +168,28 @@ def pin_cmd(
         )
         click.echo(f"Pinned {offender}: {officer_id} {the_day:%a %d %b} {slot}")
         _after_edit(db, edit, who, no_replan, first, seed)
+
+
+def _check_on_duty(plan: Any, db: Any, officer_id: str, day: date, slot: str) -> None:
+    """Refuse a pin the re-plan could not keep: the officer off that day (rest day, leave,
+    recorded absence) or their shift missing the time of day."""
+    officer = next(o for o in plan.register.officers if o.id == officer_id)
+    shift = officer.shift_on(day)
+    away = day in db.absences(day, day).get(officer_id, set())
+    if shift is None or away:
+        raise click.BadParameter(
+            f"{officer_id} is not on duty on {day:%a %d %b} (rest day or away): pin to "
+            "another day or officer",
+            param_hint="--day",
+        )
+    window = next(s.window for s in plan.policy.slots if s.name == slot)
+    if not (shift.window.start < window.end and window.start < shift.window.end):
+        raise click.BadParameter(
+            f"{officer_id}'s shift on {day:%a %d %b} ({shift.window.start:%H:%M}-"
+            f"{shift.window.end:%H:%M}) misses the {slot} slot ({window.start:%H:%M}-"
+            f"{window.end:%H:%M})",
+            param_hint="--time",
+        )
 
 
 def _after_edit(

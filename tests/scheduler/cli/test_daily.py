@@ -202,3 +202,17 @@ def test_the_next_weeks_plan_meets_absences_and_urgent_visits_entered_ahead(stor
 def db_plans(path):
     with HistoryStore(path) as db:
         return db.plans()
+
+
+def test_a_pin_the_officer_cannot_keep_is_refused_and_nothing_is_stored(store):
+    with HistoryStore(store) as db:
+        w = db.week_plan(datetime(2026, 11, 30).date())
+    v = next(v for v in w.rota.visits if v.date > NOW.date() and len(v.officer_ids) == 1)
+    days = [w.rota.week_start + timedelta(days=d) for d in range(2, 7)]
+    off_day = next((o.id, d) for o in w.register.officers for d in days if o.shift_on(d) is None)
+    args = ("pin", v.offender_id, "--store", str(store), "--no-replan")
+    r = run(*args, "--officer", off_day[0], "--day", off_day[1].isoformat())
+    assert r.exit_code == 2 and "not on duty" in r.output, r.output
+    with HistoryStore(store) as db:
+        assert db.pins(w.rota.week_start) == []
+        assert "pin" not in {e.kind for e in db.edits()}
