@@ -33,9 +33,10 @@ def main(scenario: str, weeks: int, seed: int, scenario_seed: int) -> None:
     sc = generate(scenario, scenario_seed)
     warmup = min(8, weeks // 2)
     print(f"{scenario}: {weeks} weeks, warm-up {warmup}, seed {seed}; shares of offender-weeks")
-    print(
-        f"{'model':<14}{'time s':>8}  " + "  ".join(f"{m.value}:{k}" for m in Measure for k in KEYS)
-    )
+    print("columns: on time (on) and attempted on time (at): very high, high+very high, all")
+    short = {"very_high": "vh", "high_and_very_high": "hvh", "all": "all"}
+    heads = [f"{m.value[:2]}:{short[k]}" for m in Measure for k in KEYS]
+    print(f"{'model':<14}{'time s':>8}  " + "  ".join(f"{h:>6}" for h in heads))
     for daily in (False, True):
         t = time.perf_counter()
         r = simulate(
