@@ -231,7 +231,8 @@ def _due_visits(
             due.append(_as_due(v, i, (d0, v.slot), v.officer_ids))
         else:
             if not present:
-                roles.why[v.offender_id] = f"officer {', '.join(v.officer_ids)} absent"
+                gone = [o for o in v.officer_ids if v.date in away.get(o, set())]
+                roles.why[v.offender_id] = f"officer {', '.join(gone)} absent"
             roles.prefer[key] = (v.officer_ids[0], d0)
             # Present officer: only later days, so no visit moves just to be less late.
             after = first if not present else d0
