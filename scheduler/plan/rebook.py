@@ -91,7 +91,9 @@ def rebook(
         )
         problems.append(problem)
         unplaced += [u for u in bad if u.offender_id not in rebooked]
-    new_visits, dropped, later_days = _replanned(problems, register, policy, monday, after)
+    new_visits, dropped, later_days = route_teams(
+        problems, register, policy, monday, after + timedelta(days=1)
+    )
     unplaced += [u for u in dropped if u.offender_id not in rebooked]
     days = [d for d in rota.officer_days if d.date <= after or team_of[d.officer_id] not in teams]
     return _rebooked_rota(rota, register, keep, new_visits, rebooked, unplaced, days + later_days)
@@ -126,11 +128,11 @@ def _rebooking_due(
     return keep, by_team
 
 
-def _replanned(
-    problems: list[TeamProblem], register: Register, policy: Policy, monday: date, after: date
+def route_teams(
+    problems: list[TeamProblem], register: Register, policy: Policy, monday: date, first: date
 ) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
-    """Each rebooked team's later days routed again: visits, dropped visits and the
-    officer-days after ``after``."""
+    """Each team's problem routed (with repair), as a rebooking or a re-plan needs it:
+    visits, dropped visits and the officer-days from ``first`` on."""
     limits = team_time_limits(problems, policy)
     gls = policy.solver.guided_local_search
     new_visits: list[Visit] = []
@@ -141,7 +143,7 @@ def _replanned(
         placed, dropped, od = rota_parts(problem, solution, register, policy, monday)
         new_visits += placed
         unplaced += dropped
-        days += [d for d in od if d.date > after]
+        days += [d for d in od if d.date >= first]
     return new_visits, unplaced, days
 
 
@@ -230,4 +232,4 @@ def _off_until(officer: Officer, monday: date, after: date) -> Officer:
     return officer.model_copy(update={"absent": absent})
 
 
-__all__ = ["rebook"]
+__all__ = ["rebook", "route_teams"]

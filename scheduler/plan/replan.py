@@ -43,11 +43,10 @@ from scheduler.core.travel import GreatCircleTravel, TravelModel
 from scheduler.core.windows import DAY_S, intersect, merge
 from scheduler.plan.draws import draw_options
 from scheduler.plan.due import DueVisit
-from scheduler.plan.planner import SOFTWARE_VERSION, inputs_sha256, team_time_limits
+from scheduler.plan.planner import SOFTWARE_VERSION, inputs_sha256
 from scheduler.plan.problem import TeamProblem, build_team_problem
-from scheduler.plan.repair import solve_consistent
+from scheduler.plan.rebook import route_teams
 from scheduler.plan.replan_types import Attempt, Change, DayState, Fix, ReplanResult, Urgent
-from scheduler.plan.solution import rota_parts
 from scheduler.timing.randomness import new_secret_seed
 from scheduler.timing.slot_mix import available_pairs, drawing_policy
 
@@ -120,7 +119,7 @@ def replan(
         _apply_roles(problem, roles, drawing)
         problems.append(problem)
         unplaced += bad
-    new_visits, dropped, days = _solved(problems, register, policy, monday, start)
+    new_visits, dropped, days = route_teams(problems, register, policy, monday, start)
     reattempted = {a.offender_id for a in state.failed}
     out = _replanned_rota(
         rota,
@@ -409,25 +408,6 @@ def _fall_back_to(
     vehicles = [v for v in problem.full_vehicles[j] if int(problem.veh_day[v]) in days]
     if windows and vehicles:
         problem.full_windows[j], problem.full_vehicles[j] = windows, vehicles
-
-
-def _solved(
-    problems: list[TeamProblem], register: Register, policy: Policy, monday: date, start: date
-) -> tuple[list[Visit], list[Unscheduled], list[OfficerDay]]:
-    """Each re-planned team routed (with repair): visits, dropped visits and the
-    officer-days from ``start`` on."""
-    limits = team_time_limits(problems, policy)
-    gls = policy.solver.guided_local_search
-    visits: list[Visit] = []
-    dropped: list[Unscheduled] = []
-    days: list[OfficerDay] = []
-    for problem, limit in zip(problems, limits, strict=True):
-        solution = solve_consistent(problem, limit, gls)
-        placed, left, od = rota_parts(problem, solution, register, policy, monday)
-        visits += placed
-        dropped += left
-        days += [d for d in od if d.date >= start]
-    return visits, dropped, days
 
 
 def _replanned_rota(
