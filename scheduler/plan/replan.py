@@ -39,7 +39,8 @@ from models import (
     Visit,
     Weekday,
 )
-from scheduler.core.travel import GreatCircleTravel, TravelModel
+from scheduler.core.roads import offline_travel
+from scheduler.core.travel import TravelModel
 from scheduler.core.windows import DAY_S, intersect, merge
 from scheduler.plan.draws import draw_options
 from scheduler.plan.due import DueVisit
@@ -95,7 +96,7 @@ def replan(
         raise ValueError(f"{start} is not a day of the week of {monday}")
     seed = new_secret_seed() if seed is None else seed
     rng = np.random.default_rng([seed, start.toordinal()])
-    travel = travel or GreatCircleTravel(policy.speed_kmh, policy.circuity)
+    travel = travel or offline_travel(policy)
     register = _with_urgent_crews(register, state.urgent)
     officers = [_available(o, monday, start, state.absences) for o in register.officers]
     unit_of = {o.id: o.planning_unit for o in register.officers}
