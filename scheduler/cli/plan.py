@@ -401,7 +401,8 @@ def _plan_with_store(
                 )
             history = db.history(policy)
             rota = _planned(register, policy, week_start, seed, travel, cluster, quiet, history)
-            standing = _standing(db, rota, register, policy, travel)
+            who = _standing_who()
+            standing = _standing(db, rota, register, policy, travel, who)
             final = standing.result.rota if standing and standing.result.changes else rota
             summary = _print_summary(final, register, as_json)
             _print_standing(standing, as_json)
@@ -411,7 +412,9 @@ def _plan_with_store(
                 return summary
             with db.transaction():
                 plan_id = db.save_plan(rota, register, datetime.now())
-                plan_id = _save_standing(db, standing, plan_id, rota, register, policy) or plan_id
+                plan_id = (
+                    _save_standing(db, standing, plan_id, rota, register, policy, who) or plan_id
+                )
                 if out is not None:
                     write_rota(final, register, out, overwrite=overwrite, **export.write_args())
                 _write_report(final, register, report, overwrite, as_json)
@@ -437,15 +440,25 @@ def _plan_with_store(
     return summary
 
 
+def _standing_who() -> Any:
+    """Who, when and why of the re-plan with the week's standing edits, for its audit."""
+    from scheduler.history.store.daily import Who
+
+    return Who(now().replace(microsecond=0), getpass.getuser(), "standing edits of the week")
+
+
 def _standing(
-    db: Any, rota: Rota, register: Register, policy: Policy, travel: TravelModel | None
+    db: Any,
+    rota: Rota,
+    register: Register,
+    policy: Policy,
+    travel: TravelModel | None,
+    who: Any,
 ) -> Any:
     """The week re-planned with what the store already holds for it (absences entered
     ahead, pins, urgent requests due in the week), or None when nothing stands."""
-    from scheduler.history.store.daily import Who
     from scheduler.io.daily import standing_replan
 
-    who = Who(now().replace(microsecond=0), getpass.getuser(), "standing edits of the week")
     return standing_replan(db, rota, register, policy, who, travel=travel)
 
 
@@ -474,16 +487,21 @@ def _print_standing(standing: Any, as_json: bool) -> None:
 
 
 def _save_standing(
-    db: Any, standing: Any, plan_id: int, rota: Rota, register: Register, policy: Policy
+    db: Any,
+    standing: Any,
+    plan_id: int,
+    rota: Rota,
+    register: Register,
+    policy: Policy,
+    who: Any,
 ) -> int | None:
     """Store the standing re-plan as a plan superseding the weekly one just saved (the
     weekly plan keeps its own seed, so both replay), with its audit entries."""
     if standing is None:
         return None
-    from scheduler.history.store.daily import WeekPlan, Who
+    from scheduler.history.store.daily import WeekPlan
     from scheduler.io.daily import save_replan
 
-    who = Who(now().replace(microsecond=0), getpass.getuser(), "standing edits of the week")
     week = WeekPlan(plan_id, rota, register, policy)
     return save_replan(db, week, rota.week_start, who, standing.result, standing.refusals)
 
