@@ -100,6 +100,10 @@ class SolverSettings(BaseModel):
     #: optimum: ~0.2% less travel measured on met, but a time-limited search is not
     #: replayed exactly from its seed under different machine load.
     guided_local_search: bool = False
+    #: Routing engine: ``ortools``, or ``pyvrp`` (PyVRP's iterated local search for
+    #: every team whose problem it can state, OR-Tools for the rest). Measured side by
+    #: side in benchmarks/engines.py; docs/design/routing-search.md says why the default.
+    engine: Literal["ortools", "pyvrp"] = "ortools"
 
 
 class SpeedBand(BaseModel):

@@ -4,14 +4,16 @@ Run::
 
     python -m benchmarks.literature [--set vrptw|pvrp|all] [--time-limit S]
         [--instances C101,R101,p01,...] [--peer] [--seed N] [--no-gls]
+        [--engine pyvrp|ortools]
         [--dir /work/shared/instances] [--out benchmarks/results/literature.csv]
 
 Each instance is expressed as the planner's :class:`~scheduler.plan.problem.TeamProblem` and
-solved by :func:`scheduler.plan.routing.solve_team` (see ``benchmarks/literature/adapters.py``);
+solved by the planner's routing engine, ``--engine`` (:func:`scheduler.plan.engines.solve_with`;
+see ``benchmarks/literature/adapters.py``);
 the routes it returns are checked and costed by the independent evaluator
 (``evaluate.py``), never by the solver's own objective. Per instance: cost, reference
 cost, gap %, wall time, feasibility, routes; with ``--peer``, PyVRP (``pip install
-'.[bench]'``) on the same VRPTW instance and time limit, evaluated the same way. Mean gaps
+'.'``, a dependency) on the same VRPTW instance and time limit, evaluated the same way. Mean gaps
 per set are over the instances found feasible.
 
 Default time limits: 10 s per VRPTW instance, 60 s per PVRP instance. Default instances:
@@ -37,6 +39,7 @@ from benchmarks.literature.instances import (
     read_solomon,
     read_solomon_solution,
 )
+from scheduler.plan.engines import ENGINES, Engine
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = REPO_ROOT.parent / "shared" / "instances"
@@ -76,11 +79,13 @@ def _gap(cost: float, reference: float) -> float:
     return round(100.0 * (cost - reference) / reference, 2) + 0.0  # no "-0.00"
 
 
-def run_vrptw(name: str, root: Path, limit: float, gls: bool, peer: bool, seed: int) -> Row:
+def run_vrptw(
+    name: str, root: Path, limit: float, gls: bool, peer: bool, seed: int, engine: Engine
+) -> Row:
     path = root / "solomon" / f"{name}.vrp"
     instance = read_solomon(path)
     reference = read_solomon_solution(path.with_suffix(".sol")).cost
-    result = solve_vrptw(instance, limit, gls)
+    result = solve_vrptw(instance, limit, gls, engine)
     ev = evaluate_vrptw(instance, result.routes)
     row = Row(
         set="vrptw",
@@ -122,11 +127,11 @@ def run_pyvrp(path: Path, instance, limit: float, seed: int) -> tuple[float, flo
     return ev.cost, seconds, ev.feasible
 
 
-def run_pvrp(name: str, root: Path, limit: float, gls: bool, seed: int) -> Row:
+def run_pvrp(name: str, root: Path, limit: float, gls: bool, seed: int, engine: Engine) -> Row:
     path = root / "pvrp" / f"{name}.txt"
     instance = read_pvrp(path)
     reference = read_pvrp_solution(path.with_suffix(".res")).cost
-    result = solve_pvrp(instance, limit, seed=seed, guided_local_search=gls)
+    result = solve_pvrp(instance, limit, seed=seed, guided_local_search=gls, engine=engine)
     ev = evaluate_pvrp(instance, result.routes)
     notes = ev.violations[:3]
     if name in UNVERIFIED_REFERENCE:
@@ -229,6 +234,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--instances", help="comma-separated subset, e.g. C101,R101,p01")
     ap.add_argument("--peer", action="store_true", help="also run PyVRP on VRPTW instances")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="pyvrp",
+        help="the planner's routing engine to measure (default pyvrp)",
+    )
     ap.add_argument("--no-gls", action="store_true", help="solve_team without guided local search")
     ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="instances directory")
     ap.add_argument("--out", type=Path, help="CSV file to write")
@@ -238,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             import pyvrp  # noqa: F401
         except ImportError:
-            ap.error("--peer needs PyVRP: pip install '.[bench]'")
+            ap.error("--peer needs PyVRP: pip install -e .")
     if not args.dir.is_dir():
         ap.error(f"instances directory {args.dir} not found (use --dir)")
     vrptw, pvrp = _select(args.instances, args.set)
@@ -249,11 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_header(peer)
     for name in vrptw:
         limit = args.time_limit or DEFAULT_LIMIT_S["vrptw"]
-        rows.append(run_vrptw(name, args.dir, limit, gls, peer, args.seed))
+        rows.append(run_vrptw(name, args.dir, limit, gls, peer, args.seed, args.engine))
         print_row(rows[-1], peer)
     for name in pvrp:
         limit = args.time_limit or DEFAULT_LIMIT_S["pvrp"]
-        rows.append(run_pvrp(name, args.dir, limit, gls, args.seed))
+        rows.append(run_pvrp(name, args.dir, limit, gls, args.seed, args.engine))
         print_row(rows[-1], peer)
     for line in summary(rows, peer):
         print(line)

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from benchmarks.literature.instances import PvrpInstance, PvrpRoute, VrptwInstance
+from scheduler.plan.engines import Engine, solve_with
 from scheduler.plan.problem import TeamProblem
-from scheduler.plan.routing import TeamSolution, solve_team
+from scheduler.plan.routing import TeamSolution
 
 __all__ = [
     "PVRP_UNIT_S",
@@ -53,6 +54,9 @@ PVRP_UNIT_S = 6000
 #: PVRP search: fewer iterated-local-search steps than this in the first of several
 #: runs means the instance is too big for restarts to pay; the first run goes on.
 MIN_ILS_STEPS = 20
+#: PyVRP iterations for routing one PVRP candidate's day sets (OR-Tools descends to
+#: its local optimum instead).
+PVRP_CANDIDATE_ITERATIONS = 1000
 #: A dropped customer costs this many of the instance's longest arcs, far more than
 #: any insertion (two arcs), so the solver drops a customer only when it cannot fit.
 DROP_ARCS = 1000
@@ -173,12 +177,16 @@ def vrptw_problem(instance: VrptwInstance) -> TeamProblem:
 
 
 def solve_vrptw(
-    instance: VrptwInstance, time_limit_s: float, guided_local_search: bool = True
+    instance: VrptwInstance,
+    time_limit_s: float,
+    guided_local_search: bool = True,
+    engine: Engine = "ortools",
 ) -> VrptwResult:
-    """Solve a Solomon instance with :func:`scheduler.plan.routing.solve_team`."""
+    """Solve a Solomon instance with the planner's routing engine ``engine``
+    (:func:`scheduler.plan.engines.solve_with`), on the clock."""
     t0 = time.perf_counter()
     problem = vrptw_problem(instance)
-    solution = solve_team(problem, time_limit_s, guided_local_search)
+    solution = solve_with(engine, problem, time_limit_s, guided_local_search, iterations=0)
     routes = [tuple(stop.node + 1 for stop in r) for r in solution.routes if r]
     return VrptwResult(
         routes=routes,
@@ -474,15 +482,22 @@ class _PvrpState:
                     nodes.append((c, (d,)))
         return nodes, node_of
 
-    def route_all_days(self, time_limit_s: float, guided_local_search: bool) -> bool:
-        """Re-optimise every day at once with ``solve_team``, starting from these routes;
+    def route_all_days(
+        self, time_limit_s: float, guided_local_search: bool, engine: Engine = "ortools"
+    ) -> bool:
+        """Re-optimise every day at once with ``engine``, starting from these routes;
         adopt the result when it is no worse. Returns whether it was adopted."""
         nodes, node_of = self.routing_nodes()
         problem = pvrp_problem(self.inst, nodes, list(range(self.t)))
         start = [
             [node_of[(c, d)] for c in route] for d in range(self.t) for route in self.routes[d]
         ]
-        solution = solve_team(problem, time_limit_s, guided_local_search, initial_routes=start)
+        # PyVRP has no local optimum to stop at: a candidate's routing gets a fixed
+        # number of iterations, the final one (guided local search) the clock alone.
+        iterations = 0 if guided_local_search else PVRP_CANDIDATE_ITERATIONS
+        solution = solve_with(
+            engine, problem, time_limit_s, guided_local_search, start, iterations=iterations
+        )
         if solution.status != "ok":
             return False
         other = self._from_solution(nodes, solution)
@@ -536,8 +551,10 @@ def solve_pvrp(
     perturb_share: float = 0.2,
     perturb_once: bool = True,
     restarts: int = 3,
+    engine: Engine = "ortools",
 ) -> PvrpResult:
-    """Choose each customer's visit days, then route every day with ``solve_team``.
+    """Choose each customer's visit days, then route every day with the planner's
+    routing engine ``engine`` (``solve_team`` below stands for either).
 
     The weekly planner is itself routing with day copies, so the adapter uses it the
     same way: one model whose vehicles are vehicle x day, where a once-a-period
@@ -604,7 +621,7 @@ def solve_pvrp(
         pool = start.choosable(once_too=perturb_once)
         if not start.choosable():
             pool = []  # every day choice is the routing model's own: nothing to perturb
-        start.route_all_days(max(0.1, run_until - time.perf_counter()), False)
+        start.route_all_days(max(0.1, run_until - time.perf_counter()), False, engine)
         start.improve_patterns(rng, run_until)
         rounds += 1
         size = max(2, int(round(perturb_share * len(pool))))
@@ -618,7 +635,7 @@ def solve_pvrp(
             cand = start.copy()
             cand.perturb(rng, pool, size)
             cand.improve_patterns(rng, run_until)
-            cand.route_all_days(max(0.1, run_until - time.perf_counter()), False)
+            cand.route_all_days(max(0.1, run_until - time.perf_counter()), False, engine)
             cand.improve_patterns(rng, run_until)
             iterations += 1
             if cand.key() < start.key():
@@ -636,7 +653,7 @@ def solve_pvrp(
     state = best
     left = deadline - time.perf_counter()
     if left > 0.1:
-        state.route_all_days(left, guided_local_search)
+        state.route_all_days(left, guided_local_search, engine)
         state.improve_patterns(rng, deadline)
         rounds += 1
         history.append((time.perf_counter() - t0, state.cost()))

@@ -36,6 +36,7 @@ from scheduler.core.windows import week_dates
 from scheduler.history.state import History
 from scheduler.plan.candidates import visitable_on
 from scheduler.plan.due import DueVisit, select_due
+from scheduler.plan.engines import Engine
 from scheduler.plan.households import expand_households, merge_households
 from scheduler.plan.problem import TeamProblem, build_team_problem
 from scheduler.plan.repair import solve_consistent
@@ -336,14 +337,14 @@ def _solve_all(
     on_team: Callable[[int, int], None] | None = None,
 ) -> list[TeamSolution]:
     """Every team's repaired solution, in team order, the biggest teams sent first."""
-    gls = policy.solver.guided_local_search
-    jobs = [(p, t, gls) for p, t in zip(problems, limits, strict=True)]
+    gls, engine = policy.solver.guided_local_search, policy.solver.engine
+    jobs = [(p, t, gls, engine) for p, t in zip(problems, limits, strict=True)]
     solved = iter(range(1, len(jobs) + 1))
     done = None if on_team is None else (lambda: on_team(next(solved), len(jobs)))
     return _in_size_order(_solve_job, jobs, pool, lambda job: job[0].n_nodes, done)
 
 
-def _solve_job(job: tuple[TeamProblem, float, bool]) -> TeamSolution:
+def _solve_job(job: tuple[TeamProblem, float, bool, Engine]) -> TeamSolution:
     return solve_consistent(*job)
 
 

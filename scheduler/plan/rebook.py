@@ -139,7 +139,7 @@ def route_teams(
     unplaced: list[Unscheduled] = []
     days: list[OfficerDay] = []
     for problem, limit in zip(problems, limits, strict=True):
-        solution = solve_consistent(problem, limit, gls)
+        solution = solve_consistent(problem, limit, gls, policy.solver.engine)
         placed, dropped, od = rota_parts(problem, solution, register, policy, monday)
         new_visits += placed
         unplaced += dropped

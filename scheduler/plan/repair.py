@@ -18,9 +18,10 @@ from dataclasses import replace
 import numpy as np
 
 from scheduler.core.windows import Intervals
+from scheduler.plan.engines import Engine, solve_with
 from scheduler.plan.pairs import ceil_s, free_starts
 from scheduler.plan.problem import TeamProblem
-from scheduler.plan.routing import TeamSolution, solve_team
+from scheduler.plan.routing import TeamSolution
 
 #: Re-bookings a two-officer visit gets when the routing cannot fit its booking.
 PAIR_REBOOKINGS = 2
@@ -29,7 +30,9 @@ PAIR_REBOOKINGS = 2
 Day = list[tuple[int, int, int]]
 
 
-def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolution:
+def solve_consistent(
+    problem: TeamProblem, limit: float, gls: bool, engine: Engine = "ortools"
+) -> TeamSolution:
     """Solve, then repair until the plan is consistent and nothing fixable was dropped.
 
     A two-officer visit the routing left out, whole or half, is re-booked
@@ -47,8 +50,13 @@ def solve_consistent(problem: TeamProblem, limit: float, gls: bool) -> TeamSolut
     visit again. Each pass gets half the time of the one before, but never less than
     a quarter of the first (nor 10 ms): a pass cut by the clock would give a plan
     that depends on how busy the machine is, so a seed would not replay it
-    (docs/design/routing-search.md).
+    (docs/design/routing-search.md). Every pass is routed by ``engine``
+    (:func:`~scheduler.plan.engines.solve_with`).
     """
+
+    def solve_team(problem, limit, gls, initial_routes=None):
+        return solve_with(engine, problem, limit, gls, initial_routes)
+
     floor = max(limit / 4, 0.01)
     solution = solve_team(problem, limit, gls)
     searched = solution.search_s

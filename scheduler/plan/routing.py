@@ -263,13 +263,13 @@ def _extract(problem, model, manager, time_dim, solution) -> TeamSolution:
             prev = node
             index = solution.Value(model.NextVar(index))
         back[v] = int(problem.travel_s[prev, manager.IndexToNode(index)]) if stops else 0
-        _set_latest(problem, stops, int(back[v]), int(problem.veh_end_s[v]))
+        set_latest(problem, stops, int(back[v]), int(problem.veh_end_s[v]))
         routes.append(stops)
     dropped = [j for j in range(problem.n_nodes - K) if j not in seen]
     return TeamSolution(routes, back, dropped, int(solution.ObjectiveValue()), "ok")
 
 
-def _set_latest(problem, stops: list[Stop], back_s: int, end_s: int) -> None:
+def set_latest(problem, stops: list[Stop], back_s: int, end_s: int) -> None:
     """Latest arrival at each stop that keeps every later stop and the return to base
     on time: a backward pass, so officers get a true arrival window."""
     K = problem.n_officers

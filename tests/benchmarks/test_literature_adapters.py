@@ -19,6 +19,7 @@ from benchmarks.literature import (
     read_pvrp,
     read_pvrp_solution,
     read_solomon,
+    read_solomon_solution,
 )
 from benchmarks.literature.__main__ import main as run_benchmark
 from benchmarks.literature.adapters import (
@@ -132,3 +133,27 @@ def test_runner_writes_csv(tmp_path, capsys):
     assert lines[0].startswith("set,instance,cost,reference,gap_pct")
     assert lines[1].startswith("vrptw,C101,")
     assert "mean gap" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["C101", "R101"])
+def test_pyvrp_engine_on_solomon_is_feasible_and_near_the_reference(name):
+    """The planner's PyVRP engine, through the same adapter and evaluator: feasible, and
+    within 1% of the best-known cost after 2 s."""
+    instance = read_solomon(FIXTURES / f"{name}.vrp")
+    reference = read_solomon_solution(FIXTURES / f"{name}.sol").cost
+    result = solve_vrptw(instance, 2.0, engine="pyvrp")
+    ev = evaluate_vrptw(instance, result.routes)
+    assert ev.feasible, ev.violations[:5]
+    assert result.dropped == []
+    assert ev.cost <= 1.01 * reference
+
+
+def test_pyvrp_engine_on_pvrp_is_feasible():
+    instance = read_pvrp(FIXTURES / "p01.txt")
+    result = solve_pvrp(instance, time_limit_s=3.0, engine="pyvrp")
+    ev = evaluate_pvrp(instance, result.routes)
+    assert ev.feasible, ev.violations[:5]
+    assert result.unserved == 0
+    assert ev.cost == pytest.approx(result.cost)
+    for c, days in result.days.items():
+        assert days in instance.allowed_days(c)
