@@ -621,7 +621,7 @@ def solve_pvrp(
         pool = start.choosable(once_too=perturb_once)
         if not start.choosable():
             pool = []  # every day choice is the routing model's own: nothing to perturb
-        start.route_all_days(max(0.1, run_until - time.perf_counter()), False, engine)
+        start.route_all_days(max(0.1, run_until - time.perf_counter()), False)
         start.improve_patterns(rng, run_until)
         rounds += 1
         size = max(2, int(round(perturb_share * len(pool))))
@@ -635,7 +635,7 @@ def solve_pvrp(
             cand = start.copy()
             cand.perturb(rng, pool, size)
             cand.improve_patterns(rng, run_until)
-            cand.route_all_days(max(0.1, run_until - time.perf_counter()), False, engine)
+            cand.route_all_days(max(0.1, run_until - time.perf_counter()), False)
             cand.improve_patterns(rng, run_until)
             iterations += 1
             if cand.key() < start.key():

@@ -99,9 +99,10 @@ def solve_team_pyvrp(
         return _solution(problem, model, [[] for _ in range(V)], 0.0)
     if iterations is None:
         iterations = max(MIN_ITERATIONS, ITERATIONS_PER_VISIT * N)
-    clock = MaxRuntime(max(time_limit_s, 0.01))
-    stop = clock if iterations == 0 else MultipleCriteria([MaxIterations(iterations), clock])
     start = _initial_solution(problem, model, initial_routes)
+    # The limit holds the translation too (large multi-day problems take a while).
+    clock = MaxRuntime(max(time_limit_s - (time.perf_counter() - entered), 0.01))
+    stop = clock if iterations == 0 else MultipleCriteria([MaxIterations(iterations), clock])
     cpu = time.process_time()
     # A minute of lateness past a window must cost more than any prize it would
     # collect, or the search settles on plans that are not feasible (PyVRP's default
