@@ -61,6 +61,12 @@ from scheduler.plan.planner import plan_week
 )
 @click.option("--workers", type=int, help="Local processes for independent teams.")
 @click.option(
+    "--engine",
+    type=click.Choice(["ortools", "pyvrp"]),
+    help="Routing engine (default: the policy's solver.engine, ortools); pyvrp routes "
+    "with PyVRP every team whose rules it can state.",
+)
+@click.option(
     "--cluster",
     metavar="ADDRESS",
     help="Build and solve the teams on an existing Dask cluster, e.g. tcp://host:8786 "
@@ -125,6 +131,7 @@ def plan_cmd(
     seed: int | None,
     time_limit: float | None,
     workers: int | None,
+    engine: str | None,
     cluster: str | None,
     out: Path | None,
     overwrite: bool,
@@ -153,7 +160,7 @@ def plan_cmd(
         raise click.UsageError("--workers and --cluster are alternatives: give one")
     if (offenders is None) != (officers is None):
         raise click.UsageError("--offenders and --officers go together")
-    policy = _with_solver_options(load_policy(policy_path), time_limit, workers)
+    policy = _with_solver_options(load_policy(policy_path), time_limit, workers, engine)
     register, week_start = _load_week(scenario, offenders, officers, week)
     export = _officer_export(out, day, with_addresses, offenders, week_start)
     if out is not None:
@@ -323,16 +330,13 @@ def _exit_for(summary: dict[str, Any]) -> None:
         raise SystemExit(EXIT_HIGH_RISK_LEFT_OUT)
 
 
-def _with_solver_options(policy: Policy, time_limit: float | None, workers: int | None) -> Policy:
-    """The policy with ``--time-limit`` and ``--workers`` applied, validated as a whole;
-    an invalid value is reported against its option."""
-    solver = policy.solver.model_copy(
-        update={
-            k: v
-            for k, v in {"time_limit_s": time_limit, "workers": workers}.items()
-            if v is not None
-        }
-    )
+def _with_solver_options(
+    policy: Policy, time_limit: float | None, workers: int | None, engine: str | None = None
+) -> Policy:
+    """The policy with ``--time-limit``, ``--workers`` and ``--engine`` applied, validated
+    as a whole; an invalid value is reported against its option."""
+    given = {"time_limit_s": time_limit, "workers": workers, "engine": engine}
+    solver = policy.solver.model_copy(update={k: v for k, v in given.items() if v is not None})
     try:
         return Policy.model_validate({**policy.model_dump(), "solver": solver.model_dump()})
     except ValidationError as exc:

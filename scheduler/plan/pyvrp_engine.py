@@ -88,6 +88,7 @@ def solve_team_pyvrp(
     from pyvrp import PenaltyParams, SolveParams, solve
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
+    entered = time.perf_counter()
     K, n = problem.n_officers, problem.n_nodes
     N, V = n - K, len(problem.veh_officer)
     if N == 0 or V == 0:

@@ -298,7 +298,8 @@ def test_week_must_be_a_monday(
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("--time-limit", "0"), ("--time-limit", "-1"), ("--workers", "0")]
+    ("option", "value"),
+    [("--time-limit", "0"), ("--time-limit", "-1"), ("--workers", "0"), ("--engine", "gurobi")],
 )
 def test_bad_solver_option_is_a_clear_error(
     option: str, value: str, offenders_csv: Path, officers_csv: Path, tmp_path: Path
@@ -531,3 +532,41 @@ def test_formats_lists_every_column() -> None:
         assert list(entries) == list(columns), title
         for name, text in columns.items():
             assert entries[name] == " ".join(text.split()), name
+
+
+def test_plan_with_the_pyvrp_engine_records_it_and_replays(tmp_path: Path) -> None:
+    """--engine pyvrp plans borough with every rule kept, records the engine in the
+    audit's policy, and the audit's seed with the same engine replays the visits."""
+    import json
+
+    from models import Policy, Rota
+    from scheduler.plan.rules import all_violations
+
+    runs = []
+    for name in ("one", "two"):
+        out = tmp_path / name
+        seed = ("--seed", "41") if name == "two" else ()
+        args = ("plan", "--scenario", "borough", "--engine", "pyvrp", *seed, "--out", out)
+        assert rota(*args).exit_code in (0, 3)
+        runs.append(out)
+    audit = json.loads((runs[0] / "audit.json").read_text())
+    assert audit["policy"]["solver"]["engine"] == "pyvrp"
+    again = rota(
+        "plan",
+        "--scenario",
+        "borough",
+        "--engine",
+        "pyvrp",
+        "--seed",
+        str(audit["seed"]),
+        "--out",
+        tmp_path / "three",
+    )
+    assert again.exit_code in (0, 3)
+    first = (runs[0] / "visits.csv").read_text()
+    assert (tmp_path / "three" / "visits.csv").read_text() == first
+    rota_obj = Rota.model_validate_json((runs[0] / "rota.json").read_text())
+    from data.scenarios import generate
+
+    sc = generate("borough")
+    assert all_violations(rota_obj, sc.register, Policy()) == []
