@@ -549,7 +549,7 @@ def test_plan_with_the_pyvrp_engine_records_it_and_replays(tmp_path: Path) -> No
         args = ("plan", "--scenario", "borough", "--engine", "pyvrp", *seed, "--out", out)
         assert rota(*args).exit_code in (0, 3)
         runs.append(out)
-    audit = json.loads((runs[0] / "audit.json").read_text())
+    audit = json.loads((runs[0] / "manager" / "audit.json").read_text())
     assert audit["policy"]["solver"]["engine"] == "pyvrp"
     again = rota(
         "plan",
@@ -563,9 +563,9 @@ def test_plan_with_the_pyvrp_engine_records_it_and_replays(tmp_path: Path) -> No
         tmp_path / "three",
     )
     assert again.exit_code in (0, 3)
-    first = (runs[0] / "visits.csv").read_text()
-    assert (tmp_path / "three" / "visits.csv").read_text() == first
-    rota_obj = Rota.model_validate_json((runs[0] / "rota.json").read_text())
+    first = (runs[0] / "manager" / "visits.csv").read_text()
+    assert (tmp_path / "three" / "manager" / "visits.csv").read_text() == first
+    rota_obj = Rota.model_validate_json((runs[0] / "manager" / "rota.json").read_text())
     from data.scenarios import generate
 
     sc = generate("borough")
