@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from scheduler.plan.routing import Stop, TeamSolution, minute_windows, set_latest
+from scheduler.plan.routing import Stop, TeamSolution, ceil_min, minute_windows, set_latest
 
 #: Late intervals are cut into pieces of this length, each priced at its own lateness.
 LATE_STEP_S = 1800
@@ -72,6 +72,9 @@ class _Model:
     type_vehicles: list[list[int]]  # vehicle type -> its vehicles (officer-days)
     vehicle_type: np.ndarray  # (V,) vehicle -> its type
     vehicle_profile: np.ndarray  # (V,) vehicle -> its routing profile
+    travel_min: np.ndarray  # (K+N, K+N) travel in the model's minutes (rounded up)
+    service_min: np.ndarray  # (K+N,) visit time in the model's minutes
+    start_min: np.ndarray  # (V,) each vehicle's earliest start, in minutes
 
 
 def solve_team_pyvrp(
@@ -134,9 +137,9 @@ def _translate(problem) -> _Model:
     K = problem.n_officers
     N = problem.n_nodes - K
     V = len(problem.veh_officer)
-    travel_min = -(-np.asarray(problem.travel_s, dtype=np.int64) // 60)
-    service_min = -(-np.asarray(problem.service_s, dtype=np.int64) // 60)
-    veh_lo = -(-np.asarray(problem.veh_start_s, dtype=np.int64) // 60)
+    travel_min = ceil_min(problem.travel_s)
+    service_min = ceil_min(problem.service_s)
+    veh_lo = ceil_min(problem.veh_start_s)
     veh_hi = np.asarray(problem.veh_end_s, dtype=np.int64) // 60
     profile = _vehicle_profiles(problem, veh_lo, veh_hi)
     P = int(profile.max()) + 1
@@ -248,6 +251,9 @@ def _translate(problem) -> _Model:
         type_vehicles=list(types.values()),
         vehicle_type=vehicle_type,
         vehicle_profile=profile,
+        travel_min=travel_min,
+        service_min=service_min,
+        start_min=veh_lo,
     )
 
 
@@ -295,7 +301,7 @@ def _crews(problem, j: int, allowed: set[int], prize: int) -> list[tuple[set[int
 
 def _priced_pieces(problem, j: int) -> list[tuple[int, int, int]]:
     """Node ``j``'s arrival intervals in minutes (inclusive) with their prizes: the
-    drop penalty plus the visit time, less the lateness at the piece's start."""
+    drop penalty plus the visit time, less the lateness at the piece's middle."""
     K = problem.n_officers
     base = int(problem.penalty[j]) + int(problem.service_s[K + j])
     deadline = int(problem.deadline_s[j]) // 60
@@ -333,13 +339,12 @@ def _initial_solution(problem, model: _Model, initial_routes: list[list[int]] | 
     pieces_of: dict[int, list[int]] = defaultdict(list)
     for c, j in enumerate(model.client_node):
         pieces_of[j].append(c)
-    travel_min = -(-np.asarray(problem.travel_s, dtype=np.int64) // 60)
-    service_min = -(-np.asarray(problem.service_s, dtype=np.int64) // 60)
+    travel_min, service_min = model.travel_min, model.service_min
     routes = []
     for v, nodes in enumerate(initial_routes):
         if not nodes:
             continue
-        t = -(-int(problem.veh_start_s[v]) // 60)
+        t = int(model.start_min[v])
         prev = int(problem.veh_officer[v])
         visits = []
         for j in nodes:
@@ -384,13 +389,12 @@ def _solution(
     arrivals that keep each route on time, and the plan's cost in OR-Tools' terms."""
     K = problem.n_officers
     V = len(problem.veh_officer)
-    travel_min = -(-np.asarray(problem.travel_s, dtype=np.int64) // 60)
-    service_min = -(-np.asarray(problem.service_s, dtype=np.int64) // 60)
+    travel_min, service_min = model.travel_min, model.service_min
     out: list[list[Stop]] = []
     back = np.zeros(V, np.int64)
     seen: set[int] = set()
     for v in range(V):
-        t = -(-int(problem.veh_start_s[v]) // 60)
+        t = int(model.start_min[v])
         prev = int(problem.veh_officer[v])
         stops: list[Stop] = []
         for c in routes[v]:

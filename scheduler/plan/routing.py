@@ -115,8 +115,8 @@ def _add_dimensions(problem, model):
     # The time model runs in whole minutes: OR-Tools keeps a bitset per time variable,
     # and a week in seconds makes every window with a gap 50x slower to post. Travel and
     # visit times round up, so a plan feasible in minutes is feasible in seconds.
-    travel_min = _ceil_min(problem.travel_s)
-    transit = travel_min + _ceil_min(problem.service_s)[:, None]
+    travel_min = ceil_min(problem.travel_s)
+    transit = travel_min + ceil_min(problem.service_s)[:, None]
     transit_idx = model.RegisterTransitMatrix(transit.tolist())
 
     # Arc cost per officer, in seconds: travel, plus a cover charge on arriving at someone
@@ -218,7 +218,8 @@ def first_solution_parameters(params):
     return first
 
 
-def _ceil_min(seconds: np.ndarray) -> np.ndarray:
+def ceil_min(seconds: np.ndarray) -> np.ndarray:
+    """Seconds rounded up to the routing model's whole minutes."""
     return (-(-np.asarray(seconds, dtype=np.int64) // 60)).astype(np.int64)
 
 
