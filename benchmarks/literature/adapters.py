@@ -54,7 +54,7 @@ PVRP_UNIT_S = 6000
 #: PVRP search: fewer iterated-local-search steps than this in the first of several
 #: runs means the instance is too big for restarts to pay; the first run goes on.
 MIN_ILS_STEPS = 20
-#: PyVRP iterations for routing one PVRP candidate's day sets (OR-Tools descends to
+#: PyVRP iterations for a routing without guided local search (OR-Tools descends to
 #: its local optimum instead).
 PVRP_CANDIDATE_ITERATIONS = 1000
 #: A dropped customer costs this many of the instance's longest arcs, far more than
@@ -492,8 +492,8 @@ class _PvrpState:
         start = [
             [node_of[(c, d)] for c in route] for d in range(self.t) for route in self.routes[d]
         ]
-        # PyVRP has no local optimum to stop at: a candidate's routing gets a fixed
-        # number of iterations, the final one (guided local search) the clock alone.
+        # PyVRP has no local optimum to stop at: without guided local search (the final
+        # routing under --no-gls) it gets a fixed number of iterations, else the clock.
         iterations = 0 if guided_local_search else PVRP_CANDIDATE_ITERATIONS
         solution = solve_with(
             engine, problem, time_limit_s, guided_local_search, start, iterations=iterations
@@ -554,7 +554,8 @@ def solve_pvrp(
     engine: Engine = "ortools",
 ) -> PvrpResult:
     """Choose each customer's visit days, then route every day with the planner's
-    routing engine ``engine`` (``solve_team`` below stands for either).
+    routing: OR-Tools' descent judges the candidate day sets (``solve_team`` in 2.),
+    ``engine`` makes the final routing (3.).
 
     The weekly planner is itself routing with day copies, so the adapter uses it the
     same way: one model whose vehicles are vehicle x day, where a once-a-period

@@ -54,11 +54,8 @@ def solve_consistent(
     (:func:`~scheduler.plan.engines.solve_with`).
     """
 
-    def solve_team(problem, limit, gls, initial_routes=None):
-        return solve_with(engine, problem, limit, gls, initial_routes)
-
     floor = max(limit / 4, 0.01)
-    solution = solve_team(problem, limit, gls)
+    solution = solve_with(engine, problem, limit, gls)
     searched = solution.search_s
     tries: dict[int, int] = {}
     warm = False
@@ -92,13 +89,13 @@ def solve_consistent(
         limit = max(limit / 2, floor)
         if fitted:
             warm = True
-            solution = solve_team(problem, limit, gls, initial_routes=start_routes(problem, days))
+            solution = solve_with(engine, problem, limit, gls, start_routes(problem, days))
             searched += solution.search_s
             continue
-        fresh = solve_team(problem, limit, gls)
+        fresh = solve_with(engine, problem, limit, gls)
         searched += fresh.search_s
         if warm:  # a fresh start may drop fitted joint visits again: keep the better
-            kept = solve_team(problem, limit, gls, initial_routes=start_routes(problem, days))
+            kept = solve_with(engine, problem, limit, gls, start_routes(problem, days))
             searched += kept.search_s
             fresh = kept if kept.objective < fresh.objective else fresh
         solution = fresh
