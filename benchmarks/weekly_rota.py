@@ -5,6 +5,7 @@ Run::
     python -m benchmarks.weekly_rota [--scenarios borough,met,national] [--seed N]
         [--time-limit S] [--workers N] [--out benchmarks/results/weekly_rota.csv]
         [--per-visit S] [--team-floor S] [--no-serial] [--profile N]
+        [--baseline REV|none]
 
 For each scenario, in one run:
 
@@ -18,6 +19,12 @@ For each scenario, in one run:
   process, as it ran before teams went to worker processes, timed the same way; the
   speed-up is its wall time over the parallel run's, and the two plans must be equal
   (``same_plan_as_serial``): the parallel engine is a pure speed-up;
+* **the previous engine in the same run** (``--baseline REV``, default
+  :data:`DEFAULT_BASELINE`, the planner as it landed before issue 27's speed work; ``none``
+  skips it): the code at git revision ``REV`` is extracted to a temporary directory
+  (``git archive``) and this benchmark, as it was at that revision, plans the same
+  scenarios with the same seed and workers in a subprocess (``--no-serial``); its plan
+  time, visits scheduled and travel are printed beside this run's, with the ratios;
 * visits due, scheduled, shortfall by tier, total travel hours, ``rota.is_feasible()``
   and mean travel per scheduled visit;
 * **same-assignment baselines.** Every officer-day keeps exactly the visits the planner
@@ -83,6 +90,12 @@ from scheduler.plan.planner import plan_week, week_due
 from scheduler.timing.randomness import draw_generators
 
 #: Plan-time targets (seconds, wall clock, 2-core machine).
+#: The planner as it landed before issue 27's speed work (stop 32): what ``--baseline``
+#: compares with unless told otherwise.
+DEFAULT_BASELINE = "8f54e2c"
+#: The previous engine's figures read back from its benchmark's CSV.
+BASELINE_FIELDS = ("plan_s", "plan_cpu_s", "search_cpu_s", "scheduled", "travel_h")
+
 TARGET_PLAN_S = {"borough": 1.0, "met": 3.0, "national": 30.0}
 #: Largest officer-day re-ordered optimally by brute force (8! = 40,320 orders).
 BRUTE_FORCE_MAX_STOPS = 8
@@ -541,8 +554,63 @@ def _stages(row: dict[str, Any], prefix: str) -> str:
     return "n/a" if keys[0] not in row else " / ".join(f"{row[k]:.2f}" for k in keys)
 
 
+def _vs(row: dict[str, Any], theirs: str, ours: str) -> str:
+    """The previous engine's figure and this run's against it ('-' without one)."""
+    if theirs not in row:
+        return "-"
+    if isinstance(row[ours], int):
+        return f"{row[theirs]:,.0f} / {row[ours]:+d}"
+    return f"{row[theirs]:,.2f} / {_fmt(row[ours])}"
+
+
 def _pair(row: dict[str, Any], a: str, b: str) -> str:
     return "n/a" if a not in row else f"{row[a]:.2f} / {row[b]:.2f}"
+
+
+def baseline_rows(
+    rev: str, names: Sequence[str], seed: int, workers: int, extra: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """The benchmark as it was at git revision ``rev``, run on ``names`` in a subprocess
+    from a temporary extract of that revision: its figures per scenario
+    (:data:`BASELINE_FIELDS`), or {} (with a note) when the revision cannot be run."""
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="rota-baseline-") as tmp:
+        try:
+            archive = subprocess.run(
+                ["git", "-C", str(root), "archive", rev], capture_output=True, check=True
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        except (OSError, subprocess.CalledProcessError) as err:
+            print(f"baseline {rev}: cannot extract ({err}); skipped", file=sys.stderr)
+            return {}
+        out = Path(tmp) / "baseline.csv"
+        cmd = [sys.executable, "-m", "benchmarks.weekly_rota", "--scenarios", ",".join(names)]
+        cmd += ["--seed", str(seed), "--workers", str(workers), "--no-serial", *extra]
+        cmd += ["--out", str(out)]
+        print(f"baseline {rev}: {' '.join(cmd[1:])} ...", file=sys.stderr, flush=True)
+        env = {**os.environ, "PYTHONPATH": tmp}
+        done = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
+        if done.returncode != 0 or not out.exists():
+            print(f"baseline {rev} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+            return {}
+        with open(out, newline="", encoding="utf-8") as fh:
+            return {
+                r["scenario"]: {k: float(r[k]) for k in BASELINE_FIELDS if r.get(k)}
+                for r in csv.DictReader(fh)
+            }
+
+
+def with_baseline(row: dict[str, Any], base: dict[str, Any] | None, rev: str) -> dict[str, Any]:
+    """``row`` with the previous engine's figures and this run's ratios to them."""
+    if not base:
+        return row
+    out = {**row, "baseline_rev": rev, **{f"baseline_{k}": v for k, v in base.items()}}
+    out["speedup_over_baseline"] = _round(_ratio(base.get("plan_s", 0.0), row["plan_s"]), 2)
+    out["scheduled_minus_baseline"] = row["scheduled"] - int(base.get("scheduled", 0))
+    out["travel_over_baseline"] = _round(_ratio(row["travel_h"], base.get("travel_h", 0.0)))
+    return out
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
@@ -567,6 +635,19 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             lambda r: f"{_fmt(r['speedup_over_serial'])}, {_fmt(r['same_plan_as_serial'])}",
         ),
         ("target (s) / met?", lambda r: f"<= {r['target_plan_s']:g} / {_fmt(r['within_target'])}"),
+        (
+            "previous engine wall / CPU (s)",
+            lambda r: _pair(r, "baseline_plan_s", "baseline_plan_cpu_s"),
+        ),
+        ("  speed-up over it", lambda r: _fmt(r.get("speedup_over_baseline"))),
+        (
+            "  its scheduled / ours - its",
+            lambda r: _vs(r, "baseline_scheduled", "scheduled_minus_baseline"),
+        ),
+        (
+            "  its travel (h) / ours / its",
+            lambda r: _vs(r, "baseline_travel_h", "travel_over_baseline"),
+        ),
         ("visits due", lambda r: _fmt(r["due"])),
         (
             "scheduled (joint, cover)",
@@ -610,7 +691,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def write_csv(rows: list[dict[str, Any]], path: Path, meta: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fields = [*meta, *rows[0]]
+    fields = [*meta, *dict.fromkeys(k for r in rows for k in r)]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
@@ -689,6 +770,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="skip the serial engine's run (one process, as plan_week ran before teams "
         "went to worker processes) that the speed-up and the same-plan check compare to",
     )
+    ap.add_argument(
+        "--baseline",
+        default=DEFAULT_BASELINE,
+        metavar="REV",
+        help="git revision whose engine plans the same scenarios in the same run, for "
+        f"comparison (default {DEFAULT_BASELINE}: before issue 27's speed work; 'none' skips)",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="CSV to write")
     ap.add_argument(
         "--profile",
@@ -725,6 +813,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"git {meta['git']}"
     )
     rows = [run_scenario(n, args.seed, policy, args.profile, not args.no_serial) for n in names]
+    if args.baseline != "none":
+        extra = [
+            f"--{flag}={value}"
+            for flag, value in (
+                ("time-limit", args.time_limit),
+                ("per-visit", args.per_visit),
+                ("team-floor", args.team_floor),
+            )
+            if value is not None
+        ]
+        base = baseline_rows(args.baseline, names, args.seed, policy.solver.workers, extra)
+        rows = [with_baseline(r, base.get(r["scenario"]), args.baseline) for r in rows]
     print()
     print(format_table(rows))
     print()
