@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from models import Offender, Officer, Policy, UnscheduledReason
-from scheduler.core.windows import Intervals, intersect, offender_windows, officer_window
+from scheduler.core.windows import Intervals, intersect, offender_windows
 from scheduler.plan.due import DueVisit
 
 
@@ -27,6 +27,34 @@ class Candidate:
     undrawn: dict[tuple[int, int], Intervals] | None = None
 
 
+#: Per officer, per day of the week: the (start, end) seconds of day of the shift left
+#: for visits, None when off duty or without visit hours.
+Duty = list[list[tuple[int, int] | None]]
+
+
+def duty_spans(officers: list[Officer], days: list[date]) -> Duty:
+    """Each officer's shift for visits on each day, worked out once per team: a shift
+    with absences is recomputed on every call of ``Officer.shift_on``, and every due
+    visit asks for every officer-day."""
+    return [
+        [
+            None
+            if o.visit_hours <= 0 or (shift := o.shift_on(day)) is None
+            else (shift.window.start_s, shift.window.end_s)
+            for day in days
+        ]
+        for o in officers
+    ]
+
+
+def arrivals_in(span: tuple[int, int] | None, service_s: int) -> Intervals:
+    """Arrival times that leave a visit of ``service_s`` inside the shift ``span``
+    (as :func:`~scheduler.core.windows.officer_window`)."""
+    if span is None or span[1] - service_s < span[0]:
+        return []
+    return [(span[0], span[1] - service_s + 1)]
+
+
 def candidate_for(
     dv: DueVisit,
     off: Offender,
@@ -34,7 +62,11 @@ def candidate_for(
     officer_index: dict[str, int],
     policy: Policy,
     days: list[date],
+    duty: Duty | None = None,
 ) -> Candidate:
+    """Where ``dv`` could go; ``duty`` (:func:`duty_spans` of ``officers`` on ``days``)
+    is computed when not given."""
+    duty = duty_spans(officers, days) if duty is None else duty
     service_s = dv.service_s or policy.visit_minutes[off.tier] * 60
     own = officer_index[off.manager_id]
     allowed: Sequence[int] = range(len(officers)) if policy.allow_cover else [own]
@@ -54,7 +86,7 @@ def candidate_for(
                 and officers[k].gender != off.officer_gender
             ):
                 continue
-            iv = intersect(avail, officer_window(officers[k], day, service_s))
+            iv = intersect(avail, arrivals_in(duty[k][d], service_s))
             if iv:
                 by[(k, d)] = iv
     return Candidate(dv, off, service_s, by, any_window)

@@ -19,7 +19,14 @@ from models import Offender, Officer, Policy, Unscheduled
 from scheduler.core.travel import TravelModel
 from scheduler.core.windows import DAY_S, Intervals, merge, shift_to_week, week_dates
 from scheduler.plan.bands import team_travel_s
-from scheduler.plan.candidates import Candidate, candidate_for, pair_options, unplaceable_reason
+from scheduler.plan.candidates import (
+    Candidate,
+    Duty,
+    candidate_for,
+    duty_spans,
+    pair_options,
+    unplaceable_reason,
+)
 from scheduler.plan.due import DueVisit
 from scheduler.plan.options import avoid_failed_attempt, redraw_options, restrict_to_options
 from scheduler.plan.pairs import Alternative, Booking, book_pairs, crew_day_times, pair_fallbacks
@@ -175,9 +182,10 @@ def _placeable(
     visit that cannot be made is simply not made)."""
     candidates: list[Candidate] = []
     unplaceable: list[Unscheduled] = []
+    duty = duty_spans(officers, days)
     for dv in due:
         off = offenders[dv.index]
-        cand = _narrowed_candidate(dv, off, officers, officer_index, policy, days)
+        cand = _narrowed_candidate(dv, off, officers, officer_index, policy, days, duty)
         reason = unplaceable_reason(cand, officers)
         if reason is None:
             candidates.append(cand)
@@ -203,11 +211,12 @@ def _narrowed_candidate(
     officer_index: dict[str, int],
     policy: Policy,
     days: list[date],
+    duty: Duty,
 ) -> Candidate:
     """A visit's windows off a failed attempt's weekday and time of day; a two-officer
     visit's also cut to its drawn options when some crew fits them (the rest kept as
     ``undrawn``)."""
-    cand = candidate_for(dv, off, officers, officer_index, policy, days)
+    cand = candidate_for(dv, off, officers, officer_index, policy, days, duty)
     usable = (
         (lambda iv, c=cand: bool(pair_options(replace(c, by_officer_day=iv), officers)))
         if off.two_officers
