@@ -20,9 +20,7 @@ WEEK_MIN = 7 * 24 * 60
 #: guided local search, the weekly planner's default): as good objectives in less time,
 #: since two-officer visits are booked before routing and pair and subtrip moves have
 #: nothing to move; the path LNS also made routes differ from one process to the next,
-#: so a seed would not replay a plan. Re-inserting unperformed visits along a relocated
-#: path (OR-Tools 9.12+) took 40% of the search and found the same plans (met, national's
-#: first 40 units). Measurements: docs/design/routing-search.md.
+#: so a seed would not replay a plan. Measurements: docs/design/routing-search.md.
 DESCENT_OPERATORS_OFF = (
     "use_global_cheapest_insertion_path_lns",
     "use_local_cheapest_insertion_path_lns",
@@ -33,7 +31,6 @@ DESCENT_OPERATORS_OFF = (
     "use_relocate_subtrip",
     "use_lin_kernighan",
     "use_make_chain_inactive",
-    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
 )
 
 
