@@ -43,14 +43,17 @@ def solve_consistent(
     options back. Each repair pass uses up a try, removes a pair or widens a visit for
     good, so the loop ends.
 
-    A pass after a fit starts from the routes with the joint visit fitted in; any
-    other pass builds a fresh first solution (untimed, so a short time limit never
-    costs visits that fit) and, once a visit was fitted, also searches from the routes
-    before it and keeps the better plan: a fresh start alone tends to drop the fitted
-    visit again. Each pass gets half the time of the one before, but never less than
-    a quarter of the first (nor 10 ms): a pass cut by the clock would give a plan
-    that depends on how busy the machine is, so a seed would not replay it
-    (docs/design/routing-search.md). Every pass is routed by ``engine``
+    A pass after a fit starts from the routes with the joint visit fitted in. A pass
+    that widened options starts from the routes as they are too, and only when that
+    makes no more visits does it also build a fresh first solution (untimed, so a short
+    time limit never costs visits that fit) and keep the better plan: the routes so far
+    usually take the widened visits in, at a fraction of a fresh search. A pass after a
+    pair was re-booked or given up builds a fresh first solution and, once a visit was
+    fitted, also searches from the routes before it and keeps the better plan: a fresh
+    start alone tends to drop the fitted visit again. Each pass gets half the time of
+    the one before, but never less than a quarter of the first (nor 10 ms): a pass cut
+    by the clock would give a plan that depends on how busy the machine is, so a seed
+    would not replay it (docs/design/routing-search.md). Every pass is routed by ``engine``
     (:func:`~scheduler.plan.engines.solve_with`).
     """
 
@@ -72,7 +75,8 @@ def solve_consistent(
                 fitted.add(pair)
         broken -= fitted
         orphans = _orphan_revisits(problem, solution.dropped) + _early_revisits(problem, solution)
-        if broken or orphans:
+        repaired = bool(broken or orphans)
+        if repaired:
             for pair in sorted(broken):
                 tries[pair] = tries.get(pair, 0) + 1
                 if tries[pair] > PAIR_REBOOKINGS or not rebook_pair(problem, pair):
@@ -91,6 +95,16 @@ def solve_consistent(
             warm = True
             solution = solve_with(engine, problem, limit, gls, start_routes(problem, days))
             searched += solution.search_s
+            continue
+        if not repaired:  # options widened: first from the routes as they are
+            kept = solve_with(engine, problem, limit, gls, start_routes(problem, days))
+            searched += kept.search_s
+            if len(kept.dropped) < len(solution.dropped):
+                solution = kept
+                continue
+            fresh = solve_with(engine, problem, limit, gls)
+            searched += fresh.search_s
+            solution = kept if kept.objective < fresh.objective else fresh
             continue
         fresh = solve_with(engine, problem, limit, gls)
         searched += fresh.search_s
