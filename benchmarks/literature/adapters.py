@@ -290,6 +290,9 @@ class _PvrpState:
         self.durm = np.zeros((self.t, self.m), dtype=np.int64)
         self.days_of: dict[int, tuple[int, ...]] = {}
         self.unplaced: list[tuple[int, int]] = []  # (customer, day) visits not in a route
+        # Cost of a unit of load over a route's capacity in insertions (0: none allowed).
+        # The day's routing repacks the routes; the day's total must still fit.
+        self.overload = 0.0
 
     def copy(self) -> _PvrpState:
         other = object.__new__(_PvrpState)
@@ -320,18 +323,51 @@ class _PvrpState:
         return total
 
     def key(self) -> tuple[int, float]:
-        return (len(self.unplaced), self.cost())
+        """Unplaced visits and overloaded routes first, then distance."""
+        return (len(self.unplaced) + self.overloaded(), self.cost())
 
-    def best_insertion(self, c: int, d: int) -> tuple[float, int, int]:
-        """Cheapest feasible (delta cost, route, position) for customer ``c`` on day ``d``;
-        ``inf`` cost when no route of the day can take it."""
+    def overloaded(self, d: int | None = None) -> int:
+        load = self.load if d is None else self.load[d]
+        cap = np.asarray(self.cap)[:, None] if d is None else self.cap[d]
+        return int((load > cap).sum())
+
+    def repaired(self, d: int) -> list[list[int]] | None:
+        """Day ``d``'s routes with its overloaded routes relieved by the cheapest moves
+        to other routes of the day, or None when no move fits."""
+        if not self.overloaded(d):
+            return self.routes[d]
+        tmp = self.copy()
+        tmp.overload = 0.0
+        while tmp.overloaded(d):
+            best = (math.inf, -1, -1, -1)
+            for r in np.flatnonzero(tmp.load[d] > tmp.cap[d]):
+                for c in tmp.routes[d][int(r)]:
+                    delta, r2, k = tmp.best_insertion(c, d, skip=int(r))
+                    if r2 >= 0 and delta - tmp.removal_saving(c, d) < best[0]:
+                        best = (delta - tmp.removal_saving(c, d), c, r2, k)
+            if best[1] < 0:
+                return None
+            _, c, r2, k = best
+            tmp.remove(c, d)
+            tmp.insert(c, d, r2, k)
+        return tmp.routes[d]
+
+    def best_insertion(self, c: int, d: int, skip: int = -1) -> tuple[float, int, int]:
+        """Cheapest feasible (delta cost, route, position) for customer ``c`` on day ``d``
+        (not in route ``skip``), with load past a route's capacity at :attr:`overload`
+        a unit; ``inf`` cost when no route of the day can take it."""
         best = (math.inf, -1, -1)
         q = int(self.inst.demand[c])
         dlim = self.dlim[d]
         seen_empty = False
+        soft = self.overload > 0 and int(self.load[d].sum()) + q <= self.m * self.cap[d]
         for r, route in enumerate(self.routes[d]):
-            if self.load[d, r] + q > self.cap[d]:
+            if r == skip:
                 continue
+            excess = max(0, int(self.load[d, r]) + q - self.cap[d])
+            if excess and not soft:
+                continue
+            excess -= max(0, int(self.load[d, r]) - self.cap[d])
             if not route:
                 if seen_empty:
                     continue
@@ -343,8 +379,8 @@ class _PvrpState:
                 dm = self.tmin[a, c] + self.tmin[c, b] - self.tmin[a, b]
                 delta = np.where(self.durm[d, r] + dm + self.smin[c] <= dlim, delta, math.inf)
             k = int(np.argmin(delta))
-            if delta[k] < best[0]:
-                best = (float(delta[k]), r, k)
+            if delta[k] + self.overload * excess < best[0]:
+                best = (float(delta[k] + self.overload * excess), r, k)
         return best
 
     def removal_saving(self, c: int, d: int) -> float:
@@ -490,20 +526,34 @@ class _PvrpState:
                     nodes.append((c, (d,)))
         return nodes, node_of
 
-    def route_all_days(self, time_limit_s: float, guided_local_search: bool) -> bool:
-        """Re-optimise every day at once with OR-Tools (``solve_team``), starting from
-        these routes, once-a-period customers free to change day; adopt the result when
-        it is no worse. Returns whether it was adopted.
+    def days_free(self) -> bool:
+        """Whether every visit node of the all-days model may take any day (every
+        customer once a period, on any day): then the model is one capacitated VRP."""
+        return all(
+            int(self.inst.frequency[c]) == 1 and len(self.allowed[c]) == self.t
+            for c in range(1, self.inst.n_customers + 1)
+        )
 
-        Not PyVRP: this model tells the days apart by routing profiles whose closed arcs
-        are 'impossibly long', and with these instances' drop penalties PyVRP's
-        penalised costs pass 2**63 there, so one local search can run for minutes."""
+    def route_all_days(
+        self, time_limit_s: float, guided_local_search: bool, engine: Engine = "ortools"
+    ) -> bool:
+        """Re-optimise every day at once, starting from these routes, once-a-period
+        customers free to change day; adopt the result when it is no worse. Returns
+        whether it was adopted.
+
+        OR-Tools (``solve_team``) unless every day is free to every node
+        (:meth:`days_free`): elsewhere the PyVRP engine tells the days apart by routing
+        profiles whose closed arcs are 'impossibly long', and with these instances' drop
+        penalties its penalised costs pass 2**63, so one local search ran for minutes."""
         nodes, node_of = self.routing_nodes()
         problem = pvrp_problem(self.inst, nodes, list(range(self.t)))
         start = [
             [node_of[(c, d)] for c in route] for d in range(self.t) for route in self.routes[d]
         ]
-        solution = solve_team(problem, time_limit_s, guided_local_search, start)
+        if engine != "ortools" and self.days_free():
+            solution = solve_with(engine, problem, time_limit_s, True, start, iterations=0)
+        else:
+            solution = solve_team(problem, time_limit_s, guided_local_search, start)
         if solution.status != "ok":
             return False
         other = self._from_solution(nodes, solution)
@@ -566,7 +616,8 @@ class _PvrpState:
             return False
         problem = pvrp_day_problem(self.inst, d, customers)
         pos = {c: j for j, c in enumerate(customers)}
-        start = [[pos[c] for c in route] for route in self.routes[d]]
+        repaired = self.repaired(d)
+        start = None if repaired is None else [[pos[c] for c in r] for r in repaired]
         solution = solve_with(
             engine, problem, time_limit_s, guided_local_search, start, iterations=iterations
         )
@@ -575,13 +626,18 @@ class _PvrpState:
         routes = [[customers[s.node] for s in stops] for stops in solution.routes]
         dropped = [customers[j] for j in solution.dropped]
         new_key = (len(dropped), sum(self.route_cost(route) for route in routes))
-        if new_key > self.day_key(d):
+        if new_key > self.day_key(d) and not self.overloaded(d):
             return False
         self.routes[d] = routes
         self.unplaced = [(c, dd) for c, dd in self.unplaced if dd != d] + [(c, d) for c in dropped]
         for r in range(self.m):
             self._refresh(d, r)
         return True
+
+    def relieve(self, deadline: float, engine: Engine, iterations: int) -> None:
+        """Route the days with an overloaded route (the engine repacks them)."""
+        days = [d for d in range(self.t) if self.overloaded(d)]
+        self.route_days(days, deadline, engine, False, iterations)
 
     def route_days(
         self,
@@ -619,6 +675,7 @@ def solve_pvrp(
     perturb_share: float = 0.2,
     perturb_once: bool = True,
     restarts: int = 3,
+    overload_weight: float = 1.0,
     engine: Engine = "ortools",
 ) -> PvrpResult:
     """Choose each customer's visit days, then route every day with the planner's
@@ -664,7 +721,8 @@ def solve_pvrp(
     weight = inst.frequency[customers] * inst.demand[customers]
 
     ils_until = t0 + (1.0 - final_share) * time_limit_s
-    polish = POLISH_FACTOR * _step_iterations(inst)
+    steps = _step_iterations(inst)
+    polish = POLISH_FACTOR * steps
     history: list[tuple[float, float]] = []
     rounds = 0
     best: _PvrpState | None = None
@@ -696,6 +754,7 @@ def solve_pvrp(
             pool = []  # every day choice is the routing model's own: nothing to perturb
         start.route_all_days(max(0.1, run_until - time.perf_counter()), False)
         start.improve_patterns(rng, run_until)
+        start.overload = overload_weight * _overload_cost(inst)
         rounds += 1
         size = max(2, int(round(perturb_share * len(pool))))
         iterations = 0
@@ -708,15 +767,20 @@ def solve_pvrp(
             cand = start.copy()
             cand.perturb(rng, pool, size)
             cand.improve_patterns(rng, run_until)
-            cand.route_all_days(max(0.1, run_until - time.perf_counter()), False)
+            cand.relieve(run_until, engine, steps)
+            if not cand.overloaded():
+                cand.route_all_days(max(0.1, run_until - time.perf_counter()), False)
             cand.improve_patterns(rng, run_until)
+            cand.relieve(run_until, engine, steps)
             iterations += 1
             if cand.key() < start.key():
                 # A new best has its days routed well by the engine, so the next
                 # candidates start from (and the descent prices moves on) good routes.
                 cand.route_days(range(inst.n_days), run_until, engine, False, polish)
                 cand.improve_patterns(rng, run_until)
-                start = cand
+                cand.relieve(run_until, engine, steps)
+                if cand.key() < start.key():
+                    start = cand
         rounds += iterations
         history.append((time.perf_counter() - t0, start.cost()))
         if best is None or start.key() < best.key():
@@ -728,16 +792,21 @@ def solve_pvrp(
     # The rest of the time: all days at once with guided local search on the best day
     # sets, each day alone with the engine, a last pattern descent and its days again.
     state = best
+    state.overload = 0.0  # from here on every route stays within capacity
     left = deadline - time.perf_counter()
     if left > 0.1:
-        state.route_all_days(ALL_DAYS_SHARE * left, guided_local_search)
+        reserve = min(0.1 * left, 2.0)  # for the last descent and the days it changes
+        if engine != "ortools" and state.days_free():  # one CVRP: the engine on it all
+            state.route_all_days(left - reserve, guided_local_search, engine)
+        else:
+            state.route_all_days(ALL_DAYS_SHARE * left, guided_local_search)
         history.append((time.perf_counter() - t0, state.cost()))
-        final_until = deadline - 0.1 * left
+        final_until = deadline - reserve
         state.route_days(range(inst.n_days), final_until, engine, guided_local_search)
         before = [[list(r) for r in day] for day in state.routes]
         state.improve_patterns(rng, deadline)
         changed = [d for d in range(inst.n_days) if state.routes[d] != before[d]]
-        state.route_days(changed, deadline, engine, False, _step_iterations(inst))
+        state.route_days(changed, deadline, engine, False, steps)
         rounds += 1
         history.append((time.perf_counter() - t0, state.cost()))
 
@@ -750,6 +819,16 @@ def solve_pvrp(
         rounds=rounds,
         history=history,
     )
+
+
+def _overload_cost(instance: PvrpInstance) -> float:
+    """A unit of load over capacity priced as a detour to a customer's nearest
+    neighbour and back per average demand: roughly what the routing of a full day
+    pays to move that load to another route."""
+    dist = np.array(instance.distance[1:, 1:], dtype=float)
+    np.fill_diagonal(dist, np.inf)
+    demand = float(np.mean(instance.demand[1:]))
+    return 2.0 * float(np.median(dist.min(axis=1))) / max(demand, 1.0)
 
 
 def _step_iterations(instance: PvrpInstance) -> int:
