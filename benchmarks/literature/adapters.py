@@ -699,12 +699,18 @@ def solve_pvrp(
        ``perturb_share`` of the customers with a choice (random pattern or cheapest),
        descend, route all days with ``solve_team`` without metaheuristic (to its local
        optimum, started from the current routes), descend again; keep the candidate
-       when it is better (fewer unplaced visits, then less distance);
+       when it is better (fewer unplaced visits, then less distance), after routing
+       each of its days with ``engine``. Here an insertion may overload a route at
+       ``overload_weight`` times :func:`_overload_cost` a unit (the day's total must
+       fit): the days with an overloaded route are then repacked by ``engine``
+       (:meth:`_PvrpState.route_day`), because in full days (p10, p12: the reference
+       routes are nearly full) a customer can rarely change day otherwise;
     3. the rest of the time: ``solve_team`` with guided local search on the best day
        sets over all days (:data:`ALL_DAYS_SHARE` of it), then each day alone with
        ``engine`` on the clock (:func:`pvrp_day_problem`: a capacitated VRP with a
        duration limit, which PyVRP routes near-optimally), a last pattern descent and
-       the days it changed routed again.
+       the days it changed routed again. Where every customer is visited once, on any
+       day, the period is one capacitated VRP and ``engine`` gets it whole.
 
     Given the reference solutions' day sets, step 3 alone reproduces the reference
     costs (p05, p08, pr01 at 15 s), so routing is not what limits the gap: the day
