@@ -672,7 +672,7 @@ def solve_pvrp(
     guided_local_search: bool = True,
     starts: int = 10,
     final_share: float = 0.3,
-    perturb_share: float = 0.2,
+    perturb_share: float = 0.08,
     perturb_once: bool = True,
     restarts: int = 3,
     overload_weight: float = 1.0,
