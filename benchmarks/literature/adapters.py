@@ -34,7 +34,7 @@ import numpy as np
 from benchmarks.literature.instances import PvrpInstance, PvrpRoute, VrptwInstance
 from scheduler.plan.engines import Engine, solve_with
 from scheduler.plan.problem import TeamProblem
-from scheduler.plan.routing import TeamSolution
+from scheduler.plan.routing import TeamSolution, solve_team
 
 __all__ = [
     "PVRP_UNIT_S",
@@ -54,9 +54,15 @@ PVRP_UNIT_S = 6000
 #: PVRP search: fewer iterated-local-search steps than this in the first of several
 #: runs means the instance is too big for restarts to pay; the first run goes on.
 MIN_ILS_STEPS = 20
-#: PyVRP iterations for a routing without guided local search (OR-Tools descends to
-#: its local optimum instead).
-PVRP_CANDIDATE_ITERATIONS = 1000
+#: The last routing: this share of its time goes to all days at once (once-a-period
+#: customers still free to change day), the rest to each day alone with the engine.
+ALL_DAYS_SHARE = 0.6
+#: PyVRP iterations per visit of a day when a day changed by the last descent is
+#: routed again, with a floor.
+PVRP_STEP_ITERATIONS_PER_VISIT = 2
+PVRP_MIN_STEP_ITERATIONS = 50
+#: A new best of the search has each day routed with this many times as many.
+POLISH_FACTOR = 3
 #: A dropped customer costs this many of the instance's longest arcs, far more than
 #: any insertion (two arcs), so the solver drops a customer only when it cannot fit.
 DROP_ARCS = 1000
@@ -284,6 +290,9 @@ class _PvrpState:
         self.durm = np.zeros((self.t, self.m), dtype=np.int64)
         self.days_of: dict[int, tuple[int, ...]] = {}
         self.unplaced: list[tuple[int, int]] = []  # (customer, day) visits not in a route
+        # Cost of a unit of load over a route's capacity in insertions (0: none allowed).
+        # The day's routing repacks the routes; the day's total must still fit.
+        self.overload = 0.0
 
     def copy(self) -> _PvrpState:
         other = object.__new__(_PvrpState)
@@ -314,18 +323,51 @@ class _PvrpState:
         return total
 
     def key(self) -> tuple[int, float]:
-        return (len(self.unplaced), self.cost())
+        """Unplaced visits and overloaded routes first, then distance."""
+        return (len(self.unplaced) + self.overloaded(), self.cost())
 
-    def best_insertion(self, c: int, d: int) -> tuple[float, int, int]:
-        """Cheapest feasible (delta cost, route, position) for customer ``c`` on day ``d``;
-        ``inf`` cost when no route of the day can take it."""
+    def overloaded(self, d: int | None = None) -> int:
+        load = self.load if d is None else self.load[d]
+        cap = np.asarray(self.cap)[:, None] if d is None else self.cap[d]
+        return int((load > cap).sum())
+
+    def repaired(self, d: int) -> list[list[int]] | None:
+        """Day ``d``'s routes with its overloaded routes relieved by the cheapest moves
+        to other routes of the day, or None when no move fits."""
+        if not self.overloaded(d):
+            return self.routes[d]
+        tmp = self.copy()
+        tmp.overload = 0.0
+        while tmp.overloaded(d):
+            best = (math.inf, -1, -1, -1)
+            for r in np.flatnonzero(tmp.load[d] > tmp.cap[d]):
+                for c in tmp.routes[d][int(r)]:
+                    delta, r2, k = tmp.best_insertion(c, d, skip=int(r))
+                    if r2 >= 0 and delta - tmp.removal_saving(c, d) < best[0]:
+                        best = (delta - tmp.removal_saving(c, d), c, r2, k)
+            if best[1] < 0:
+                return None
+            _, c, r2, k = best
+            tmp.remove(c, d)
+            tmp.insert(c, d, r2, k)
+        return tmp.routes[d]
+
+    def best_insertion(self, c: int, d: int, skip: int = -1) -> tuple[float, int, int]:
+        """Cheapest feasible (delta cost, route, position) for customer ``c`` on day ``d``
+        (not in route ``skip``), with load past a route's capacity at :attr:`overload`
+        a unit; ``inf`` cost when no route of the day can take it."""
         best = (math.inf, -1, -1)
         q = int(self.inst.demand[c])
         dlim = self.dlim[d]
         seen_empty = False
+        soft = self.overload > 0 and int(self.load[d].sum()) + q <= self.m * self.cap[d]
         for r, route in enumerate(self.routes[d]):
-            if self.load[d, r] + q > self.cap[d]:
+            if r == skip:
                 continue
+            excess = max(0, int(self.load[d, r]) + q - self.cap[d])
+            if excess and not soft:
+                continue
+            excess -= max(0, int(self.load[d, r]) - self.cap[d])
             if not route:
                 if seen_empty:
                     continue
@@ -337,8 +379,8 @@ class _PvrpState:
                 dm = self.tmin[a, c] + self.tmin[c, b] - self.tmin[a, b]
                 delta = np.where(self.durm[d, r] + dm + self.smin[c] <= dlim, delta, math.inf)
             k = int(np.argmin(delta))
-            if delta[k] < best[0]:
-                best = (float(delta[k]), r, k)
+            if delta[k] + self.overload * excess < best[0]:
+                best = (float(delta[k] + self.overload * excess), r, k)
         return best
 
     def removal_saving(self, c: int, d: int) -> float:
@@ -398,6 +440,8 @@ class _PvrpState:
         while improved and time.perf_counter() < deadline:
             improved = False
             for c in rng.permutation(np.arange(1, self.inst.n_customers + 1)):
+                if time.perf_counter() >= deadline:
+                    break
                 c = int(c)
                 have = self.days_of[c]
                 missing = {d for (cc, d) in self.unplaced if cc == c}
@@ -482,22 +526,34 @@ class _PvrpState:
                     nodes.append((c, (d,)))
         return nodes, node_of
 
+    def days_free(self) -> bool:
+        """Whether every visit node of the all-days model may take any day (every
+        customer once a period, on any day): then the model is one capacitated VRP."""
+        return all(
+            int(self.inst.frequency[c]) == 1 and len(self.allowed[c]) == self.t
+            for c in range(1, self.inst.n_customers + 1)
+        )
+
     def route_all_days(
         self, time_limit_s: float, guided_local_search: bool, engine: Engine = "ortools"
     ) -> bool:
-        """Re-optimise every day at once with ``engine``, starting from these routes;
-        adopt the result when it is no worse. Returns whether it was adopted."""
+        """Re-optimise every day at once, starting from these routes, once-a-period
+        customers free to change day; adopt the result when it is no worse. Returns
+        whether it was adopted.
+
+        OR-Tools (``solve_team``) unless every day is free to every node
+        (:meth:`days_free`): elsewhere the PyVRP engine tells the days apart by routing
+        profiles whose closed arcs are 'impossibly long', and with these instances' drop
+        penalties its penalised costs pass 2**63, so one local search ran for minutes."""
         nodes, node_of = self.routing_nodes()
         problem = pvrp_problem(self.inst, nodes, list(range(self.t)))
         start = [
             [node_of[(c, d)] for c in route] for d in range(self.t) for route in self.routes[d]
         ]
-        # PyVRP has no local optimum to stop at: without guided local search (the final
-        # routing under --no-gls) it gets a fixed number of iterations, else the clock.
-        iterations = 0 if guided_local_search else PVRP_CANDIDATE_ITERATIONS
-        solution = solve_with(
-            engine, problem, time_limit_s, guided_local_search, start, iterations=iterations
-        )
+        if engine != "ortools" and self.days_free():
+            solution = solve_with(engine, problem, time_limit_s, True, start, iterations=0)
+        else:
+            solution = solve_team(problem, time_limit_s, guided_local_search, start)
         if solution.status != "ok":
             return False
         other = self._from_solution(nodes, solution)
@@ -531,6 +587,74 @@ class _PvrpState:
         other.refresh_all()
         return other
 
+    def day_key(self, d: int) -> tuple[int, float]:
+        """Unplaced visits and distance of day ``d`` alone."""
+        lost = sum(1 for _, dd in self.unplaced if dd == d)
+        return lost, sum(self.route_cost(route) for route in self.routes[d])
+
+    def route_cost(self, route: list[int]) -> float:
+        if not route:
+            return 0.0
+        seq = [0, *route, 0]
+        return float(self.dist[seq[:-1], seq[1:]].sum())
+
+    def route_day(
+        self,
+        d: int,
+        time_limit_s: float,
+        engine: Engine,
+        guided_local_search: bool,
+        iterations: int,
+    ) -> bool:
+        """Re-route day ``d`` (its routes and unplaced visits) with ``engine``, started
+        from its current routes; adopt the result when it is no worse. A day is a
+        capacitated VRP with a duration limit, which both engines state exactly and
+        PyVRP solves near-optimally in a fraction of a second."""
+        customers = [c for route in self.routes[d] for c in route]
+        customers += [c for c, dd in self.unplaced if dd == d]
+        if not customers:
+            return False
+        problem = pvrp_day_problem(self.inst, d, customers)
+        pos = {c: j for j, c in enumerate(customers)}
+        repaired = self.repaired(d)
+        start = None if repaired is None else [[pos[c] for c in r] for r in repaired]
+        solution = solve_with(
+            engine, problem, time_limit_s, guided_local_search, start, iterations=iterations
+        )
+        if solution.status != "ok":
+            return False
+        routes = [[customers[s.node] for s in stops] for stops in solution.routes]
+        dropped = [customers[j] for j in solution.dropped]
+        new_key = (len(dropped), sum(self.route_cost(route) for route in routes))
+        if new_key > self.day_key(d) and not self.overloaded(d):
+            return False
+        self.routes[d] = routes
+        self.unplaced = [(c, dd) for c, dd in self.unplaced if dd != d] + [(c, d) for c in dropped]
+        for r in range(self.m):
+            self._refresh(d, r)
+        return True
+
+    def relieve(self, deadline: float, engine: Engine, iterations: int) -> None:
+        """Route the days with an overloaded route (the engine repacks them)."""
+        days = [d for d in range(self.t) if self.overloaded(d)]
+        self.route_days(days, deadline, engine, False, iterations)
+
+    def route_days(
+        self,
+        days: set[int] | list[int],
+        deadline: float,
+        engine: Engine,
+        guided_local_search: bool = False,
+        iterations: int = 0,
+    ) -> None:
+        """Re-route ``days`` in turn, the time left shared among the days still to go."""
+        todo = sorted(days)
+        for k, d in enumerate(todo):
+            left = deadline - time.perf_counter()
+            if left <= 0.01:
+                return
+            self.route_day(d, left / (len(todo) - k), engine, guided_local_search, iterations)
+
     def to_routes(self) -> list[PvrpRoute]:
         return [
             PvrpRoute(day=d, vehicle=r, customers=tuple(route))
@@ -548,14 +672,15 @@ def solve_pvrp(
     guided_local_search: bool = True,
     starts: int = 10,
     final_share: float = 0.3,
-    perturb_share: float = 0.2,
+    perturb_share: float = 0.08,
     perturb_once: bool = True,
     restarts: int = 3,
+    overload_weight: float = 1.0,
     engine: Engine = "ortools",
 ) -> PvrpResult:
     """Choose each customer's visit days, then route every day with the planner's
     routing: OR-Tools' descent judges the candidate day sets (``solve_team`` in 2.),
-    ``engine`` makes the final routing (3.).
+    ``engine`` makes the final routing of each day (3.).
 
     The weekly planner is itself routing with day copies, so the adapter uses it the
     same way: one model whose vehicles are vehicle x day, where a once-a-period
@@ -574,9 +699,18 @@ def solve_pvrp(
        ``perturb_share`` of the customers with a choice (random pattern or cheapest),
        descend, route all days with ``solve_team`` without metaheuristic (to its local
        optimum, started from the current routes), descend again; keep the candidate
-       when it is better (fewer unplaced visits, then less distance);
+       when it is better (fewer unplaced visits, then less distance), after routing
+       each of its days with ``engine``. Here an insertion may overload a route at
+       ``overload_weight`` times :func:`_overload_cost` a unit (the day's total must
+       fit): the days with an overloaded route are then repacked by ``engine``
+       (:meth:`_PvrpState.route_day`), because in full days (p10, p12: the reference
+       routes are nearly full) a customer can rarely change day otherwise;
     3. the rest of the time: ``solve_team`` with guided local search on the best day
-       sets, started from its routes, and a last pattern descent.
+       sets over all days (:data:`ALL_DAYS_SHARE` of it), then each day alone with
+       ``engine`` on the clock (:func:`pvrp_day_problem`: a capacitated VRP with a
+       duration limit, which PyVRP routes near-optimally), a last pattern descent and
+       the days it changed routed again. Where every customer is visited once, on any
+       day, the period is one capacitated VRP and ``engine`` gets it whole.
 
     Given the reference solutions' day sets, step 3 alone reproduces the reference
     costs (p05, p08, pr01 at 15 s), so routing is not what limits the gap: the day
@@ -593,6 +727,8 @@ def solve_pvrp(
     weight = inst.frequency[customers] * inst.demand[customers]
 
     ils_until = t0 + (1.0 - final_share) * time_limit_s
+    steps = _step_iterations(inst)
+    polish = POLISH_FACTOR * steps
     history: list[tuple[float, float]] = []
     rounds = 0
     best: _PvrpState | None = None
@@ -624,6 +760,7 @@ def solve_pvrp(
             pool = []  # every day choice is the routing model's own: nothing to perturb
         start.route_all_days(max(0.1, run_until - time.perf_counter()), False)
         start.improve_patterns(rng, run_until)
+        start.overload = overload_weight * _overload_cost(inst)
         rounds += 1
         size = max(2, int(round(perturb_share * len(pool))))
         iterations = 0
@@ -636,11 +773,20 @@ def solve_pvrp(
             cand = start.copy()
             cand.perturb(rng, pool, size)
             cand.improve_patterns(rng, run_until)
-            cand.route_all_days(max(0.1, run_until - time.perf_counter()), False)
+            cand.relieve(run_until, engine, steps)
+            if not cand.overloaded():
+                cand.route_all_days(max(0.1, run_until - time.perf_counter()), False)
             cand.improve_patterns(rng, run_until)
+            cand.relieve(run_until, engine, steps)
             iterations += 1
             if cand.key() < start.key():
-                start = cand
+                # A new best has its days routed well by the engine, so the next
+                # candidates start from (and the descent prices moves on) good routes.
+                cand.route_days(range(inst.n_days), run_until, engine, False, polish)
+                cand.improve_patterns(rng, run_until)
+                cand.relieve(run_until, engine, steps)
+                if cand.key() < start.key():
+                    start = cand
         rounds += iterations
         history.append((time.perf_counter() - t0, start.cost()))
         if best is None or start.key() < best.key():
@@ -649,13 +795,24 @@ def solve_pvrp(
             break  # nothing random to restart, or no time: on to the final routing
     assert best is not None
 
-    # The rest of the time: the planner's model with guided local search on the best
-    # day sets, and a last pattern descent on its routes.
+    # The rest of the time: all days at once with guided local search on the best day
+    # sets, each day alone with the engine, a last pattern descent and its days again.
     state = best
+    state.overload = 0.0  # from here on every route stays within capacity
     left = deadline - time.perf_counter()
     if left > 0.1:
-        state.route_all_days(left, guided_local_search, engine)
+        reserve = min(0.1 * left, 2.0)  # for the last descent and the days it changes
+        if engine != "ortools" and state.days_free():  # one CVRP: the engine on it all
+            state.route_all_days(left - reserve, guided_local_search, engine)
+        else:
+            state.route_all_days(ALL_DAYS_SHARE * left, guided_local_search)
+        history.append((time.perf_counter() - t0, state.cost()))
+        final_until = deadline - reserve
+        state.route_days(range(inst.n_days), final_until, engine, guided_local_search)
+        before = [[list(r) for r in day] for day in state.routes]
         state.improve_patterns(rng, deadline)
+        changed = [d for d in range(inst.n_days) if state.routes[d] != before[d]]
+        state.route_days(changed, deadline, engine, False, steps)
         rounds += 1
         history.append((time.perf_counter() - t0, state.cost()))
 
@@ -668,3 +825,20 @@ def solve_pvrp(
         rounds=rounds,
         history=history,
     )
+
+
+def _overload_cost(instance: PvrpInstance) -> float:
+    """A unit of load over capacity priced as a detour to a customer's nearest
+    neighbour and back per average demand: roughly what the routing of a full day
+    pays to move that load to another route."""
+    dist = np.array(instance.distance[1:, 1:], dtype=float)
+    np.fill_diagonal(dist, np.inf)
+    demand = float(np.mean(instance.demand[1:]))
+    return 2.0 * float(np.median(dist.min(axis=1))) / max(demand, 1.0)
+
+
+def _step_iterations(instance: PvrpInstance) -> int:
+    """PyVRP iterations for re-routing one day inside the search: a few per visit of
+    an average day, so a step stays a fraction of a second."""
+    per_day = float(instance.frequency[1:].sum()) / instance.n_days
+    return int(max(PVRP_MIN_STEP_ITERATIONS, PVRP_STEP_ITERATIONS_PER_VISIT * per_day))

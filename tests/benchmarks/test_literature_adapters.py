@@ -25,6 +25,7 @@ from benchmarks.literature.__main__ import main as run_benchmark
 from benchmarks.literature.adapters import (
     PVRP_UNIT_S,
     SOLOMON_UNIT_S,
+    _PvrpState,
     pvrp_day_problem,
     solve_pvrp,
     solve_vrptw,
@@ -116,6 +117,27 @@ def test_pvrp_day_routing_warm_start_keeps_the_reference_routes():
         for r in routes
         for a, b in zip((0, *r.customers), (*r.customers, 0), strict=True)
     )
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_pvrp_overloaded_day_is_repacked_by_its_routing(engine):
+    """The day-set search may overload a route (soft capacity); routing the day puts
+    every route back within capacity and keeps every visit of the day."""
+    instance = read_pvrp(FIXTURES / "p01.txt")
+    state = _PvrpState(instance)
+    customers = np.arange(1, instance.n_customers + 1)
+    state.construct([int(c) for c in customers[np.argsort(-instance.demand[customers])]])
+    day = 0
+    on_day = sorted(c for route in state.routes[day] for c in route)
+    first, *others = [r for r in range(instance.n_vehicles) if state.routes[day][r]]
+    while not state.overloaded(day):
+        donor = next(r for r in others if state.routes[day][r])
+        state.routes[day][first].append(state.routes[day][donor].pop())
+        state.refresh_all()
+    state.route_day(day, 1.0, engine, False, 200)
+    assert not state.overloaded(day)
+    assert not [v for v in state.unplaced if v[1] == day]
+    assert sorted(c for route in state.routes[day] for c in route) == on_day
 
 
 def test_runner_writes_csv(tmp_path, capsys):
