@@ -58,7 +58,26 @@ def unfit_reason(problem) -> str | None:
         return "a short-notice revisit must follow its first visit"
     if problem.visit_vehicle_cost is not None:
         return "a re-plan prices each visit per officer-day"
+    if _worst_penalised_cost(problem) >= 2**63:
+        return "its penalised costs would overflow PyVRP's 64-bit integers"
     return None
+
+
+def _max_penalty(problem) -> float:
+    """PyVRP's ceiling on a unit of excess distance or time warp: a minute of lateness
+    past a window must cost more than any prize it would collect, or the search
+    settles on plans that are not feasible (PyVRP's default ceiling, 1e5 per unit, is a
+    tenth of one visit's drop penalty here)."""
+    return max(1e5, 10.0 * float(np.max(problem.penalty, initial=0)))
+
+
+def _worst_penalised_cost(problem) -> float:
+    """A bound on the penalised cost of one route made of closed arcs only (each
+    :func:`_big` in distance and in duration) at :func:`_max_penalty`. Past 2**63 the
+    costs wrap round and a local search never ends (seen on a literature adapter's
+    all-days model with its drop penalties at 1,000 longest arcs)."""
+    arcs = problem.n_nodes - problem.n_officers + 1
+    return 2.0 * arcs * _big(problem) * _max_penalty(problem)
 
 
 @dataclass
@@ -108,11 +127,7 @@ def solve_team_pyvrp(
     clock = MaxRuntime(max(time_limit_s - (time.perf_counter() - entered), 0.01))
     stop = clock if iterations == 0 else MultipleCriteria([MaxIterations(iterations), clock])
     cpu = time.process_time()
-    # A minute of lateness past a window must cost more than any prize it would
-    # collect, or the search settles on plans that are not feasible (PyVRP's default
-    # ceiling, 1e5 per unit, is a tenth of one visit's drop penalty here).
-    top = max(1e5, 10.0 * float(np.max(problem.penalty)))
-    params = SolveParams(penalty=PenaltyParams(max_penalty=top))
+    params = SolveParams(penalty=PenaltyParams(max_penalty=_max_penalty(problem)))
     result = solve(
         model.data,
         stop,

@@ -116,6 +116,19 @@ def test_a_revisit_after_its_first_visit_goes_to_ortools(problems):
     )
 
 
+def test_penalties_that_would_overflow_pyvrp_s_costs_go_to_ortools(problems):
+    """With drop penalties this large, a route of closed arcs priced at PyVRP's penalty
+    ceiling passes 2**63: its costs would wrap round and a local search never end."""
+    problem = copy.deepcopy(problems[0])
+    assert unfit_reason(problem) is None  # the planner's own penalties fit
+    problem.penalty = np.full_like(problem.penalty, 10**12)
+    assert "overflow" in (unfit_reason(problem) or "")
+    assert (
+        solve_with("pyvrp", problem, 0.5, False).objective
+        == solve_team(copy.deepcopy(problem), 0.5, False).objective
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     windows=st.lists(
