@@ -72,12 +72,20 @@ def _max_penalty(problem) -> float:
 
 
 def _worst_penalised_cost(problem) -> float:
-    """A bound on the penalised cost of one route made of closed arcs only (each
-    :func:`_big` in distance and in duration) at :func:`_max_penalty`. Past 2**63 the
-    costs wrap round and a local search never ends (seen on a literature adapter's
-    all-days model with its drop penalties at 1,000 longest arcs)."""
+    """A bound on the penalised cost of one route through every visit at
+    :func:`_max_penalty`, each arc the longest there is in distance and in duration:
+    :func:`_big` when some visit is closed to some vehicle, else a real trip and visit.
+    Past 2**63 the costs wrap round and a local search never ends (seen on a literature
+    adapter's all-days model with its drop penalties at 1,000 longest arcs)."""
+    V = len(problem.veh_officer)
+    closed = any(0 < len(vehicles) < V for vehicles in problem.vehicles)
+    arc = (
+        _big(problem)
+        if closed
+        else int(np.max(problem.travel_s, initial=0)) + int(np.max(problem.service_s, initial=0))
+    )
     arcs = problem.n_nodes - problem.n_officers + 1
-    return 2.0 * arcs * _big(problem) * _max_penalty(problem)
+    return 2.0 * arcs * max(arc, 1) * _max_penalty(problem)
 
 
 @dataclass
