@@ -71,6 +71,7 @@ import pstats
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -89,13 +90,13 @@ from scheduler.plan.due import DueVisit
 from scheduler.plan.planner import plan_week, week_due
 from scheduler.timing.randomness import draw_generators
 
-#: Plan-time targets (seconds, wall clock, 2-core machine).
 #: The planner as it landed before issue 27's speed work (stop 32): what ``--baseline``
 #: compares with unless told otherwise.
 DEFAULT_BASELINE = "8f54e2c"
 #: The previous engine's figures read back from its benchmark's CSV.
 BASELINE_FIELDS = ("plan_s", "plan_cpu_s", "search_cpu_s", "scheduled", "travel_h")
 
+#: Plan-time targets (seconds, wall clock, 2-core machine).
 TARGET_PLAN_S = {"borough": 1.0, "met": 3.0, "national": 30.0}
 #: Largest officer-day re-ordered optimally by brute force (8! = 40,320 orders).
 BRUTE_FORCE_MAX_STOPS = 8
@@ -573,8 +574,6 @@ def baseline_rows(
     """The benchmark as it was at git revision ``rev``, run on ``names`` in a subprocess
     from a temporary extract of that revision: its figures per scenario
     (:data:`BASELINE_FIELDS`), or {} (with a note) when the revision cannot be run."""
-    import tempfile
-
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory(prefix="rota-baseline-") as tmp:
         try:

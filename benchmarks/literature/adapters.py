@@ -314,13 +314,7 @@ class _PvrpState:
                 self._refresh(d, r)
 
     def cost(self) -> float:
-        total = 0.0
-        for day in self.routes:
-            for route in day:
-                if route:
-                    seq = [0, *route, 0]
-                    total += float(self.dist[seq[:-1], seq[1:]].sum())
-        return total
+        return sum((self.route_cost(route) for day in self.routes for route in day), 0.0)
 
     def key(self) -> tuple[int, float]:
         """Unplaced visits and overloaded routes first, then distance."""
@@ -343,8 +337,9 @@ class _PvrpState:
             for r in np.flatnonzero(tmp.load[d] > tmp.cap[d]):
                 for c in tmp.routes[d][int(r)]:
                     delta, r2, k = tmp.best_insertion(c, d, skip=int(r))
-                    if r2 >= 0 and delta - tmp.removal_saving(c, d) < best[0]:
-                        best = (delta - tmp.removal_saving(c, d), c, r2, k)
+                    gain = delta - tmp.removal_saving(c, d)
+                    if r2 >= 0 and gain < best[0]:
+                        best = (gain, c, r2, k)
             if best[1] < 0:
                 return None
             _, c, r2, k = best

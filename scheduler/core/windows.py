@@ -88,13 +88,23 @@ def offender_windows(offender: Offender, policy: Policy, day: date, service_s: i
 
 def officer_window(officer: Officer, day: date, service_s: int) -> Intervals:
     """Arrival times on ``day`` that leave the visit inside the officer's shift."""
+    return arrivals_in(duty_span(officer, day), service_s)
+
+
+def duty_span(officer: Officer, day: date) -> tuple[int, int] | None:
+    """The (start, end) seconds of day of the officer's shift for visits on ``day``;
+    None when off duty or without visit hours."""
     if officer.visit_hours <= 0:
-        return []
+        return None
     shift = officer.shift_on(day)
-    if shift is None:
+    return None if shift is None else (shift.window.start_s, shift.window.end_s)
+
+
+def arrivals_in(span: tuple[int, int] | None, service_s: int) -> Intervals:
+    """Arrival times that leave a visit of ``service_s`` inside the shift ``span``."""
+    if span is None or span[1] - service_s < span[0]:
         return []
-    start, end = shift.window.start_s, shift.window.end_s - service_s
-    return [(start, end + 1)] if end >= start else []
+    return [(span[0], span[1] - service_s + 1)]
 
 
 def week_dates(week_start: date) -> list[date]:

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from models import Offender, Officer, Policy, UnscheduledReason
-from scheduler.core.windows import Intervals, intersect, offender_windows
+from scheduler.core.windows import (
+    Intervals,
+    arrivals_in,
+    duty_span,
+    intersect,
+    offender_windows,
+)
 from scheduler.plan.due import DueVisit
 
 
@@ -33,26 +39,10 @@ Duty = list[list[tuple[int, int] | None]]
 
 
 def duty_spans(officers: list[Officer], days: list[date]) -> Duty:
-    """Each officer's shift for visits on each day, worked out once per team: a shift
-    with absences is recomputed on every call of ``Officer.shift_on``, and every due
-    visit asks for every officer-day."""
-    return [
-        [
-            None
-            if o.visit_hours <= 0 or (shift := o.shift_on(day)) is None
-            else (shift.window.start_s, shift.window.end_s)
-            for day in days
-        ]
-        for o in officers
-    ]
-
-
-def arrivals_in(span: tuple[int, int] | None, service_s: int) -> Intervals:
-    """Arrival times that leave a visit of ``service_s`` inside the shift ``span``
-    (as :func:`~scheduler.core.windows.officer_window`)."""
-    if span is None or span[1] - service_s < span[0]:
-        return []
-    return [(span[0], span[1] - service_s + 1)]
+    """Each officer's shift for visits on each day (:func:`duty_span`), worked out once
+    per team: a shift with absences is recomputed on every call of
+    ``Officer.shift_on``, and every due visit asks for every officer-day."""
+    return [[duty_span(o, day) for day in days] for o in officers]
 
 
 def candidate_for(

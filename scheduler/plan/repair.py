@@ -96,23 +96,19 @@ def solve_consistent(
             solution = solve_with(engine, problem, limit, gls, start_routes(problem, days))
             searched += solution.search_s
             continue
+        kept = None
         if not repaired:  # options widened: first from the routes as they are
             kept = solve_with(engine, problem, limit, gls, start_routes(problem, days))
             searched += kept.search_s
             if len(kept.dropped) < len(solution.dropped):
                 solution = kept
                 continue
-            fresh = solve_with(engine, problem, limit, gls)
-            searched += fresh.search_s
-            solution = kept if kept.objective < fresh.objective else fresh
-            continue
         fresh = solve_with(engine, problem, limit, gls)
         searched += fresh.search_s
-        if warm:  # a fresh start may drop fitted joint visits again: keep the better
+        if kept is None and warm:  # a fresh start may drop fitted joint visits again
             kept = solve_with(engine, problem, limit, gls, start_routes(problem, days))
             searched += kept.search_s
-            fresh = kept if kept.objective < fresh.objective else fresh
-        solution = fresh
+        solution = kept if kept is not None and kept.objective < fresh.objective else fresh
 
 
 def routed_days(problem: TeamProblem, solution: TeamSolution) -> list[Day]:
